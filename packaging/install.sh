@@ -39,7 +39,7 @@ die() {
 # doubled; then the value as a whole gets the string escaping that doubles backslashes again.
 desktop_exec_arg() {
     local s=$1
-    local bs='\'
+    local bs="\\"
     s=${s//%/%%}
     if [[ $s =~ ^[A-Za-z0-9_./+,:@=%-]+$ ]]; then
         printf '%s' "$s"

@@ -1,0 +1,32 @@
+"""Group a document's sentences into passages that fit the model's window.
+
+A sentence alone loses its context ("It does." means little), so every document is also embedded
+as consecutive runs of sentences packed up to the model's `max_seq_length`. Consecutive passages
+share one sentence, so no sentence boundary is ever the only place a thought is cut.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+OVERLAP = 1  # sentences shared by consecutive passages
+
+
+def pack(token_lengths: Sequence[int], budget: int) -> list[tuple[int, int]]:
+    """(first, last) sentence ordinals, inclusive, of passages of at most `budget` tokens.
+
+    `token_lengths` count each sentence's word pieces without special tokens; a sentence longer
+    than the budget becomes a passage of its own (the encoder truncates it).
+    """
+    passages: list[tuple[int, int]] = []
+    first, n = 0, len(token_lengths)
+    while first < n:
+        last, used = first, token_lengths[first]
+        while last + 1 < n and used + token_lengths[last + 1] <= budget:
+            last += 1
+            used += token_lengths[last]
+        passages.append((first, last))
+        if last + 1 >= n:
+            break
+        first = max(last + 1 - OVERLAP, first + 1)
+    return passages

@@ -1,0 +1,83 @@
+"""The vector index: a small interface with FAISS behind it.
+
+Vectors are unit length, so inner product is cosine similarity. The id of a vector *is* the SQLite
+row id of its sentence or passage, which is what lets the index be rebuilt from SQLite at any time
+and lets a later backend (an approximate FAISS index, pgvector) slot in behind the same methods.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Protocol
+
+import faiss
+import numpy as np
+
+
+class VectorIndex(Protocol):
+    """What the rest of the engine may ask of a vector index."""
+
+    dimension: int
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
+
+    def remove(self, ids: np.ndarray) -> None: ...
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def count(self) -> int: ...
+
+    def save(self, path: Path) -> None: ...
+
+
+class FlatIndex:
+    """Exact inner-product search (`IndexIDMap2` over `IndexFlatIP`), guarded by a lock.
+
+    Exact search stays well under the search-as-you-type budget up to a few hundred thousand
+    vectors; an approximate index will replace it behind this same interface.
+    """
+
+    def __init__(self, dimension: int, index: faiss.Index | None = None) -> None:
+        self.dimension = dimension
+        self._index = index or faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self._lock = threading.RLock()
+
+    @classmethod
+    def load(cls, path: Path, dimension: int) -> FlatIndex:
+        index = faiss.read_index(str(path))
+        if index.d != dimension:
+            raise ValueError(f"{path} holds {index.d}-dimensional vectors, not {dimension}")
+        return cls(dimension, index)
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        if len(ids):
+            with self._lock:
+                self._index.add_with_ids(
+                    np.ascontiguousarray(vectors, dtype=np.float32),
+                    np.ascontiguousarray(ids, dtype=np.int64),
+                )
+
+    def remove(self, ids: np.ndarray) -> None:
+        if len(ids):
+            with self._lock:
+                self._index.remove_ids(np.ascontiguousarray(ids, dtype=np.int64))
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids) of shape (len(queries), k); missing neighbours have id -1."""
+        with self._lock:
+            k = max(1, min(k, self._index.ntotal)) if self._index.ntotal else 1
+            return self._index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+
+    def count(self) -> int:
+        return int(self._index.ntotal)
+
+    def save(self, path: Path) -> None:
+        """Write atomically: a crash mid-save leaves the previous file intact."""
+        tmp = path.with_name(path.name + ".tmp")
+        with self._lock:
+            faiss.write_index(self._index, str(tmp))
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
