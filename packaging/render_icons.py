@@ -52,9 +52,7 @@ def render(size: int) -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--check", action="store_true", help="only report stale or missing PNGs"
-    )
+    parser.add_argument("--check", action="store_true", help="only report stale or missing PNGs")
     args = parser.parse_args(argv)
     if not SVG.is_file():
         raise SystemExit(f"render_icons: missing {SVG}")

@@ -30,7 +30,7 @@ done
 shopt -u nullglob
 
 rm -rf -- "$app_dir" "$app_dir.new"
-# The parent may also hold the user's index (the default data folder): remove it only if empty.
+# Remove the parent only if empty: anything else in it is not ours.
 rmdir -- "$data_dir/ponder" 2>/dev/null || true
 
 if command -v update-desktop-database >/dev/null 2>&1 && [[ -d "$data_dir/applications" ]]; then

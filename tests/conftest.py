@@ -1,0 +1,99 @@
+"""Shared fixtures: a tiny random BERT for fast tests, the real embedded model where it matters."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import core.offline  # noqa: E402,F401  (before anything imports transformers)
+
+VOCAB = [
+    "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
+    *"the a dog cat chased sat on mat is was and of to in it how do i python file".split(),
+    *"note notes search meaning bread bake oven garden tomato water money budget".split(),
+    *"travel train paris night sleep run code bug test . , ? !".split(),
+    *[chr(c) for c in range(ord("a"), ord("z") + 1)],
+    *[f"##{chr(c)}" for c in range(ord("a"), ord("z") + 1)],
+]  # fmt: skip
+
+
+def make_tiny_model(folder: Path, pooling: str = "mean") -> Path:
+    """A randomly initialised 2-layer BERT in sentence-transformers layout (safetensors)."""
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vocab.txt").write_text("\n".join(VOCAB) + "\n")
+    tokenizer = BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True)
+    tokenizer.save_pretrained(folder)
+    config = BertConfig(
+        vocab_size=len(VOCAB),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
+    import torch
+
+    torch.manual_seed(0)
+    BertModel(config).save_pretrained(folder, safe_serialization=True)
+    st = "sentence_transformers.models."
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": st + "Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": st + "Pooling"},
+        {"idx": 2, "name": "2", "path": "2_Normalize", "type": st + "Normalize"},
+    ]
+    (folder / "modules.json").write_text(json.dumps(modules))
+    (folder / "1_Pooling").mkdir(exist_ok=True)
+    flags = {
+        "pooling_mode_mean_tokens": pooling == "mean",
+        "pooling_mode_cls_token": pooling == "cls",
+        "pooling_mode_max_tokens": pooling == "max",
+        "pooling_mode_mean_sqrt_len_tokens": pooling == "mean_sqrt_len",
+    }
+    (folder / "1_Pooling" / "config.json").write_text(
+        json.dumps({"word_embedding_dimension": 32, **flags})
+    )
+    (folder / "sentence_bert_config.json").write_text(
+        json.dumps({"max_seq_length": 64, "do_lower_case": False})
+    )
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    return make_tiny_model(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture(scope="session")
+def real_model() -> Path:
+    from core.modelspec import default_model_folder
+
+    return default_model_folder()
+
+
+@pytest.fixture(scope="session")
+def real_encoder(real_model):
+    from core.encoder import Encoder
+
+    return Encoder(real_model)
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    return tmp_path / "data"
+
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def shared_path(*parts: str) -> Path:
+    """A file in ../shared (the evaluation data), or skip with the reason when CI lacks it."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.fail(f"evaluation data missing: {path}")
+    return path
