@@ -62,22 +62,28 @@ class Extracted:
     kind: str
 
 
-def extract(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Extracted:
-    """Read `path` and return its text; raise `SkipFile` or `ExtractionFailed` otherwise."""
+def precheck(path: Path, size: int, *, max_bytes: int = MAX_FILE_BYTES) -> None:
+    """Refuse a file by its name and size alone, before a byte of it is read."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise SkipFile(f"unsupported file type {suffix or '(no extension)'}")
+    # Check the size before reading, so a huge file never lands in memory.
+    if size > max_bytes:
+        raise SkipFile(f"too large: {_size(size)} > {_size(max_bytes, exact=True)} limit")
+    if size == 0:
+        raise SkipFile("empty")
+
+
+def extract(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Extracted:
+    """Read `path` and return its text; raise `SkipFile` or `ExtractionFailed` otherwise."""
+    suffix = path.suffix.lower()
     try:
         info = path.stat()
     except OSError as exc:
         raise ExtractionFailed(_os_reason(exc)) from exc
     if not stat.S_ISREG(info.st_mode):
         raise SkipFile("not a regular file")
-    # Check the size before reading, so a huge file never lands in memory.
-    if info.st_size > max_bytes:
-        raise SkipFile(f"too large: {_size(info.st_size)} > {_size(max_bytes, exact=True)} limit")
-    if info.st_size == 0:
-        raise SkipFile("empty")
+    precheck(path, info.st_size, max_bytes=max_bytes)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -97,7 +103,9 @@ def extract(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Extracted:
     text, page_starts = _join_pages([_clean(page) for page in pages])
     if not text.strip():
         raise SkipFile("empty" if kind in ("text", "markdown", "rst", "org") else "no text found")
-    title = " ".join(_clean(title).split()) or path.stem
+    # A file name may be any bytes (PEP 383 surrogates); a title is shown and stored as UTF-8.
+    stem = path.stem.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    title = " ".join(_clean(title).split()) or stem
     return Extracted(text, title, page_starts if kind == "pdf" else (), kind)
 
 

@@ -116,12 +116,14 @@ class IndexRun:
         if self.control.cancelled:
             self.summary.cancelled = True
             return self.summary
-        gone = [doc.id for doc in missing.values()]
-        gone += [
+        # Every file that vanished, whatever its hash: `missing` keeps one document per hash (for
+        # spotting moves), so identical deleted files must not be looked up through it. A moved
+        # document already carries its new path, which is in `seen`.
+        gone = [
             doc.id
             for root in roots
             for doc in self.store.documents(under=to_key(root))
-            if doc.path not in seen and not doc.hash and not os.path.lexists(from_key(doc.path))
+            if doc.path not in seen and not os.path.lexists(from_key(doc.path))
         ]
         self.library.forget(gone)
         self.summary.removed += len(gone)
@@ -152,6 +154,10 @@ class IndexRun:
         ):
             self.summary.unchanged += 1
             return self._tick(item.path)
+        try:
+            extract.precheck(Path(item.path), item.size)
+        except extract.SkipFile as exc:
+            return self._record(key, root_key, item, SKIPPED, str(exc))
         try:
             digest = file_digest(item.path)
         except OSError as exc:

@@ -118,7 +118,7 @@ class Library:
         state_file = self.data_dir / FAISS_STATE
         try:
             saved = json.loads(state_file.read_text())["generation"]
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, TypeError):  # missing, garbled or not a dict
             saved = None
         if saved == self.store.generation():
             try:
@@ -217,7 +217,6 @@ class Library:
         from core.indexer import IndexRun
 
         roots = [absolute(p) for p in paths]
-        self.encoder  # noqa: B018  (load and bind before the first write)
         try:
             return IndexRun(self, progress, control).run(roots)
         finally:

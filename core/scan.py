@@ -60,7 +60,7 @@ def _walk_dir(folder: str, seen: set[tuple[int, int]]) -> Iterator[Found]:
             continue
         if is_dir:
             yield from _walk_dir(entry.path, seen)
-        elif child is not None and stat.S_ISREG(child.st_mode):
+        elif child is not None:  # a FIFO, socket or device comes back with its problem
             yield _found(entry.path, child)
 
 

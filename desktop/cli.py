@@ -14,6 +14,7 @@ from pathlib import Path
 
 from core import __version__
 from core.errors import PonderError
+from core.paths import to_key
 from core.pooling import POOLING_STRATEGIES
 
 EXIT_ERROR, EXIT_USAGE = 1, 2
@@ -69,7 +70,8 @@ class _Bar:
             self.bar = tqdm(total=progress.total, unit="file", file=sys.stderr, leave=False)
         self.bar.total = progress.total
         self.bar.n = progress.done
-        self.bar.set_postfix_str(Path(progress.path).name[-30:], refresh=False)
+        name = Path(to_key(progress.path)).name  # printable even for a non-UTF-8 file name
+        self.bar.set_postfix_str(name[-30:], refresh=False)
         self.bar.refresh()
 
     def close(self) -> None:
@@ -140,7 +142,7 @@ def _print_hits(query: str, hits, as_json: bool) -> None:
             f", page {hit.sentence.page}" if hit.sentence.page else ""
         )
         more = f" (+{len(hit.matches) - 1} more)" if len(hit.matches) > 1 else ""
-        print(f"{rank:2}. {hit.score:.3f}  {hit.path}  [{where}]{more}")
+        print(f"{rank:2}. {hit.score:.3f}  {to_key(hit.path)}  [{where}]{more}")
         print(f"      {' '.join(hit.sentence.text.split())[:200]}")
 
 

@@ -7,7 +7,7 @@
 #
 # PyInstaller is installed into that environment if it is missing (pinned below). The environment
 # must already hold Ponder's run-time dependencies with the CPU build of torch; the spec refuses
-# a GPU build and any missing input. Takes 2-3 minutes on two cores.
+# a GPU build and any missing input. Takes 3-5 minutes on two cores.
 set -euo pipefail
 
 readonly PYINSTALLER_VERSION=6.22.3

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from support import SHARED, shared_path  # noqa: F401  (re-exported for test modules)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import core.offline  # noqa: E402,F401  (before anything imports transformers)
@@ -27,7 +28,8 @@ def make_tiny_model(folder: Path, pooling: str = "mean") -> Path:
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "vocab.txt").write_text("\n".join(VOCAB) + "\n")
-    tokenizer = BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True)
+    # A dict, not vocab_file=: transformers 5 ignores the file and every word becomes [UNK].
+    tokenizer = BertTokenizerFast(vocab={w: i for i, w in enumerate(VOCAB)}, do_lower_case=True)
     tokenizer.save_pretrained(folder)
     config = BertConfig(
         vocab_size=len(VOCAB),
@@ -88,12 +90,3 @@ def data_dir(tmp_path) -> Path:
     return tmp_path / "data"
 
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-
-
-def shared_path(*parts: str) -> Path:
-    """A file in ../shared (the evaluation data), or skip with the reason when CI lacks it."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.fail(f"evaluation data missing: {path}")
-    return path

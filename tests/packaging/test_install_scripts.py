@@ -88,7 +88,7 @@ def test_install_then_uninstall_in_home(release: Path, tmp_path: Path) -> None:
     assert link.is_symlink() and os.readlink(link) == str(app / "ponder")
     lines = desktop_lines(data / "applications" / f"{APP_ID}.desktop")
     assert f"Exec={app}/ponder %U" in lines
-    assert f"Exec={app}/ponder --search" in lines
+    assert f'Exec={app}/ponder --search ""' in lines
     assert f"TryExec={app}/ponder" in lines
     assert (app / "_internal" / "resources" / f"{APP_ID}.desktop").is_file()
 

@@ -146,15 +146,24 @@ def test_index_and_search_offline(
 
 
 def test_wheel_ships_desktop_integration_files(wheel: Path) -> None:
-    """The launcher, icons and metainfo travel as data files into <prefix>/share."""
+    """Launcher, icons and metainfo go to <prefix>/share; the app's own copy, samples included,
+    to <prefix>/share/ponder/resources (see packaging/README.md)."""
     with zipfile.ZipFile(wheel) as archive:
         names = {name.split(".data/data/", 1)[-1] for name in archive.namelist()}
+    own = "share/ponder/resources"
+    samples = ROOT / "resources" / "samples"
     expected = {
         f"share/applications/{APP_ID}.desktop",
         f"share/metainfo/{APP_ID}.metainfo.xml",
         f"share/icons/hicolor/scalable/apps/{APP_ID}.svg",
-    } | {
+        f"{own}/{APP_ID}.desktop",
+        f"{own}/{APP_ID}.metainfo.xml",
+        f"{own}/icons/{APP_ID}.svg",
+    }
+    expected |= {
         f"share/icons/hicolor/{n}x{n}/apps/{APP_ID}.png"
         for n in (16, 24, 32, 48, 64, 128, 256, 512)
     }
+    if samples.is_dir():
+        expected |= {f"{own}/samples/{p.name}" for p in samples.iterdir() if p.is_file()}
     assert expected <= names, sorted(expected - names)

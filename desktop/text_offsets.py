@@ -1,0 +1,42 @@
+"""Python counts code points; Qt's text classes count UTF-16 units. Convert between the two.
+
+The engine's sentence offsets are Python string indices. Outside the Basic Multilingual Plane (most
+emoji, some CJK) one code point is two UTF-16 units, so passing offsets to Qt unconverted would
+highlight the wrong text after the first such character.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+def utf16_len(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le")) // 2
+
+
+def utf16_mapper(text: str) -> Callable[[int], int]:
+    """A function from a Python index in `text` to the matching UTF-16 position."""
+    if text.isascii() or max(text, default="\0") < "\U00010000":
+        return lambda i: i
+    astral = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF]
+
+    def position(i: int) -> int:
+        from bisect import bisect_left
+
+        return i + bisect_left(astral, i)
+
+    return position
+
+
+def python_index(text: str, position: int) -> int:
+    """The Python index in `text` at (or just before) UTF-16 `position`."""
+    if text.isascii():
+        return min(position, len(text))
+    units = 0
+    for i, ch in enumerate(text):
+        units += 2 if ord(ch) > 0xFFFF else 1
+        if units > position:
+            return i
+    return len(text)

@@ -1,0 +1,207 @@
+"""GUI test fixtures: the real window, the real embedded model, loaded once per session.
+
+Every window gets its own data folder and its own INI settings file under pytest's temporary
+directory, so no test reads or writes a real home. The model is loaded once: `Encoder` is wrapped
+in a per-(folder, pooling) cache for the whole session, so each new `Library` reuses it.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+_HOME = tempfile.mkdtemp(prefix="ponder-desktop-tests-")
+for _var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+    os.environ[_var] = os.path.join(_HOME, _var.lower())
+os.environ.pop("PONDER_DATA_DIR", None)
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QStandardPaths  # noqa: E402
+
+import core.library  # noqa: E402
+from core.encoder import Encoder  # noqa: E402
+from core.library import Library  # noqa: E402
+from core.modelspec import default_model_folder, read_model_folder  # noqa: E402
+from desktop.main_window import MainWindow  # noqa: E402
+from desktop.resources import samples_dir  # noqa: E402
+from desktop.search_controller import SearchResults  # noqa: E402
+from desktop.settings import Settings  # noqa: E402
+
+QStandardPaths.setTestModeEnabled(True)
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "screenshots"
+SIZE = (1280, 800)
+MODEL_TIMEOUT_MS = 60_000  # loading the model or indexing, on a busy two-core machine
+SEARCH_TIMEOUT_MS = 20_000
+JOB_TIMEOUT_MS = 120_000
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The offscreen platform warns that it cannot propagate size hints; that is not ours."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.qt_log_ignore("propagateSizeHints"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_encoder() -> Iterator[None]:
+    """One model load per (model, pooling) for the whole session."""
+    loaded: dict[str, Encoder] = {}
+    cache: dict[tuple[str, str], Encoder] = {}
+
+    def cached(folder: Path | str | None = None, pooling: str | None = None, **kw) -> Encoder:
+        path = Path(folder or default_model_folder()).resolve()
+        key = (str(path), pooling or read_model_folder(path).pooling)
+        if key not in cache:
+            if key[0] not in loaded:
+                loaded[key[0]] = Encoder(path, key[1], **kw)
+            # another pooling over the same loaded weights: pooling is a plain attribute
+            encoder = copy.copy(loaded[key[0]])
+            encoder.pooling = key[1]
+            cache[key] = encoder
+        return cache[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(core.library, "Encoder", cached)
+        yield
+
+
+@pytest.fixture(scope="session")
+def sample_template(tmp_path_factory: pytest.TempPathFactory, shared_encoder: None) -> Path:
+    """A data folder with the sample library indexed, built once and copied per test."""
+    data = tmp_path_factory.mktemp("sample-template") / "data"
+    library = Library(data)
+    library.index([samples_dir()])
+    library.close()
+    return data
+
+
+@pytest.fixture
+def sample_data(sample_template: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(sample_template, target)
+    return target
+
+
+def write_notes(folder: Path, count: int, sentences: int = 1) -> Path:
+    """Tiny generated notes, one to a few sentences each: cheap to embed, varied to search."""
+    topics = [
+        ("garden", "The {w} bed by fence {n} needs compost before the spring planting."),
+        ("kitchen", "Simmer the {w} soup for {n} minutes so the onions turn sweet."),
+        ("travel", "The night train to the {w} coast leaves from platform {n}."),
+        ("money", "Put {n} euros aside for the {w} heating bill every month."),
+        ("code", "The {w} parser crashes on line {n} when the list is empty."),
+        ("history", "In the year {n} the {w} empire traded silk and spices along the coast."),
+    ]
+    words = ["red", "blue", "quiet", "old", "northern", "little", "copper", "winter"]
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        topic, pattern = topics[i % len(topics)]
+        body = " ".join(
+            pattern.format(w=words[(i + j) % len(words)], n=i + j) for j in range(sentences)
+        )
+        (folder / f"{i:05d}-{topic}.txt").write_text(body + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def many_notes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """2,000 one-line notes for the responsiveness test."""
+    return write_notes(tmp_path_factory.mktemp("many") / "notes", 2000)
+
+
+@pytest.fixture(scope="session")
+def some_notes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """400 short notes: big enough that a run is still going when a test interrupts it."""
+    return write_notes(tmp_path_factory.mktemp("some") / "notes", 400, sentences=3)
+
+
+WindowFactory = Callable[..., MainWindow]
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path: Path) -> Iterator[WindowFactory]:
+    """Build a shown 1280x800 main window on `data_dir` with settings in a temporary INI file."""
+    windows: list[MainWindow] = []
+
+    def make(
+        data_dir: Path | None = None,
+        *,
+        settings_file: Path | None = None,
+        wait_ready: bool = True,
+        resize: bool = True,
+        **settings_values: object,
+    ) -> MainWindow:
+        settings = Settings.at(settings_file or tmp_path / "ponder.ini")
+        settings.watch_delay_ms = 300
+        for key, value in settings_values.items():
+            setattr(settings, key, value)
+        opened: list[str] = []
+        window = MainWindow(
+            settings,
+            data_dir or tmp_path / "data",
+            open_url=lambda url: opened.append(url.toLocalFile()) or True,
+        )
+        window.opened_urls = opened  # type: ignore[attr-defined]
+        qtbot.addWidget(window)
+        if resize:
+            window.resize(*SIZE)
+        window.show()
+        qtbot.waitExposed(window)
+        if wait_ready and not window.session.model_ready:
+            with qtbot.waitSignal(window.session.ready, timeout=MODEL_TIMEOUT_MS):
+                pass
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+
+
+class Gui:
+    """Helpers for driving a window, handed to tests as the `gui` fixture."""
+
+    def __init__(self, qtbot) -> None:
+        self.qtbot = qtbot
+
+    def search(self, window: MainWindow, query: str) -> SearchResults:
+        """Type `query` into the search field and wait for its results."""
+        field = window.search_tab.field
+        field.clear()
+        with self.qtbot.waitSignal(
+            window.session.search.results_ready,
+            timeout=SEARCH_TIMEOUT_MS,
+            check_params_cb=lambda r: r.query == query,
+        ) as blocker:
+            self.qtbot.keyClicks(field, query)
+        return blocker.args[0]
+
+    def job_done(self, window: MainWindow, kind: str | None = None, timeout: int = JOB_TIMEOUT_MS):
+        """A `waitSignal` blocker for the next finished job (of `kind`); args = (job, result)."""
+        return self.qtbot.waitSignal(
+            window.session.jobs.finished,
+            timeout=timeout,
+            check_params_cb=lambda job, _result: kind is None or job.kind == kind,
+        )
+
+    @staticmethod
+    def screenshot(window: MainWindow, name: str) -> Path:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        if (window.width(), window.height()) != SIZE:
+            window.resize(*SIZE)
+        path = SCREENSHOTS / name
+        assert window.grab().save(str(path)), f"could not write {path}"
+        return path
+
+
+@pytest.fixture
+def gui(qtbot) -> Gui:
+    return Gui(qtbot)

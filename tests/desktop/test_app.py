@@ -1,0 +1,59 @@
+"""`run_gui` gives the application its identity and opens the window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+import desktop.app
+from desktop.app import configure_application, run_gui
+from desktop.main_window import MainWindow
+from desktop.resources import icon_path, resource_dir, samples_dir
+
+
+def test_resources_are_found_from_source() -> None:
+    assert resource_dir() == Path(__file__).resolve().parents[2] / "resources"
+    assert icon_path().is_file() and samples_dir().is_dir()
+
+
+def test_resources_are_found_when_frozen(monkeypatch, tmp_path: Path) -> None:
+    import sys
+
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assert resource_dir() == tmp_path / "resources"
+
+
+def test_run_gui_opens_the_window_and_returns(qapp, tmp_path: Path, monkeypatch) -> None:
+    seen: dict[str, object] = {}
+    loop = QEventLoop()
+    # QApplication.exec() would end the application pytest-qt shares between tests
+    monkeypatch.setattr(desktop.app, "_exec", lambda _app: loop.exec())
+
+    def inspect_and_close() -> None:
+        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+        seen["title"] = window.windowTitle()
+        seen["icon"] = not window.windowIcon().isNull()
+        seen["query"] = window.search_tab.field.text()
+        seen["data"] = window.session.data_dir
+        window.close()
+        loop.quit()
+
+    QTimer.singleShot(0, inspect_and_close)
+    assert run_gui(tmp_path / "data", search="sourdough") == 0
+    assert seen == {
+        "title": "Ponder",
+        "icon": True,
+        "query": "sourdough",
+        "data": tmp_path / "data",
+    }
+    assert QGuiApplication.applicationName() == "Ponder"
+    assert QGuiApplication.organizationName() == "Ponder"
+    assert QGuiApplication.desktopFileName() == "org.ponder.Ponder"
+
+
+def test_configure_application_sets_the_icon(qapp) -> None:
+    configure_application(qapp)
+    assert not qapp.windowIcon().isNull()
