@@ -8,6 +8,7 @@ processed sorted by token length so each batch pads little, and the original ord
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,9 @@ class Encoder:
         self.batch_size = batch_size
         self.stats = EncoderStats()
         self._tokenizer, self._model = _load(self.spec.path)
+        # A fast tokenizer mutates its truncation settings on call; two threads at once would
+        # raise "Already borrowed".
+        self._tokenizer_lock = threading.Lock()
         self.dimension = int(self._model.get_input_embeddings().embedding_dim)
         self._pad_id = self._tokenizer.pad_token_id or 0
         self._with_types = "token_type_ids" in self._tokenizer.model_input_names
@@ -106,8 +110,9 @@ class Encoder:
         cleaned = [t.strip() for t in texts]
         if self.spec.do_lower_case:
             cleaned = [t.lower() for t in cleaned]
-        return self._tokenizer(
-            cleaned,
+        with self._tokenizer_lock:
+            return self._tokenizer(
+                cleaned,
             truncation="longest_first",
             max_length=self.spec.max_seq_length,
             return_special_tokens_mask=True,

@@ -238,8 +238,14 @@ def _utf16_without_bom(data: bytes) -> str | None:
 # --- plain text, markdown, reStructuredText, org ----------------------------------------------
 
 
+_TEXT_TITLE = re.compile(r"\A[ \t]*(\S[^\n]{0,79}?)[ \t]*\n[ \t]*(?:\n|\Z)")
+
+
 def _read_plain(text: str) -> Pages:
-    return [text], ""
+    """A short first line standing alone, not ending like a sentence, is the note's title."""
+    match = _TEXT_TITLE.match(text)
+    title = match.group(1) if match and match.group(1)[-1] not in ".,;:!?" else ""
+    return [text], title
 
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)

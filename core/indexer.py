@@ -48,10 +48,11 @@ class IndexSummary:
 
 @dataclass(frozen=True)
 class Progress:
-    done: int
-    total: int
+    done: int  # files finished
+    total: int  # files found
     path: str
     summary: IndexSummary
+    phase: str = "done"  # "scanned" (total known), "reading" (path started), "done" (path finished)
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -100,6 +101,7 @@ class IndexRun:
             found.extend((root, f) for f in walk(root))
         self._total = len(found)
         self._mark_new_pending(found)
+        self.progress(Progress(0, self._total, "", self.summary, "scanned"))
         seen = {to_key(f.path) for _, f in found}
         missing = {
             doc.hash: doc
@@ -178,6 +180,7 @@ class IndexRun:
             self._record(key, root_key, item, status, str(exc))
 
     def _prepare(self, root_key: str, item: Found, digest: str) -> None:
+        self.progress(Progress(self._done, self._total, item.path, self.summary, "reading"))
         encoder = self.library.encoder
         extracted = extract.extract(Path(item.path))
         sentences = chunking.split_sentences(

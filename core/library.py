@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
     from core.search import DocumentHit
 
 DB_NAME = "library.sqlite3"
+# FAISS is only a cache of SQLite, so it is written at most this often during a session (and
+# always on close): a watched folder's many small updates must not each rewrite the whole index.
+SAVE_INTERVAL = 30.0
 FAISS_STATE = "faiss.json"
 
 
@@ -82,6 +86,8 @@ class Library:
         self._write_lock = threading.RLock()
         self.dimension = info.dimension if info else 0
         self.indexes: dict[str, FlatIndex] = {}
+        self._dirty = False
+        self._saved_at = float("-inf")
         if info:
             self._load_indexes()
 
@@ -152,6 +158,13 @@ class Library:
             tmp = state.with_suffix(".tmp")
             tmp.write_text(json.dumps({"generation": generation}))
             tmp.replace(state)
+            self._dirty = False
+            self._saved_at = time.monotonic()
+
+    def save_if_due(self) -> None:
+        """Save when something changed and the last save is older than SAVE_INTERVAL."""
+        if self._dirty and time.monotonic() - self._saved_at >= SAVE_INTERVAL:
+            self.save()
 
     # -- writing (called by the indexer) ------------------------------------------------------
 
@@ -179,10 +192,12 @@ class Library:
             self.indexes["passages"].remove(old_p)
             self.indexes["sentences"].add(new_s, sentence_vectors)
             self.indexes["passages"].add(new_p, passage_vectors)
+            self._dirty = True
 
     def forget(self, doc_ids: Sequence[int]) -> None:
         with self._write_lock:
             old_s, old_p = self.store.delete_documents(list(doc_ids))
+            self._dirty = self._dirty or bool(len(old_s) or len(old_p))
             if self.indexes:
                 self.indexes["sentences"].remove(old_s)
                 self.indexes["passages"].remove(old_p)
@@ -204,6 +219,7 @@ class Library:
             for table, ids in removed.items():
                 if self.indexes:
                     self.indexes[table].remove(ids)
+            self._dirty = True
 
     # -- the operations -----------------------------------------------------------------------
 
@@ -220,7 +236,7 @@ class Library:
         try:
             return IndexRun(self, progress, control).run(roots)
         finally:
-            self.save()
+            self.save_if_due()
 
     def refresh(
         self, progress: ProgressCallback | None = None, control: RunControl | None = None
@@ -239,7 +255,7 @@ class Library:
             self.forget([d.id for d in docs])
             removed += len(docs)
             self.store.remove_root(key)
-        self.save()
+        self.save_if_due()
         return removed
 
     def search(self, query: str, k: int = 10) -> list[DocumentHit]:
@@ -267,7 +283,8 @@ class Library:
         )
 
     def close(self) -> None:
-        self.save()
+        if self._dirty:
+            self.save()
         self.store.close()
 
 

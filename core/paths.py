@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 _ESCAPE = re.compile(r"\\x([89a-f][0-9a-f])")
 
@@ -27,6 +28,22 @@ def from_key(key: str) -> str:
     if "\\x" not in key:
         return key
     return _ESCAPE.sub(lambda m: chr(0xDC00 + int(m.group(1), 16)), key)
+
+
+DATA_DIR_ENV = "PONDER_DATA_DIR"
+
+
+def platform_data_dir() -> Path:
+    """The platform's per-user data folder (~/.local/share/Ponder on Linux)."""
+    import platformdirs
+
+    return platformdirs.user_data_path("Ponder", "Ponder")
+
+
+def default_data_dir() -> Path:
+    """$PONDER_DATA_DIR, else the platform's user data folder."""
+    env = os.environ.get(DATA_DIR_ENV)
+    return Path(env).expanduser() if env else platform_data_dir()
 
 
 def absolute(path: str | os.PathLike[str]) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from core import __version__
 from core.errors import PonderError
-from core.paths import to_key
+from core.paths import default_data_dir, to_key
 from core.pooling import POOLING_STRATEGIES
 
 EXIT_ERROR, EXIT_USAGE = 1, 2
@@ -22,15 +22,6 @@ EXIT_ERROR, EXIT_USAGE = 1, 2
 
 class CliError(Exception):
     """A problem with what the user asked for (missing path, bad value)."""
-
-
-def default_data_dir() -> Path:
-    env = os.environ.get("PONDER_DATA_DIR")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("Ponder", "Ponder"))
 
 
 def _poolings(value: str) -> list[str]:
@@ -356,13 +347,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.data_dir is None:
-        args.data_dir = default_data_dir()
     try:
         if args.command is None:
             from desktop.app import run_gui
 
+            # No --data-dir: the window picks $PONDER_DATA_DIR, then the folder saved in its
+            # settings, then the platform default.
             return run_gui(args.data_dir, search=args.search)
+        if args.data_dir is None:
+            args.data_dir = default_data_dir()
         return args.func(args)
     except CliError as exc:
         print(f"ponder: error: {exc}", file=sys.stderr)

@@ -11,12 +11,12 @@ import os
 from pathlib import Path
 from typing import Any, Generic, TypeVar, overload
 
-import platformdirs
 from PySide6.QtCore import QByteArray, QSettings
+
+from core.paths import DATA_DIR_ENV, platform_data_dir
 
 T = TypeVar("T")
 
-DATA_DIR_ENV = "PONDER_DATA_DIR"
 APP_NAME = "Ponder"
 ORGANISATION = "Ponder"
 
@@ -102,15 +102,9 @@ class Settings:
         self.qsettings.sync()
 
 
-def default_data_dir() -> Path:
-    """The per-user data folder of this platform (e.g. ~/.local/share/Ponder); the command
-    line's default is the same folder."""
-    return platformdirs.user_data_path(APP_NAME, ORGANISATION)
-
-
 def resolve_data_dir(argument: Path | str | None, settings: Settings) -> Path:
     """Argument, then $PONDER_DATA_DIR, then the saved choice, then the platform default."""
     for candidate in (argument, os.environ.get(DATA_DIR_ENV), settings.data_dir):
         if candidate:
             return Path(candidate).expanduser()
-    return default_data_dir()
+    return platform_data_dir()

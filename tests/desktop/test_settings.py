@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QByteArray
 
-from desktop.settings import DATA_DIR_ENV, Settings, default_data_dir, resolve_data_dir
+from core.paths import DATA_DIR_ENV, platform_data_dir
+from desktop.settings import Settings, resolve_data_dir
 
 
 def test_settings_are_typed_with_defaults(tmp_path: Path) -> None:
@@ -32,7 +33,7 @@ def test_data_folder_argument_then_environment_then_setting(
 ) -> None:
     settings = Settings.at(tmp_path / "b.ini")
     monkeypatch.delenv(DATA_DIR_ENV, raising=False)
-    assert resolve_data_dir(None, settings) == default_data_dir()
+    assert resolve_data_dir(None, settings) == platform_data_dir()
     settings.data_dir = str(tmp_path / "saved")
     assert resolve_data_dir(None, settings) == tmp_path / "saved"
     monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "env"))
