@@ -132,6 +132,8 @@ class SearchTab(QWidget):
         else:
             self.summary.setText(f"Nothing in the library is close to “{results.query.strip()}”.")
         if n:
+            # Results can arrive before the library's counts are refreshed (first indexing run).
+            self.stack.setCurrentWidget(self.splitter)
             row = self.model.row_of(keep.document_id) if keep is not None else -1
             self.select_row(max(0, row))
         else:
