@@ -222,10 +222,7 @@ class IndexRun:
         self._buffer.clear()
 
     def _record(self, key: str, root_key: str, item: Found, status: str, reason: str) -> None:
-        doc = self.store.document(key)
-        if doc is not None and doc.status == INDEXED:
-            self.library.forget_vectors(doc.id)
-        self.store.upsert_status(key, root_key, item.size, item.mtime, status, reason)
+        self.library.record_problem(key, root_key, item.size, item.mtime, status, reason)
         if status == SKIPPED:
             self.summary.skipped += 1
         else:

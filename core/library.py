@@ -188,37 +188,26 @@ class Library:
                 prepared.windows,
                 passage_vectors,
             )
-            self.indexes["sentences"].remove(old_s)
-            self.indexes["passages"].remove(old_p)
+            self._drop(old_s, old_p)
             self.indexes["sentences"].add(new_s, sentence_vectors)
             self.indexes["passages"].add(new_p, passage_vectors)
             self._dirty = True
 
     def forget(self, doc_ids: Sequence[int]) -> None:
         with self._write_lock:
-            old_s, old_p = self.store.delete_documents(list(doc_ids))
-            self._dirty = self._dirty or bool(len(old_s) or len(old_p))
-            if self.indexes:
-                self.indexes["sentences"].remove(old_s)
-                self.indexes["passages"].remove(old_p)
+            self._drop(*self.store.delete_documents(list(doc_ids)))
 
-    def forget_vectors(self, doc_id: int) -> None:
-        with self._write_lock, self.store.transaction() as conn:
-            removed = {}
-            for table in VECTOR_TABLES:
-                removed[table] = np.asarray(
-                    [
-                        r[0]
-                        for r in conn.execute(
-                            f"SELECT id FROM {table} WHERE document_id = ?", (doc_id,)
-                        )
-                    ],
-                    dtype=np.int64,
-                )
-                conn.execute(f"DELETE FROM {table} WHERE document_id = ?", (doc_id,))
-            for table, ids in removed.items():
-                if self.indexes:
-                    self.indexes[table].remove(ids)
+    def record_problem(
+        self, path: str, root: str, size: int, mtime: float, status: str, reason: str
+    ) -> None:
+        """A file that cannot be indexed (any more): its status, and none of its old vectors."""
+        with self._write_lock:
+            self._drop(*self.store.upsert_status(path, root, size, mtime, status, reason))
+
+    def _drop(self, sentence_ids: np.ndarray, passage_ids: np.ndarray) -> None:
+        if self.indexes and (len(sentence_ids) or len(passage_ids)):
+            self.indexes["sentences"].remove(sentence_ids)
+            self.indexes["passages"].remove(passage_ids)
             self._dirty = True
 
     # -- the operations -----------------------------------------------------------------------

@@ -276,10 +276,13 @@ class Store:
 
     def upsert_status(
         self, path: str, root: str | None, size: int, mtime: float, status: str, reason: str | None
-    ) -> int:
-        """Record a file that has no vectors (skipped, failed or pending); returns its id."""
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Record a file that has no vectors (skipped, failed or pending), in one transaction with
+        dropping any vectors an earlier version of it had; returns their sentence and passage ids.
+        """
         with self.transaction() as conn:
-            return self._upsert(conn, path, root, size, mtime, None, status, reason, None, None)
+            doc_id = self._upsert(conn, path, root, size, mtime, None, status, reason, None, None)
+            return self._delete_vectors(conn, [doc_id])
 
     def write_document(
         self,
