@@ -113,12 +113,12 @@ class Encoder:
         with self._tokenizer_lock:
             return self._tokenizer(
                 cleaned,
-            truncation="longest_first",
-            max_length=self.spec.max_seq_length,
-            return_special_tokens_mask=True,
-            return_attention_mask=False,
-            return_token_type_ids=False,
-        )
+                truncation="longest_first",
+                max_length=self.spec.max_seq_length,
+                return_special_tokens_mask=True,
+                return_attention_mask=False,
+                return_token_type_ids=False,
+            )
 
     def _features(self, ids: list[list[int]], special: list[list[int]]) -> dict:
         width = max(len(x) for x in ids)

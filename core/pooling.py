@@ -10,12 +10,14 @@ normalisation happens once, in the encoder.
 from __future__ import annotations
 
 from collections.abc import Callable
-
-import torch
+from typing import TYPE_CHECKING
 
 from core.errors import PoolingError
 
-Features = dict[str, torch.Tensor]
+if TYPE_CHECKING:  # torch is only touched through the tensors handed in; importing this is cheap
+    import torch
+
+Features = dict[str, "torch.Tensor"]
 
 
 def _mask(features: Features, key: str = "attention_mask") -> torch.Tensor:

@@ -18,11 +18,11 @@ from core.paths import from_key
 if TYPE_CHECKING:
     from core.library import Library
 
-# Document score: a weighted sum of how well the query matches the document's opening passage
-# (title and introduction: what the document is about), its best passage anywhere, and its best
-# single sentence. Measured on python-faq and manpages; see README "How ranking works".
+# Document score: how well the query matches the document's opening passage (its title and
+# introduction: what the document is about) and its best single sentence (where the answer is).
+# On python-faq and manpages this beat best passage + best sentence (0.872 vs 0.858 and 0.649 vs
+# 0.600 MRR@10) and each signal alone. Passages anywhere in a document still find candidates.
 HEAD_WEIGHT = 0.5
-PASSAGE_WEIGHT = 0.0
 SENTENCE_WEIGHT = 0.5
 CANDIDATES = 100  # nearest vectors fetched at each granularity, at least
 RESCORE = 3  # documents rescored exactly per result asked for
@@ -77,21 +77,25 @@ def search(library: Library, query: str, k: int = 10) -> list[DocumentHit]:
     encoder = library.encoder
     if library.indexes["sentences"].count() == 0:
         return []
-    q = encoder.encode([query])
+    q = encoder.encode([query])[0]
     rough = _candidates(library, q, k)
-    best = sorted(rough, key=rough.get, reverse=True)[: max(RESCORE * k, 30)]
-    hits = [h for h in (_rescore(library, q[0], doc_id) for doc_id in best) if h is not None]
+    shortlist = sorted(rough, key=rough.get, reverse=True)[: max(RESCORE * k, 20)]
+    hits = _rescore(library, q, shortlist)
     hits.sort(key=lambda h: h.score, reverse=True)
     return hits[:k]
 
 
 def _candidates(library: Library, q: np.ndarray, k: int) -> dict[int, float]:
-    """Rough document scores from the nearest passages and sentences."""
+    """Document scores from the nearest passages and sentences, plus exact opening passages.
+
+    A document's best sentence is exact when FAISS returned it, else bounded above by the
+    weakest neighbour returned.
+    """
     want = max(CANDIDATES, 10 * k)
     parts: list[dict[int, float]] = []
     floors: list[float] = []
     for table in ("passages", "sentences"):
-        scores, ids = library.indexes[table].search(q, want)
+        scores, ids = library.indexes[table].search(q[None, :], want)
         owners = library.store.owners(table, [int(i) for i in ids[0] if i >= 0])
         best: dict[int, float] = {}
         for score, vid in zip(scores[0], ids[0], strict=True):
@@ -101,43 +105,48 @@ def _candidates(library: Library, q: np.ndarray, k: int) -> dict[int, float]:
         parts.append(best)
         floors.append(float(scores[0][-1]) if len(scores[0]) else 0.0)
     passages, sentences = parts
-    docs = passages.keys() | sentences.keys()
+    docs = list(passages.keys() | sentences.keys())
+    heads = library.store.head_vectors(docs, library.dimension)
     return {
-        d: (HEAD_WEIGHT + PASSAGE_WEIGHT) * passages.get(d, floors[0])
+        d: HEAD_WEIGHT * float(heads[d] @ q if d in heads else floors[0])
         + SENTENCE_WEIGHT * sentences.get(d, floors[1])
         for d in docs
     }
 
 
-def _rescore(library: Library, q: np.ndarray, doc_id: int) -> DocumentHit | None:
+def _rescore(library: Library, q: np.ndarray, doc_ids: list[int]) -> list[DocumentHit]:
+    """Exact scores and highlights for a shortlist, from every stored vector of each document."""
     store = library.store
-    rows, vectors = store.sentences_of(doc_id, library.dimension)
-    if not rows:
-        return None
-    doc = store.document_by_id(doc_id)
-    if doc is None:
-        return None
-    sentence_scores = vectors @ q
-    passage_vectors = store.passage_vectors(doc_id, library.dimension)
-    passage_scores = passage_vectors @ q if len(passage_vectors) else np.zeros(1, np.float32)
-    top = int(sentence_scores.argmax())
-    best_score = float(sentence_scores[top])
-    score = (
-        HEAD_WEIGHT * float(passage_scores[0])
-        + PASSAGE_WEIGHT * float(passage_scores.max())
-        + SENTENCE_WEIGHT * best_score
-    )
-    floor = max(MATCH_FLOOR, best_score - MATCH_MARGIN)
-    order = np.argsort(-sentence_scores)
-    matches = [
-        _hit(rows[i], float(sentence_scores[i]))
-        for i in order
-        if sentence_scores[i] >= floor or i == top
-    ]
-    text, _ = store.document_text(doc_id)
+    hits = []
+    heads = store.head_vectors(doc_ids, library.dimension)
+    for doc_id, (rows, vectors) in store.sentences_of_many(doc_ids, library.dimension).items():
+        doc = store.document_by_id(doc_id)
+        if doc is None or not rows:
+            continue
+        sentence_scores = vectors @ q
+        top = int(sentence_scores.argmax())
+        best_score = float(sentence_scores[top])
+        score = (
+            HEAD_WEIGHT * float(heads[doc_id] @ q if doc_id in heads else 0.0)
+            + SENTENCE_WEIGHT * best_score
+        )
+        floor = max(MATCH_FLOOR, best_score - MATCH_MARGIN)
+        order = np.argsort(-sentence_scores)
+        matches = [
+            _hit(rows[i], float(sentence_scores[i]))
+            for i in order
+            if sentence_scores[i] >= floor or i == top
+        ]
+        hits.append((score, doc, rows, top, matches))
+    hits.sort(key=lambda h: h[0], reverse=True)
+    return [_document_hit(store, *h) for h in hits]
+
+
+def _document_hit(store, score, doc, rows, top, matches) -> DocumentHit:
+    text, _ = store.document_text(doc.id)
     context_start, context = _context(text, rows, top)
     return DocumentHit(
-        document_id=doc_id,
+        document_id=doc.id,
         path=from_key(doc.path),
         title=doc.title or "",
         score=score,

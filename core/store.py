@@ -445,20 +445,39 @@ class Store:
 
     def sentences_of(self, doc_id: int, dimension: int) -> tuple[list[tuple], np.ndarray]:
         """(id, ordinal, start, end, line, page, text) rows and their vectors, in order."""
-        rows = self.db.conn.execute(
-            'SELECT id, ordinal, start, "end", line, page, text, vector FROM sentences '
-            "WHERE document_id = ? ORDER BY ordinal",
-            (doc_id,),
-        ).fetchall()
-        matrix = np.frombuffer(b"".join(r[7] for r in rows), dtype=np.float32)
-        return [r[:7] for r in rows], matrix.reshape(len(rows), dimension)
+        return self.sentences_of_many([doc_id], dimension).get(doc_id, ([], _empty(dimension)))
 
-    def passage_vectors(self, doc_id: int, dimension: int) -> np.ndarray:
+    def sentences_of_many(
+        self, doc_ids: Sequence[int], dimension: int
+    ) -> dict[int, tuple[list[tuple], np.ndarray]]:
+        """`sentences_of` for several documents in one query."""
+        if not doc_ids:
+            return {}
+        marks = ",".join("?" * len(doc_ids))
         rows = self.db.conn.execute(
-            "SELECT vector FROM passages WHERE document_id = ? ORDER BY ordinal", (doc_id,)
+            'SELECT document_id, id, ordinal, start, "end", line, page, text, vector '
+            f"FROM sentences WHERE document_id IN ({marks}) ORDER BY document_id, ordinal",
+            [int(d) for d in doc_ids],
         ).fetchall()
-        matrix = np.frombuffer(b"".join(r[0] for r in rows), dtype=np.float32)
-        return matrix.reshape(len(rows), dimension)
+        grouped: dict[int, list[tuple]] = {}
+        for row in rows:
+            grouped.setdefault(row[0], []).append(row)
+        return {
+            doc: ([r[1:8] for r in group], _matrix([r[8] for r in group], dimension))
+            for doc, group in grouped.items()
+        }
+
+    def head_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
+        """Each document's opening passage vector: what the document is about."""
+        if not doc_ids:
+            return {}
+        marks = ",".join("?" * len(doc_ids))
+        rows = self.db.conn.execute(
+            f"SELECT document_id, vector FROM passages WHERE ordinal = 0 "
+            f"AND document_id IN ({marks})",
+            [int(d) for d in doc_ids],
+        ).fetchall()
+        return {doc: np.frombuffer(blob, dtype=np.float32) for doc, blob in rows}
 
     def ids_of(self, table: str, doc_ids: Sequence[int]) -> np.ndarray:
         assert table in VECTOR_TABLES
@@ -481,3 +500,11 @@ class Store:
 
 
 _DOC_SELECT = "SELECT id, path, root, size, mtime, hash, status, reason, kind, title FROM documents"
+
+
+def _matrix(blobs: list[bytes], dimension: int) -> np.ndarray:
+    return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), dimension)
+
+
+def _empty(dimension: int) -> np.ndarray:
+    return np.zeros((0, dimension), dtype=np.float32)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication, QIcon
@@ -26,11 +27,15 @@ def configure_application(app: QGuiApplication) -> None:
         app.setWindowIcon(QIcon(str(icon)))
 
 
-def create_window(data_dir: Path | None, search: str | None = None) -> MainWindow:
+def create_window(
+    data_dir: Path | None, search: str | None = None, open_paths: Sequence[str] = ()
+) -> MainWindow:
     window = MainWindow(Settings(), data_dir)
     window.setWindowIcon(QApplication.windowIcon())
     if search:
         window.search_tab.field.setText(search)
+    # "Open with Ponder" from a file manager: add them to the library (opened by now).
+    window.index_paths(list(open_paths))
     return window
 
 
@@ -39,14 +44,16 @@ def _exec(app: QApplication) -> int:
     return app.exec()
 
 
-def run_gui(data_dir: Path | None, search: str | None = None) -> int:
+def run_gui(
+    data_dir: Path | None, search: str | None = None, open_paths: Sequence[str] = ()
+) -> int:
     """Open the main window (`ponder` with no sub-command) and run until it is closed."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     configure_application(app)
     handler = install_crash_handler()
     try:
-        window = create_window(data_dir, search)
+        window = create_window(data_dir, search, open_paths)
         window.show()
         return _exec(app)
     finally:

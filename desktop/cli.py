@@ -341,11 +341,45 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("self-test", help="index and search a sample offscreen, then exit")
     p.set_defaults(func=cmd_self_test)
+    parser.command_names = set(sub.choices)  # type: ignore[attr-defined]
     return parser
+
+
+_TAKES_VALUE = frozenset({"--data-dir", "--model", "--pooling", "--search"})
+
+
+def split_open_targets(argv: Sequence[str], commands: set[str]) -> tuple[list[str], list[str]]:
+    """`ponder FILE...` or `ponder file:///...` (the launcher's %U): files for the window.
+
+    Returns (arguments for the parser, paths to open). A sub-command, or a word that is no
+    existing path (a mistyped command), leaves argv to the parser and its error message.
+    """
+    from urllib.parse import unquote, urlparse
+
+    rest: list[str] = []
+    targets: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        if arg in _TAKES_VALUE:
+            rest += [arg, next(args, "")]
+        elif arg.startswith("-"):
+            rest.append(arg)
+        elif arg in commands:
+            return list(argv), []
+        else:
+            url = urlparse(arg)
+            path = unquote(url.path) if url.scheme == "file" else arg
+            if not os.path.lexists(path):
+                return list(argv), []
+            targets.append(path)
+    return rest, targets
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv, open_paths = split_open_targets(
+        sys.argv[1:] if argv is None else argv, parser.command_names
+    )
     args = parser.parse_args(argv)
     try:
         if args.command is None:
@@ -353,7 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             # No --data-dir: the window picks $PONDER_DATA_DIR, then the folder saved in its
             # settings, then the platform default.
-            return run_gui(args.data_dir, search=args.search)
+            return run_gui(args.data_dir, search=args.search, open_paths=open_paths)
         if args.data_dir is None:
             args.data_dir = default_data_dir()
         return args.func(args)

@@ -407,3 +407,19 @@ def test_console_error_has_no_traceback(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr == f"ponder: error: no such file or folder: {tmp_path / 'missing'}\n"
+
+
+def test_paths_and_file_uris_without_a_command_are_opened_in_the_window(tmp_path) -> None:
+    from desktop.cli import build_parser, split_open_targets
+
+    note = tmp_path / "a note.md"
+    note.write_text("hello")
+    commands = build_parser().command_names
+    uri = "file://" + str(note).replace(" ", "%20")
+    assert split_open_targets(["--data-dir", "d", uri, str(tmp_path)], commands) == (
+        ["--data-dir", "d"],
+        [str(note), str(tmp_path)],
+    )
+    # a sub-command, or a word that is no path (a typo), is left to the parser
+    assert split_open_targets(["search", str(note)], commands) == (["search", str(note)], [])
+    assert split_open_targets(["serach", "q"], commands) == (["serach", "q"], [])

@@ -57,3 +57,23 @@ def test_run_gui_opens_the_window_and_returns(qapp, tmp_path: Path, monkeypatch)
 def test_configure_application_sets_the_icon(qapp) -> None:
     configure_application(qapp)
     assert not qapp.windowIcon().isNull()
+
+
+def test_files_handed_to_the_window_are_indexed_once_the_library_opens(
+    qtbot, tmp_path: Path, monkeypatch
+) -> None:
+    """What "Open with Ponder" in a file manager does (the launcher's `ponder %U`)."""
+    from desktop.settings import Settings
+
+    monkeypatch.setattr(desktop.app, "Settings", lambda: Settings.at(tmp_path / "settings.ini"))
+    note = tmp_path / "harbour.md"
+    note.write_text("# Harbour\n\nThe ferry leaves the harbour at dawn.\n")
+    window = desktop.app.create_window(tmp_path / "data", open_paths=[str(note)])
+    qtbot.addWidget(window)
+    # the job was queued by create_window; its result reaches the window through the event loop
+    with qtbot.waitSignal(window.session.jobs.finished, timeout=120_000) as finished:
+        pass
+    _job, summary = finished.args
+    assert summary.indexed == 1
+    assert window.session.library.store.document(str(note)).status == "indexed"
+    window.close()
