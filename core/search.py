@@ -78,18 +78,19 @@ def search(library: Library, query: str, k: int = 10) -> list[DocumentHit]:
     if library.indexes["sentences"].count() == 0:
         return []
     q = encoder.encode([query])[0]
-    rough = _candidates(library, q, k)
+    rough, heads = _candidates(library, q, k)
     shortlist = sorted(rough, key=rough.get, reverse=True)[: max(RESCORE * k, 20)]
-    hits = _rescore(library, q, shortlist)
-    hits.sort(key=lambda h: h.score, reverse=True)
-    return hits[:k]
+    scored = _rescore(library, q, shortlist, heads)
+    return [h for h in (_document_hit(library.store, *s) for s in scored[:k]) if h is not None]
 
 
-def _candidates(library: Library, q: np.ndarray, k: int) -> dict[int, float]:
-    """Document scores from the nearest passages and sentences, plus exact opening passages.
+def _candidates(
+    library: Library, q: np.ndarray, k: int
+) -> tuple[dict[int, float], dict[int, np.ndarray]]:
+    """Rough document scores from the nearest passages and sentences, and opening passages.
 
-    A document's best sentence is exact when FAISS returned it, else bounded above by the
-    weakest neighbour returned.
+    The opening passage's score is exact; a document's best sentence is exact when FAISS
+    returned it, else bounded above by the weakest neighbour returned.
     """
     want = max(CANDIDATES, 10 * k)
     parts: list[dict[int, float]] = []
@@ -107,46 +108,47 @@ def _candidates(library: Library, q: np.ndarray, k: int) -> dict[int, float]:
     passages, sentences = parts
     docs = list(passages.keys() | sentences.keys())
     heads = library.store.head_vectors(docs, library.dimension)
-    return {
+    rough = {
         d: HEAD_WEIGHT * float(heads[d] @ q if d in heads else floors[0])
         + SENTENCE_WEIGHT * sentences.get(d, floors[1])
         for d in docs
     }
+    return rough, heads
 
 
-def _rescore(library: Library, q: np.ndarray, doc_ids: list[int]) -> list[DocumentHit]:
-    """Exact scores and highlights for a shortlist, from every stored vector of each document."""
-    store = library.store
-    hits = []
-    heads = store.head_vectors(doc_ids, library.dimension)
-    for doc_id, (rows, vectors) in store.sentences_of_many(doc_ids, library.dimension).items():
-        doc = store.document_by_id(doc_id)
-        if doc is None or not rows:
-            continue
+def _rescore(
+    library: Library, q: np.ndarray, doc_ids: list[int], heads: dict[int, np.ndarray]
+) -> list[tuple[float, int, list[tuple], list[SentenceHit]]]:
+    """Exact (score, document, sentence rows, matches) for a shortlist, best first."""
+    scored = []
+    for doc_id, (rows, vectors) in library.store.sentences_of_many(
+        doc_ids, library.dimension
+    ).items():
         sentence_scores = vectors @ q
-        top = int(sentence_scores.argmax())
-        best_score = float(sentence_scores[top])
-        score = (
-            HEAD_WEIGHT * float(heads[doc_id] @ q if doc_id in heads else 0.0)
-            + SENTENCE_WEIGHT * best_score
-        )
-        floor = max(MATCH_FLOOR, best_score - MATCH_MARGIN)
         order = np.argsort(-sentence_scores)
-        matches = [
+        best = float(sentence_scores[order[0]])
+        head = float(heads[doc_id] @ q) if doc_id in heads else 0.0
+        floor = max(MATCH_FLOOR, best - MATCH_MARGIN)
+        matches = [_hit(rows[order[0]], best)] + [
             _hit(rows[i], float(sentence_scores[i]))
-            for i in order
-            if sentence_scores[i] >= floor or i == top
+            for i in order[1:]
+            if sentence_scores[i] >= floor
         ]
-        hits.append((score, doc, rows, top, matches))
-    hits.sort(key=lambda h: h[0], reverse=True)
-    return [_document_hit(store, *h) for h in hits]
+        scored.append((HEAD_WEIGHT * head + SENTENCE_WEIGHT * best, doc_id, rows, matches))
+    scored.sort(key=lambda s: s[0], reverse=True)
+    return scored
 
 
-def _document_hit(store, score, doc, rows, top, matches) -> DocumentHit:
-    text, _ = store.document_text(doc.id)
-    context_start, context = _context(text, rows, top)
+def _document_hit(
+    store, score: float, doc_id: int, rows: list[tuple], matches: list[SentenceHit]
+) -> DocumentHit | None:
+    doc = store.document_by_id(doc_id)
+    if doc is None:  # removed since the shortlist was made
+        return None
+    text, _ = store.document_text(doc_id)
+    context_start, context = _context(text, rows, matches[0].ordinal)
     return DocumentHit(
-        document_id=doc.id,
+        document_id=doc_id,
         path=from_key(doc.path),
         title=doc.title or "",
         score=score,

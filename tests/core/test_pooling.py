@@ -187,3 +187,11 @@ def test_encode_counts_work_and_handles_empty_input(tiny_model: Path) -> None:
 def test_whitespace_is_stripped_like_sentence_transformers(small_batches: Encoder) -> None:
     a, b = small_batches.encode(["  the dog\n", "the dog"])
     np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_mean_sqrt_len_ranks_exactly_like_mean_once_normalised(small_batches: Encoder) -> None:
+    """Both are the token sum times a per-sentence scalar, which L2 normalisation removes: the
+    two strategies give the same unit vectors, hence identical STS and retrieval scores."""
+    texts = ["the dog chased the cat", "a cat", "how do i bake bread in the oven ?"]
+    vectors = small_batches.encode_many(texts, ["mean", "mean_sqrt_len"])
+    np.testing.assert_allclose(vectors["mean"], vectors["mean_sqrt_len"], atol=1e-6)
