@@ -6,7 +6,8 @@ Not a test (pytest does not collect it). Run from the repository root:
 
 Both sides get the same real sentences (man pages from ../shared/eval): Ponder indexes the files
 (extraction, splitting, embedding sentences *and* passages, SQLite, FAISS) in a fresh library,
-then sentence-transformers encodes exactly the sentences Ponder stored. Each figure is the median
+then sentence-transformers encodes exactly the sentences Ponder stored, and so does Ponder's encoder
+alone (no passages, no storage) to show where the time goes. Each figure is the median
 of several runs on this machine in this one process, and the ratio is what to compare across
 machines, never the absolute numbers.
 """
@@ -67,7 +68,18 @@ def main() -> int:
         model.encode(sentences, batch_size=32, normalize_embeddings=True)
         st_times.append(time.perf_counter() - start)
 
+    from core.encoder import Encoder
+
+    encoder = Encoder()  # the encoder alone, on the same sentences: no passages, no storage
+    encoder.encode(sentences[:64])
+    encoder_times = []
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        encoder.encode(sentences)
+        encoder_times.append(time.perf_counter() - start)
+
     ponder_rate = len(sentences) / statistics.median(ponder_times)
+    encoder_rate = len(sentences) / statistics.median(encoder_times)
     st_rate = len(sentences) / statistics.median(st_times)
     report = {
         "files": args.files,
@@ -78,6 +90,8 @@ def main() -> int:
         "ponder_index_sentences_per_s": round(ponder_rate, 1),
         "st_encode_sentences_per_s": round(st_rate, 1),
         "ratio_ponder_over_st": round(ponder_rate / st_rate, 3),
+        "ponder_encoder_only_sentences_per_s": round(encoder_rate, 1),
+        "ratio_encoder_only_over_st": round(encoder_rate / st_rate, 3),
     }
     print(json.dumps(report, indent=2))
     shutil.rmtree(work, ignore_errors=True)
