@@ -59,9 +59,9 @@ def run_self_test(data_dir: Path | None = None) -> int:
 
     # The offscreen platform says it cannot do window size hints; that is not news here.
     qInstallMessageHandler(
-        lambda _mode, _context, message: None
-        if "propagateSizeHints" in message
-        else print(message, file=sys.stderr)
+        lambda _mode, _context, message: (
+            None if "propagateSizeHints" in message else print(message, file=sys.stderr)
+        )
     )
 
     from desktop.app import configure_application

@@ -88,5 +88,3 @@ def real_encoder(real_model):
 @pytest.fixture
 def data_dir(tmp_path) -> Path:
     return tmp_path / "data"
-
-
