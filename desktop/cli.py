@@ -39,9 +39,12 @@ def _existing(paths: Sequence[str]) -> list[str]:
     return list(paths)
 
 
-def _library(args: argparse.Namespace):
-    from core.library import Library
+def _library(args: argparse.Namespace, *, create: bool = False):
+    """Open the library; only `index` may create one (a typo in --data-dir must not)."""
+    from core.library import DB_NAME, Library
 
+    if not create and not (Path(args.data_dir) / DB_NAME).is_file():
+        raise CliError(f"no library in {args.data_dir}: add files with `ponder index PATH`")
     return Library(args.data_dir, args.model, args.pooling)
 
 
@@ -85,7 +88,7 @@ def _print_summary(summary, out) -> None:
 
 def cmd_index(args: argparse.Namespace) -> int:
     paths = _existing(args.paths)
-    library = _library(args)
+    library = _library(args, create=True)
     bar = _Bar(args.quiet)
     try:
         summary = library.index(paths, progress=bar)

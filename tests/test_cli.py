@@ -187,7 +187,19 @@ def test_search_k_must_be_positive(indexed: Ponder) -> None:
     _one_line_error(err, "-k must be at least 1")
 
 
-def test_search_on_an_empty_library(ponder: Ponder) -> None:
+def test_search_without_a_library_neither_creates_one_nor_searches(
+    ponder: Ponder, tmp_path: Path
+) -> None:
+    code, out, err = ponder("search", "anything")
+    assert code == 2
+    assert out == ""
+    _one_line_error(err, "no library in", "ponder index")
+    assert not (tmp_path / "data").exists()
+
+
+def test_search_on_an_empty_library(ponder: Ponder, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    assert ponder("index", str(tmp_path / "empty"))[0] == 0
     code, out, err = ponder("search", "anything")
     assert code == 2
     assert out == ""
