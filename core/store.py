@@ -244,12 +244,6 @@ class Store:
             )
         return [DocumentRow(*r) for r in rows]
 
-    def indexed_by_hash(self, digest: str) -> list[DocumentRow]:
-        rows = self.db.conn.execute(
-            _DOC_SELECT + " WHERE hash = ? AND status = ?", (digest, INDEXED)
-        )
-        return [DocumentRow(*r) for r in rows]
-
     def document_text(self, doc_id: int) -> tuple[str, tuple[int, ...]]:
         row = self.db.conn.execute(
             "SELECT text, page_starts FROM documents WHERE id = ?", (doc_id,)
