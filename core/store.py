@@ -74,6 +74,16 @@ _MIGRATIONS: dict[int, str] = {0: _SCHEMA_V1}
 
 VECTOR_TABLES = ("sentences", "passages")
 
+_DOCUMENT_COLUMNS = (
+    "path", "root", "size", "mtime", "hash", "status", "reason", "kind", "title", "text",
+    "page_starts", "updated",
+)  # fmt: skip
+_UPSERT_DOCUMENT = (
+    f"INSERT INTO documents ({', '.join(_DOCUMENT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_DOCUMENT_COLUMNS))}) ON CONFLICT(path) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _DOCUMENT_COLUMNS[1:])
+)
+
 
 @dataclass(frozen=True)
 class DocumentRow:
@@ -275,7 +285,9 @@ class Store:
         dropping any vectors an earlier version of it had; returns their sentence and passage ids.
         """
         with self.transaction() as conn:
-            doc_id = self._upsert(conn, path, root, size, mtime, None, status, reason, None, None)
+            doc_id = self._upsert(
+                conn, path=path, root=root, size=size, mtime=mtime, status=status, reason=reason
+            )
             return self._delete_vectors(conn, [doc_id])
 
     def write_document(
@@ -303,17 +315,16 @@ class Store:
         with self.transaction() as conn:
             doc_id = self._upsert(
                 conn,
-                path,
-                root,
-                size,
-                mtime,
-                digest,
-                INDEXED,
-                None,
-                kind,
-                title,
-                text,
-                json.dumps(list(page_starts)),
+                path=path,
+                root=root,
+                size=size,
+                mtime=mtime,
+                hash=digest,
+                status=INDEXED,
+                kind=kind,
+                title=title,
+                text=text,
+                page_starts=json.dumps(list(page_starts)),
             )
             old_s, old_p = self._delete_vectors(conn, [doc_id])
             cur = conn.executemany(
@@ -366,44 +377,11 @@ class Store:
             conn.execute(f"DELETE FROM documents WHERE id IN ({marks})", list(doc_ids))
         return old
 
-    def _upsert(
-        self,
-        conn,
-        path,
-        root,
-        size,
-        mtime,
-        digest,
-        status,
-        reason,
-        kind,
-        title,
-        text=None,
-        page_starts=None,
-    ) -> int:
-        conn.execute(
-            "INSERT INTO documents (path, root, size, mtime, hash, status, reason, kind, title, "
-            "text, page_starts, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(path) DO UPDATE SET root = excluded.root, size = excluded.size, "
-            "mtime = excluded.mtime, hash = excluded.hash, status = excluded.status, "
-            "reason = excluded.reason, kind = excluded.kind, title = excluded.title, "
-            "text = excluded.text, page_starts = excluded.page_starts, updated = excluded.updated",
-            (
-                path,
-                root,
-                size,
-                mtime,
-                digest,
-                status,
-                reason,
-                kind,
-                title,
-                text,
-                page_starts,
-                time.time(),
-            ),
-        )
-        return conn.execute("SELECT id FROM documents WHERE path = ?", (path,)).fetchone()[0]
+    def _upsert(self, conn: sqlite3.Connection, **row: object) -> int:
+        """Insert or replace a document row by path; unnamed columns become NULL."""
+        values = {column: None for column in _DOCUMENT_COLUMNS} | row | {"updated": time.time()}
+        conn.execute(_UPSERT_DOCUMENT, [values[column] for column in _DOCUMENT_COLUMNS])
+        return conn.execute("SELECT id FROM documents WHERE path = ?", (row["path"],)).fetchone()[0]
 
     def _delete_vectors(self, conn, doc_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         marks = ",".join("?" * len(doc_ids))

@@ -88,22 +88,18 @@ def _print_summary(summary, out) -> None:
 
 def cmd_index(args: argparse.Namespace) -> int:
     paths = _existing(args.paths)
-    library = _library(args, create=True)
-    bar = _Bar(args.quiet)
-    try:
-        summary = library.index(paths, progress=bar)
-    finally:
-        bar.close()
-        library.close()
-    _print_summary(summary, sys.stdout)
-    return 0
+    return _run_index(_library(args, create=True), lambda lib, bar: lib.index(paths, bar), args)
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    library = _library(args)
+    return _run_index(_library(args), lambda lib, bar: lib.refresh(bar), args)
+
+
+def _run_index(library, run, args: argparse.Namespace) -> int:
+    """Run an indexing pass with a progress bar, close the library, print the summary."""
     bar = _Bar(args.quiet)
     try:
-        summary = library.refresh(progress=bar)
+        summary = run(library, bar)
     finally:
         bar.close()
         library.close()
