@@ -74,20 +74,22 @@ def precheck(path: Path, size: int, *, max_bytes: int = MAX_FILE_BYTES) -> None:
         raise SkipFile("empty")
 
 
-def extract(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Extracted:
-    """Read `path` and return its text; raise `SkipFile` or `ExtractionFailed` otherwise."""
+def extract(path: Path, data: bytes | None = None, *, max_bytes: int = MAX_FILE_BYTES) -> Extracted:
+    """The text of `path` (whose content is `data` when the caller already read it); raise
+    `SkipFile` or `ExtractionFailed` otherwise."""
     suffix = path.suffix.lower()
-    try:
-        info = path.stat()
-    except OSError as exc:
-        raise ExtractionFailed(_os_reason(exc)) from exc
-    if not stat.S_ISREG(info.st_mode):
-        raise SkipFile("not a regular file")
-    precheck(path, info.st_size, max_bytes=max_bytes)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ExtractionFailed(_os_reason(exc)) from exc
+    if data is None:
+        try:
+            info = path.stat()
+        except OSError as exc:
+            raise ExtractionFailed(_os_reason(exc)) from exc
+        if not stat.S_ISREG(info.st_mode):
+            raise SkipFile("not a regular file")
+        precheck(path, info.st_size, max_bytes=max_bytes)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ExtractionFailed(_os_reason(exc)) from exc
     if len(data) > max_bytes:  # the file grew after stat()
         raise SkipFile(f"too large: {_size(len(data))} > {_size(max_bytes, exact=True)} limit")
     if not data:

@@ -4,7 +4,11 @@ A run first walks everything it was given and records each new file as `pending`
 interrupted run (quit, crash, `kill -9`) leaves a library in which every file is either indexed or
 visibly pending. It then visits each file: unchanged ones (same size and mtime, or same content
 hash) cost a `stat`; renamed ones are recognised by their hash and keep their vectors; the rest are
-extracted, split, embedded in batches that span files, and written one document per transaction.
+read once (the same bytes are hashed and extracted), split, embedded in batches that span files,
+and written one document per transaction.
+
+The run writes only through the store; the catalog's vector indexes follow the store's log, so a
+search in this process or any other sees each document as soon as its transaction commits.
 """
 
 from __future__ import annotations
@@ -14,19 +18,25 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core import chunking, extract, passages
+from core.catalog import Catalog
 from core.control import RunControl
+from core.encoder import Encoder
 from core.errors import FileProblem
 from core.paths import from_key, to_key
+from core.records import (
+    DocumentRow,
+    NewDocument,
+    NewSentence,
+    PendingFile,
+    Problem,
+    Status,
+    Window,
+)
 from core.scan import Found, walk
-from core.store import FAILED, INDEXED, PENDING, SKIPPED
-
-if TYPE_CHECKING:
-    from core.library import Library
 
 FLUSH_SENTENCES = 256  # embed once this many sentences are waiting, across files
 CHARS_PER_TOKEN = 4  # rough, for cutting over-long sentences before tokenizing
@@ -34,7 +44,7 @@ CHARS_PER_TOKEN = 4  # rough, for cutting over-long sentences before tokenizing
 
 @dataclass
 class IndexSummary:
-    """What a run did; `problems` lists (path, status, reason) of every file not indexed."""
+    """What a run did; `problems` lists every file not indexed, and why."""
 
     indexed: int = 0
     unchanged: int = 0
@@ -43,7 +53,7 @@ class IndexSummary:
     skipped: int = 0
     failed: int = 0
     cancelled: bool = False
-    problems: list[tuple[str, str, str]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -58,35 +68,26 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Prepared:
     found: Found
-    root: str
-    digest: str
-    extracted: extract.Extracted
-    sentences: list[chunking.Sentence]
-    windows: list[tuple[int, int]]
-
-
-def file_digest(path: str) -> str:
-    digest = hashlib.blake2b(digest_size=20)
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+    document: NewDocument
+    passage_texts: list[str]
 
 
 class IndexRun:
-    """One pass over some paths; use `Library.index`, which owns the locking and saving."""
+    """One pass over some paths. `encoder` is called only when something must be embedded, so
+    a run over unchanged files never loads the model."""
 
     def __init__(
         self,
-        library: Library,
+        catalog: Catalog,
+        encoder: Callable[[], Encoder],
         progress: ProgressCallback | None = None,
         control: RunControl | None = None,
     ) -> None:
-        self.library = library
-        self.store = library.store
+        self.store = catalog.store
+        self.encoder = encoder
         self.progress = progress or (lambda _p: None)
         self.control = control or RunControl()
         self.summary = IndexSummary()
@@ -95,20 +96,13 @@ class IndexRun:
         self._total = 0
 
     def run(self, roots: list[str]) -> IndexSummary:
-        found: list[tuple[str, Found]] = []
-        for root in roots:
-            self.store.add_root(to_key(root))
-            found.extend((root, f) for f in walk(root))
+        self.store.add_roots([to_key(r) for r in roots])
+        found = [(to_key(root), f) for root in roots for f in walk(root)]
         self._total = len(found)
-        self._mark_new_pending(found)
+        self.store.mark_pending([PendingFile(to_key(f.path), root) for root, f in found])
         self.progress(Progress(0, self._total, "", self.summary, "scanned"))
         seen = {to_key(f.path) for _, f in found}
-        missing = {
-            doc.hash: doc
-            for root in roots
-            for doc in self.store.documents(under=to_key(root))
-            if doc.path not in seen and doc.hash and not os.path.lexists(from_key(doc.path))
-        }
+        missing = {doc.hash: doc for doc in self._vanished(roots, seen) if doc.hash}
         for root, item in found:
             if self.control.checkpoint():
                 self.summary.cancelled = True
@@ -121,36 +115,27 @@ class IndexRun:
         # Every file that vanished, whatever its hash: `missing` keeps one document per hash (for
         # spotting moves), so identical deleted files must not be looked up through it. A moved
         # document already carries its new path, which is in `seen`.
-        gone = [
-            doc.id
-            for root in roots
-            for doc in self.store.documents(under=to_key(root))
-            if doc.path not in seen and not os.path.lexists(from_key(doc.path))
-        ]
-        self.library.forget(gone)
+        gone = [doc.id for doc in self._vanished(roots, seen)]
+        self.store.delete_documents(gone)
         self.summary.removed += len(gone)
         return self.summary
 
-    def _mark_new_pending(self, found: list[tuple[str, Found]]) -> None:
-        known = {doc.path for doc in self.store.documents()}
-        with self.store.transaction() as conn:
-            for root, item in found:
-                key = to_key(item.path)
-                if key not in known:
-                    conn.execute(
-                        "INSERT OR IGNORE INTO documents (path, root, size, mtime, status, "
-                        "updated) VALUES (?, ?, 0, 0, ?, 0)",
-                        (key, to_key(root), PENDING),
-                    )
+    def _vanished(self, roots: list[str], seen: set[str]) -> list[DocumentRow]:
+        return [
+            doc
+            for root in roots
+            for doc in self.store.documents(inside=to_key(root))
+            if doc.path not in seen and not os.path.lexists(from_key(doc.path))
+        ]
 
-    def _visit(self, root: str, item: Found, missing: dict) -> None:
-        key, root_key = to_key(item.path), to_key(root)
+    def _visit(self, root: str, item: Found, missing: dict[str, DocumentRow]) -> None:
+        key = to_key(item.path)
         if item.problem:
-            return self._record(key, root_key, item, FAILED, item.problem)
+            return self._record(key, root, item, Status.FAILED, item.problem)
         doc = self.store.document(key)
         if (
             doc is not None
-            and doc.status != PENDING
+            and doc.status != Status.PENDING
             and doc.size == item.size
             and doc.mtime == item.mtime
         ):
@@ -158,31 +143,32 @@ class IndexRun:
             return self._tick(item.path)
         try:
             extract.precheck(Path(item.path), item.size)
-        except extract.SkipFile as exc:
-            return self._record(key, root_key, item, SKIPPED, str(exc))
-        try:
-            digest = file_digest(item.path)
-        except OSError as exc:
-            return self._record(key, root_key, item, FAILED, exc.strerror or str(exc))
-        if doc is not None and doc.status == INDEXED and doc.hash == digest:
+            data = read_file(item.path, extract.MAX_FILE_BYTES)
+        except FileProblem as exc:
+            status = Status.SKIPPED if isinstance(exc, extract.SkipFile) else Status.FAILED
+            return self._record(key, root, item, status, str(exc))
+        except OSError as exc:  # vanished, unreadable, renamed while being read
+            return self._record(key, root, item, Status.FAILED, exc.strerror or str(exc))
+        digest = hashlib.blake2b(data, digest_size=20).hexdigest()
+        if doc is not None and doc.status == Status.INDEXED and doc.hash == digest:
             self.store.touch(key, item.size, item.mtime)
             self.summary.unchanged += 1
             return self._tick(item.path)
-        if digest in missing and (doc is None or doc.status == PENDING):
+        if digest in missing and (doc is None or doc.status == Status.PENDING):
             old = missing.pop(digest)
-            self.store.move_document(old.path, key, root_key, item.size, item.mtime)
+            self.store.move_document(old.path, key, root, item.size, item.mtime)
             self.summary.moved += 1
             return self._tick(item.path)
         try:
-            self._prepare(root_key, item, digest)
+            self._prepare(root, item, digest, data)
         except FileProblem as exc:
-            status = SKIPPED if isinstance(exc, extract.SkipFile) else FAILED
-            self._record(key, root_key, item, status, str(exc))
+            status = Status.SKIPPED if isinstance(exc, extract.SkipFile) else Status.FAILED
+            self._record(key, root, item, status, str(exc))
 
-    def _prepare(self, root_key: str, item: Found, digest: str) -> None:
+    def _prepare(self, root: str, item: Found, digest: str, data: bytes) -> None:
         self.progress(Progress(self._done, self._total, item.path, self.summary, "reading"))
-        encoder = self.library.encoder
-        extracted = extract.extract(Path(item.path))
+        encoder = self.encoder()
+        extracted = extract.extract(Path(item.path), data)
         sentences = chunking.split_sentences(
             extracted.text,
             page_starts=extracted.page_starts,
@@ -192,8 +178,21 @@ class IndexRun:
             raise extract.SkipFile("no sentences found")
         lengths = [n - 2 for n in encoder.token_lengths([s.text for s in sentences])]
         windows = passages.pack(lengths, encoder.spec.max_seq_length - 2)
-        self._buffer.append(_Prepared(item, root_key, digest, extracted, sentences, windows))
-        if sum(len(p.sentences) for p in self._buffer) >= FLUSH_SENTENCES:
+        document = NewDocument(
+            path=to_key(item.path),
+            root=root,
+            size=item.size,
+            mtime=item.mtime,
+            digest=digest,
+            kind=extracted.kind,
+            title=extracted.title,
+            text=extracted.text,
+            page_starts=tuple(extracted.page_starts),
+            sentences=tuple(NewSentence(s.start, s.end, s.line, s.page, s.text) for s in sentences),
+            windows=tuple(windows),
+        )
+        self._buffer.append(_Prepared(item, document, _passage_texts(document, windows)))
+        if sum(len(p.document.sentences) for p in self._buffer) >= FLUSH_SENTENCES:
             self._flush()
 
     def _flush(self) -> None:
@@ -201,35 +200,46 @@ class IndexRun:
         if not self._buffer or self.control.cancelled:
             self._buffer.clear()
             return
-        encoder = self.library.encoder
-        sentence_texts = [s.text for p in self._buffer for s in p.sentences]
-        passage_texts = [
-            p.extracted.text[p.sentences[a].start : p.sentences[b].end]
-            for p in self._buffer
-            for a, b in p.windows
-        ]
-        vectors = encoder.encode(sentence_texts + passage_texts)
+        sentence_texts = [s.text for p in self._buffer for s in p.document.sentences]
+        passage_texts = [t for p in self._buffer for t in p.passage_texts]
+        vectors = self.encoder().encode(sentence_texts + passage_texts)
         sentence_vectors, passage_vectors = np.split(vectors, [len(sentence_texts)])
         s_at = p_at = 0
         for prepared in self._buffer:
-            ns, np_ = len(prepared.sentences), len(prepared.windows)
-            self.library.write(
-                prepared, sentence_vectors[s_at : s_at + ns], passage_vectors[p_at : p_at + np_]
+            ns, np_ = len(prepared.document.sentences), len(prepared.document.windows)
+            self.store.write_document(
+                prepared.document,
+                sentence_vectors[s_at : s_at + ns],
+                passage_vectors[p_at : p_at + np_],
             )
             s_at, p_at = s_at + ns, p_at + np_
             self.summary.indexed += 1
             self._tick(prepared.found.path)
         self._buffer.clear()
 
-    def _record(self, key: str, root_key: str, item: Found, status: str, reason: str) -> None:
-        self.library.record_problem(key, root_key, item.size, item.mtime, status, reason)
-        if status == SKIPPED:
+    def _record(self, key: str, root: str, item: Found, status: Status, reason: str) -> None:
+        self.store.record_status(key, root, item.size, item.mtime, status, reason)
+        if status == Status.SKIPPED:
             self.summary.skipped += 1
         else:
             self.summary.failed += 1
-        self.summary.problems.append((key, status, reason))
+        self.summary.problems.append(Problem(key, status, reason))
         self._tick(item.path)
 
     def _tick(self, path: str) -> None:
         self._done += 1
         self.progress(Progress(self._done, self._total, path, self.summary))
+
+
+def _passage_texts(document: NewDocument, windows: list[Window]) -> list[str]:
+    s = document.sentences
+    return [document.text[s[w.first].start : s[w.last].end] for w in windows]
+
+
+def read_file(path: str, max_bytes: int) -> bytes:
+    """The whole file, once; a file that grew past the limit since it was listed is refused."""
+    with open(path, "rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise extract.SkipFile(f"too large: over the {max_bytes // (1 << 20)} MB limit")
+    return data

@@ -9,23 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from core.records import Window
+
 OVERLAP = 1  # sentences shared by consecutive passages
 
 
-def pack(token_lengths: Sequence[int], budget: int) -> list[tuple[int, int]]:
-    """(first, last) sentence ordinals, inclusive, of passages of at most `budget` tokens.
+def pack(token_lengths: Sequence[int], budget: int) -> list[Window]:
+    """The first and last sentence ordinals, inclusive, of passages of at most `budget` tokens.
 
     `token_lengths` count each sentence's word pieces without special tokens; a sentence longer
     than the budget becomes a passage of its own (the encoder truncates it).
     """
-    passages: list[tuple[int, int]] = []
+    passages: list[Window] = []
     first, n = 0, len(token_lengths)
     while first < n:
         last, used = first, token_lengths[first]
         while last + 1 < n and used + token_lengths[last + 1] <= budget:
             last += 1
             used += token_lengths[last]
-        passages.append((first, last))
+        passages.append(Window(first, last))
         if last + 1 >= n:
             break
         first = max(last + 1 - OVERLAP, first + 1)

@@ -1,8 +1,9 @@
 """File system paths as library keys.
 
 SQLite text must be valid UTF-8, but a POSIX file name is any bytes. Python hands undecodable bytes
-to us as lone surrogates (PEP 383); we store those as `\\xNN` escapes and turn them back into the
-real name whenever the file itself is opened.
+to us as lone surrogates (PEP 383). A key is the path with every undecodable byte written as
+`\\xNN` and every literal backslash written as `\\x5c`, so each `\\x` in a key is an escape and the
+mapping is reversible for every name. A UTF-8 name without backslashes is its own key.
 """
 
 from __future__ import annotations
@@ -11,23 +12,46 @@ import os
 import re
 from pathlib import Path
 
-_ESCAPE = re.compile(r"\\x([89a-f][0-9a-f])")
+import platformdirs
+
+_ESCAPE = re.compile(r"\\x([0-9a-f]{2})")
+_BACKSLASH = 0x5C
 
 
 def to_key(path: str) -> str:
-    """The text under which `path` is stored; identical to `path` for any UTF-8 name."""
-    try:
-        path.encode("utf-8")
-        return path
-    except UnicodeEncodeError:
-        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    """The text under which `path` is stored."""
+    if "\\" not in path:
+        try:
+            path.encode("utf-8")
+            return path
+        except UnicodeEncodeError:
+            pass
+    raw = path.encode("utf-8", "surrogateescape").replace(b"\\", b"\\x5c")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def from_key(key: str) -> str:
     """The real file system path of a stored key."""
     if "\\x" not in key:
         return key
-    return _ESCAPE.sub(lambda m: chr(0xDC00 + int(m.group(1), 16)), key)
+
+    def unescape(match: re.Match[str]) -> str:
+        byte = int(match.group(1), 16)
+        return "\\" if byte == _BACKSLASH else chr(0xDC00 + byte)
+
+    return _ESCAPE.sub(unescape, key)
+
+
+def legacy_from_key(key: str) -> str:
+    """How schema 1 read keys (backslashes were not escaped); only the migration uses it."""
+    if "\\x" not in key:
+        return key
+    return re.sub(r"\\x([89a-f][0-9a-f])", lambda m: chr(0xDC00 + int(m.group(1), 16)), key)
+
+
+def under(key: str) -> str:
+    """The prefix every key inside the folder `key` starts with."""
+    return key.rstrip("/") + "/"
 
 
 DATA_DIR_ENV = "PONDER_DATA_DIR"
@@ -35,8 +59,6 @@ DATA_DIR_ENV = "PONDER_DATA_DIR"
 
 def platform_data_dir() -> Path:
     """The platform's per-user data folder (~/.local/share/Ponder on Linux)."""
-    import platformdirs
-
     return platformdirs.user_data_path("Ponder", "Ponder")
 
 

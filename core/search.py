@@ -9,14 +9,13 @@ stored vectors, so a document's score never depends on which of its vectors made
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from core.catalog import Catalog
+from core.encoder import Encoder
 from core.paths import from_key
-
-if TYPE_CHECKING:
-    from core.library import Library
+from core.records import DocumentRow, SentenceRow
 
 # Document score: how well the query matches the document's opening passage (its title and
 # introduction: what the document is about) and its best single sentence (where the answer is).
@@ -70,22 +69,37 @@ class DocumentHit:
         }
 
 
-def search(library: Library, query: str, k: int = 10) -> list[DocumentHit]:
+def search(catalog: Catalog, encoder: Encoder, query: str, k: int = 10) -> list[DocumentHit]:
+    """The `k` documents that best match `query`, as of the library's latest write.
+
+    The number of SQL statements is the same whatever `k` and the number of candidates.
+    """
     query = query.strip()
-    if not query or k <= 0:
-        return []
-    encoder = library.encoder
-    if library.indexes["sentences"].count() == 0:
+    if not query or k <= 0 or catalog.vector_count("sentences") == 0:
         return []
     q = encoder.encode([query])[0]
-    rough, heads = _candidates(library, q, k)
+    rough, heads = _candidates(catalog, q, k)
     shortlist = sorted(rough, key=rough.get, reverse=True)[: max(RESCORE * k, 20)]
-    scored = _rescore(library, q, shortlist, heads)
-    return [h for h in (_document_hit(library.store, *s) for s in scored[:k]) if h is not None]
+    scored = _rescore(catalog, q, shortlist, heads)[:k]
+    documents = catalog.store.documents_by_id([s.document_id for s in scored])
+    texts = catalog.store.texts(list(documents))
+    return [
+        _document_hit(s, documents[s.document_id], texts.get(s.document_id) or "")
+        for s in scored
+        if s.document_id in documents  # else removed since the shortlist was made
+    ]
+
+
+@dataclass(frozen=True)
+class _Scored:
+    score: float
+    document_id: int
+    rows: list[SentenceRow]
+    matches: list[SentenceHit]
 
 
 def _candidates(
-    library: Library, q: np.ndarray, k: int
+    catalog: Catalog, q: np.ndarray, k: int
 ) -> tuple[dict[int, float], dict[int, np.ndarray]]:
     """Rough document scores from the nearest passages and sentences, and opening passages.
 
@@ -96,8 +110,8 @@ def _candidates(
     parts: list[dict[int, float]] = []
     floors: list[float] = []
     for table in ("passages", "sentences"):
-        scores, ids = library.indexes[table].search(q[None, :], want)
-        owners = library.store.owners(table, [int(i) for i in ids[0] if i >= 0])
+        scores, ids = catalog.nearest(table, q[None, :], want)
+        owners = catalog.store.owners(table, [int(i) for i in ids[0] if i >= 0])
         best: dict[int, float] = {}
         for score, vid in zip(scores[0], ids[0], strict=True):
             doc = owners.get(int(vid))
@@ -107,7 +121,7 @@ def _candidates(
         floors.append(float(scores[0][-1]) if len(scores[0]) else 0.0)
     passages, sentences = parts
     docs = list(passages.keys() | sentences.keys())
-    heads = library.store.head_vectors(docs, library.dimension)
+    heads = catalog.store.head_vectors(docs)
     rough = {
         d: HEAD_WEIGHT * float(heads[d] @ q if d in heads else floors[0])
         + SENTENCE_WEIGHT * sentences.get(d, floors[1])
@@ -117,13 +131,11 @@ def _candidates(
 
 
 def _rescore(
-    library: Library, q: np.ndarray, doc_ids: list[int], heads: dict[int, np.ndarray]
-) -> list[tuple[float, int, list[tuple], list[SentenceHit]]]:
-    """Exact (score, document, sentence rows, matches) for a shortlist, best first."""
+    catalog: Catalog, q: np.ndarray, doc_ids: list[int], heads: dict[int, np.ndarray]
+) -> list[_Scored]:
+    """Exact scores for a shortlist, best first."""
     scored = []
-    for doc_id, (rows, vectors) in library.store.sentences_of_many(
-        doc_ids, library.dimension
-    ).items():
+    for doc_id, (rows, vectors) in catalog.store.sentences_of(doc_ids, catalog.dimension).items():
         sentence_scores = vectors @ q
         order = np.argsort(-sentence_scores)
         best = float(sentence_scores[order[0]])
@@ -134,41 +146,34 @@ def _rescore(
             for i in order[1:]
             if sentence_scores[i] >= floor
         ]
-        scored.append((HEAD_WEIGHT * head + SENTENCE_WEIGHT * best, doc_id, rows, matches))
-    scored.sort(key=lambda s: s[0], reverse=True)
+        scored.append(_Scored(HEAD_WEIGHT * head + SENTENCE_WEIGHT * best, doc_id, rows, matches))
+    scored.sort(key=lambda s: s.score, reverse=True)
     return scored
 
 
-def _document_hit(
-    store, score: float, doc_id: int, rows: list[tuple], matches: list[SentenceHit]
-) -> DocumentHit | None:
-    doc = store.document_by_id(doc_id)
-    if doc is None:  # removed since the shortlist was made
-        return None
-    text, _ = store.document_text(doc_id)
-    context_start, context = _context(text, rows, matches[0].ordinal)
+def _document_hit(scored: _Scored, doc: DocumentRow, text: str) -> DocumentHit:
+    context_start, context = _context(text, scored.rows, scored.matches[0].ordinal)
     return DocumentHit(
-        document_id=doc_id,
+        document_id=scored.document_id,
         path=from_key(doc.path),
         title=doc.title or "",
-        score=score,
-        sentence=matches[0],
+        score=scored.score,
+        sentence=scored.matches[0],
         context=context,
         context_start=context_start,
-        matches=matches,
+        matches=scored.matches,
     )
 
 
-def _hit(row: tuple, score: float) -> SentenceHit:
-    _, ordinal, start, end, line, page, text = row
-    return SentenceHit(ordinal, start, end, line, page, text, score)
+def _hit(row: SentenceRow, score: float) -> SentenceHit:
+    return SentenceHit(row.ordinal, row.start, row.end, row.line, row.page, row.text, score)
 
 
-def _context(text: str, rows: list[tuple], i: int) -> tuple[int, str]:
+def _context(text: str, rows: list[SentenceRow], i: int) -> tuple[int, str]:
     """The best sentence with its neighbours, trimmed to about CONTEXT_CHARS."""
-    start, end = rows[i][2], rows[i][3]
-    if i > 0 and end - rows[i - 1][2] <= CONTEXT_CHARS:
-        start = rows[i - 1][2]
-    if i + 1 < len(rows) and rows[i + 1][3] - start <= CONTEXT_CHARS:
-        end = rows[i + 1][3]
+    start, end = rows[i].start, rows[i].end
+    if i > 0 and end - rows[i - 1].start <= CONTEXT_CHARS:
+        start = rows[i - 1].start
+    if i + 1 < len(rows) and rows[i + 1].end - start <= CONTEXT_CHARS:
+        end = rows[i + 1].end
     return start, text[start:end]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, Self
 
 import faiss
 import numpy as np
@@ -30,6 +30,9 @@ class VectorIndex(Protocol):
     def count(self) -> int: ...
 
     def save(self, path: Path) -> None: ...
+
+    @classmethod
+    def load(cls, path: Path, dimension: int) -> Self: ...
 
 
 class FlatIndex:
@@ -74,10 +77,14 @@ class FlatIndex:
         return int(self._index.ntotal)
 
     def save(self, path: Path) -> None:
-        """Write atomically: a crash mid-save leaves the previous file intact."""
-        tmp = path.with_name(path.name + ".tmp")
-        with self._lock:
-            faiss.write_index(self._index, str(tmp))
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        """Write atomically: a crash mid-save leaves the previous file intact. The temporary
+        name is this process's and thread's own, so two savers never write the same file."""
+        tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+        try:
+            with self._lock:
+                faiss.write_index(self._index, str(tmp))
+            with open(tmp, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)

@@ -80,8 +80,8 @@ def _print_summary(summary, out) -> None:
         + (" (cancelled)" if summary.cancelled else ""),
         file=out,
     )
-    for path, status, reason in summary.problems[:50]:
-        print(f"  {status}: {path}: {reason}", file=out)
+    for problem in summary.problems[:50]:
+        print(f"  {problem.status}: {problem.path}: {problem.reason}", file=out)
     if len(summary.problems) > 50:
         print(f"  ... and {len(summary.problems) - 50} more (see `ponder status`)", file=out)
 
@@ -143,7 +143,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise CliError("give a QUERY, or --json to read queries from standard input")
     library = _library(args)
     try:
-        if library.store.counts()["indexed"] == 0:
+        if library.counts().indexed == 0:
             raise CliError("the library is empty: add files with `ponder index PATH`")
         queries = [args.query] if args.query is not None else _stdin_queries()
         for query in queries:
@@ -174,7 +174,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                     "model_path": status.model_path,
                     "pooling": status.pooling,
                     "dimension": status.dimension,
-                    "counts": c,
+                    "counts": c.as_dict(),
                     "roots": status.roots,
                     "bytes_on_disk": status.bytes_on_disk,
                     "problems": [
@@ -189,8 +189,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"model:     {status.model} ({status.model_path})")
     print(f"pooling:   {status.pooling}, {status.dimension} dimensions")
     print(
-        f"documents: {c['indexed']} indexed, {c['pending']} pending, {c['skipped']} skipped, "
-        f"{c['failed']} failed; {c['sentences']} sentences, {c['passages']} passages"
+        f"documents: {c.indexed} indexed, {c.pending} pending, {c.skipped} skipped, "
+        f"{c.failed} failed; {c.sentences} sentences, {c.passages} passages"
     )
     for root in status.roots:
         print(f"folder:    {root}")

@@ -24,7 +24,9 @@ from PySide6.QtWidgets import QApplication, QStyle
 
 from core.library import Library
 from core.paths import from_key
-from core.store import FAILED, INDEXED, PENDING, SKIPPED, DocumentRow
+from core.records import DocumentRow, Status
+
+FAILED, INDEXED, PENDING, SKIPPED = Status.FAILED, Status.INDEXED, Status.PENDING, Status.SKIPPED
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 NO_PARENT = QModelIndex()  # the invalid index, as a default argument
@@ -46,8 +48,8 @@ def take_snapshot(library: Library) -> Snapshot:
     status = library.status()
     return Snapshot(
         roots=[from_key(r) for r in status.roots],
-        documents=library.store.documents(),
-        counts=status.counts,
+        documents=library.documents(),
+        counts=status.counts.as_dict(),
         bytes_on_disk=status.bytes_on_disk,
     )
 

@@ -14,9 +14,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.store import FAILED, INDEXED, PENDING, SKIPPED
+from core.records import Status
 from desktop.library_model import LibraryModel, Role, Snapshot
 from desktop.session import LibrarySession
+
+FAILED, INDEXED, PENDING, SKIPPED = Status.FAILED, Status.INDEXED, Status.PENDING, Status.SKIPPED
 
 
 def format_bytes(size: int) -> str:

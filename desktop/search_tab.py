@@ -160,7 +160,7 @@ class SearchTab(QWidget):
         if self.preview.hit is not None and self.preview.hit == hit:
             return
         try:
-            text, _pages = library.store.document_text(hit.document_id)
+            text = library.text(hit.document_id)
         except PonderError as exc:
             self.session.notifier.error(f"Cannot show {hit.path}: {exc}")
             return

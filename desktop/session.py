@@ -19,7 +19,6 @@ from core.control import RunControl
 from core.errors import IndexMismatchError, PonderError
 from core.indexer import IndexSummary
 from core.library import Library, rebuild
-from core.paths import from_key
 from desktop.jobs import Job, JobProgress, JobQueue, ProgressCallback
 from desktop.library_model import Snapshot, take_snapshot
 from desktop.notify import Notifier
@@ -263,7 +262,7 @@ class LibrarySession(QObject):
     def roots(self) -> list[str]:
         if self.library is None:
             return []
-        return [from_key(r) for r in self.library.store.roots()]
+        return self.library.roots()
 
     def update_watches(self) -> None:
         folders = [r for r in self.roots() if os.path.isdir(r) and r not in self.unwatched]

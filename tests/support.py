@@ -15,3 +15,30 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.fail(f"evaluation data missing: {path}")
     return path
+
+
+def vector_ids(data_dir: Path, table: str, doc_id: int) -> list[int]:
+    """The ids of one document's sentence or passage rows, read straight from SQLite."""
+    import sqlite3
+
+    with sqlite3.connect(data_dir / "library.sqlite3") as conn:
+        rows = conn.execute(f"SELECT id FROM {table} WHERE document_id = ? ORDER BY id", (doc_id,))
+        return [r[0] for r in rows]
+
+
+def vector_ids_all(data_dir: Path, table: str) -> list[int]:
+    import sqlite3
+
+    with sqlite3.connect(data_dir / "library.sqlite3") as conn:
+        return [r[0] for r in conn.execute(f"SELECT id FROM {table} ORDER BY id")]
+
+
+def stored_vectors(store, table: str, dimension: int):
+    """(ids, matrix) of every vector a store holds for `table`, in id order."""
+    import numpy as np
+
+    chunks: list = []
+    store.vectors(table, dimension, lambda ids, matrix: chunks.append((ids, matrix)))
+    if not chunks:
+        return np.empty(0, np.int64), np.zeros((0, dimension), np.float32)
+    return np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks])

@@ -15,13 +15,16 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfWriter
+from support import vector_ids
 
 from core import indexer as indexer_module
 from core.indexer import IndexSummary
 from core.library import Library
 from core.paths import from_key, to_key
-from core.store import FAILED, INDEXED, SKIPPED
+from core.records import Problem, Status
 from desktop import cli
+
+FAILED, INDEXED, SKIPPED = Status.FAILED, Status.INDEXED, Status.SKIPPED
 
 GOOD = {
     "bread.txt": "Bake the bread in the oven at night.",
@@ -87,10 +90,10 @@ def make_folder(folder: Path) -> Path:
 
 
 def _digest_or_permission_error(real):
-    def digest(path: str) -> str:
+    def digest(path: str, max_bytes: int) -> bytes:
         if os.path.basename(path) == "locked.txt":
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
-        return real(path)
+        return real(path, max_bytes)
 
     return digest
 
@@ -110,8 +113,8 @@ def indexed(tmp_path_factory, tiny_model: Path):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(
             indexer_module,
-            "file_digest",
-            _digest_or_permission_error(indexer_module.file_digest),
+            "read_file",
+            _digest_or_permission_error(indexer_module.read_file),
         )
         summary = library.index([folder])
     yield Indexed(folder, library, summary)
@@ -128,33 +131,32 @@ def test_run_finishes_and_counts_every_file(indexed: Indexed) -> None:
     assert s.indexed == len(GOOD) + 1  # and the file with the non-UTF-8 name
     assert s.skipped == sum(1 for status, _ in BAD.values() if status == SKIPPED)
     assert s.failed == sum(1 for status, _ in BAD.values() if status == FAILED)
-    counts = indexed.library.store.counts()
-    assert (counts["indexed"], counts["skipped"], counts["failed"]) == (
+    counts = indexed.library.counts()
+    assert (counts.indexed, counts.skipped, counts.failed) == (
         s.indexed,
         s.skipped,
         s.failed,
     )
-    assert counts["pending"] == 0
+    assert counts.pending == 0
 
 
 @pytest.mark.parametrize("name", sorted(BAD))
 def test_bad_file_has_status_and_reason(indexed: Indexed, name: str) -> None:
     status, pattern = BAD[name]
-    doc = indexed.library.store.document(str(indexed.folder / name))
+    doc = indexed.library.catalog.store.document(str(indexed.folder / name))
     assert doc is not None, f"{name} has no status"
     assert doc.status == status
     assert doc.reason and re.search(pattern, doc.reason), doc.reason
     assert "\n" not in doc.reason  # one line, for the status list
-    assert (doc.path, doc.status, doc.reason) in indexed.summary.problems
-    assert doc.path in {p.path for p in indexed.library.store.problems()}
-    ids = indexed.library.store.ids_of("sentences", [doc.id])
-    assert len(ids) == 0
+    assert Problem(doc.path, doc.status, doc.reason) in indexed.summary.problems
+    assert doc.path in {p.path for p in indexed.library.catalog.store.problems()}
+    assert vector_ids(indexed.library.data_dir, "sentences", doc.id) == []
 
 
 @pytest.mark.parametrize("name", sorted(GOOD))
 def test_good_files_are_searchable(indexed: Indexed, name: str) -> None:
     path = indexed.folder / name
-    assert indexed.library.store.document(str(path)).status == INDEXED
+    assert indexed.library.catalog.store.document(str(path)).status == INDEXED
     query = GOOD[name]
     hits = indexed.library.search(query, k=3)
     assert hits[0].path == str(path)
@@ -163,8 +165,8 @@ def test_good_files_are_searchable(indexed: Indexed, name: str) -> None:
 
 
 def test_latin1_text_is_decoded(indexed: Indexed) -> None:
-    doc = indexed.library.store.document(str(indexed.folder / "latin1.txt"))
-    text, _ = indexed.library.store.document_text(doc.id)
+    doc = indexed.library.catalog.store.document(str(indexed.folder / "latin1.txt"))
+    text = indexed.library.catalog.store.texts([doc.id])[doc.id]
     assert "caf\u00e9 cr\u00e8me" in text
     assert "\ufffd" not in text
 
@@ -174,7 +176,7 @@ def test_non_utf8_file_name_round_trips(indexed: Indexed) -> None:
     key = to_key(real)
     assert key.endswith("caf\\xe9.txt")
     key.encode("utf-8")  # storable as SQLite text
-    doc = indexed.library.store.document(key)
+    doc = indexed.library.catalog.store.document(key)
     assert doc is not None and doc.status == INDEXED
     assert doc.title == "caf\ufffd"  # shown with a replacement character, stored as UTF-8
     assert from_key(doc.path) == real
@@ -191,14 +193,14 @@ def test_reindex_is_stable(indexed: Indexed, tiny_model: Path, tmp_path: Path) -
     library = Library(tmp_path / "data", tiny_model)
     try:
         first = library.index([indexed.folder])
-        calls, counts = library.encoder.stats.calls, library.store.counts()
-        problems = library.store.problems()
+        calls, counts = library.encoder.stats.calls, library.counts()
+        problems = library.catalog.store.problems()
         second = library.index([indexed.folder])
         assert library.encoder.stats.calls == calls
         assert (second.indexed, second.removed) == (0, 0)
         assert second.unchanged + second.failed == first.indexed + first.skipped + first.failed
-        assert library.store.counts() == counts
-        assert library.store.problems() == problems
+        assert library.counts() == counts
+        assert library.catalog.store.problems() == problems
     finally:
         library.close()
 

@@ -51,17 +51,17 @@ def test_kill_9_mid_run_leaves_indexed_or_pending_files_and_a_matching_index(
     run.wait()
 
     library = Library(data)
-    counts = library.store.counts()
-    assert counts["indexed"] >= 1
-    assert counts["pending"] >= 1
-    assert counts["indexed"] + counts["pending"] == 60
+    counts = library.counts()
+    assert counts.indexed >= 1
+    assert counts.pending >= 1
+    assert counts.indexed + counts.pending == 60
     # FAISS was rebuilt from SQLite: the same vectors, and every one of them searchable
-    assert library.indexes["sentences"].count() == counts["sentences"]
-    assert library.indexes["passages"].count() == counts["passages"]
+    assert library.catalog.vector_count("sentences") == counts.sentences
+    assert library.catalog.vector_count("passages") == counts.passages
     assert library.search("the calling process", 3)
     # and the next run finishes only what was pending
     summary = library.refresh()
-    assert summary.indexed == counts["pending"]
-    assert summary.unchanged == counts["indexed"]
-    assert library.store.counts()["indexed"] == 60
+    assert summary.indexed == counts.pending
+    assert summary.unchanged == counts.indexed
+    assert library.counts().indexed == 60
     library.close()

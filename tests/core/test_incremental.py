@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pytest
+from support import stored_vectors, vector_ids, vector_ids_all
 
 from core import indexer as indexer_module
 from core.library import Library
@@ -77,20 +78,19 @@ def scene(pristine: Scene) -> Scene:
 
 
 def _doc_vector_ids(library: Library, path: Path) -> dict[str, list[int]]:
-    doc = library.store.document(to_key(str(path)))
+    doc = library.catalog.store.document(to_key(str(path)))
     assert doc is not None
-    return {t: sorted(library.store.ids_of(t, [doc.id]).tolist()) for t in VECTOR_TABLES}
+    return {t: vector_ids(library.data_dir, t, doc.id) for t in VECTOR_TABLES}
 
 
 def _faiss_ids(library: Library, table: str) -> set[int]:
-    index = library.indexes[table]
-    queries = np.concatenate([m for _, m in library.store.vectors(table, library.dimension)])
-    _, ids = index.search(queries, index.count())
+    queries = stored_vectors(library.catalog.store, table, library.dimension)[1]
+    _, ids = library.catalog.nearest(table, queries, library.catalog.vector_count(table))
     return {int(i) for i in ids.ravel() if i >= 0}
 
 
 def _sql_ids(library: Library, table: str) -> set[int]:
-    return {r[0] for r in library.store.db.conn.execute(f"SELECT id FROM {table}")}
+    return set(vector_ids_all(library.data_dir, table))
 
 
 def test_unchanged_folder_embeds_nothing(scene: Scene) -> None:
@@ -101,7 +101,7 @@ def test_unchanged_folder_embeds_nothing(scene: Scene) -> None:
         assert (summary.indexed, summary.moved, summary.removed) == (0, 0, 0)
         assert library.encoder.stats.texts == 0
         assert library.encoder.stats.calls == 0
-        assert library.store.counts()["indexed"] == FILES
+        assert library.counts().indexed == FILES
     finally:
         library.close()
 
@@ -116,16 +116,16 @@ def test_touched_file_is_recognised_by_its_hash(scene: Scene, monkeypatch) -> No
         assert summary.unchanged == FILES
         assert summary.indexed == 0
         assert library.encoder.stats.texts == 0
-        assert library.store.document(str(target)).mtime == stamp  # remembered...
+        assert library.catalog.store.document(str(target)).mtime == stamp  # remembered...
 
         hashed: list[str] = []
-        real_digest = indexer_module.file_digest
+        real_digest = indexer_module.read_file
 
-        def counting_digest(path: str) -> str:
+        def counting_digest(path: str, max_bytes: int) -> bytes:
             hashed.append(path)
-            return real_digest(path)
+            return real_digest(path, max_bytes)
 
-        monkeypatch.setattr(indexer_module, "file_digest", counting_digest)
+        monkeypatch.setattr(indexer_module, "read_file", counting_digest)
         assert library.index([scene.notes]).unchanged == FILES
         assert hashed == []  # ...so the next run does not even read the file
     finally:
@@ -169,15 +169,19 @@ def test_renamed_file_keeps_its_vectors(scene: Scene) -> None:
         assert (summary.indexed, summary.removed) == (0, 0)
         assert summary.unchanged == FILES - 1
         assert library.encoder.stats.texts == 0
-        assert library.store.document(str(old)) is None
-        assert library.store.counts()["indexed"] == FILES
+        assert library.catalog.store.document(str(old)) is None
+        assert library.counts().indexed == FILES
         assert _doc_vector_ids(library, new) == before  # same rows, now under the new path
         marks = ",".join("?" * len(before["sentences"]))
-        rows = library.store.db.conn.execute(
-            "SELECT DISTINCT d.path FROM sentences s JOIN documents d ON d.id = s.document_id "
-            f"WHERE s.id IN ({marks})",
-            before["sentences"],
-        ).fetchall()
+        rows = (
+            sqlite3.connect(library.data_dir / "library.sqlite3")
+            .execute(
+                "SELECT DISTINCT d.path FROM sentences s JOIN documents d ON d.id = s.document_id "
+                f"WHERE s.id IN ({marks})",
+                before["sentences"],
+            )
+            .fetchall()
+        )
         assert rows == [(str(new),)]
         hits = library.search(sentence, k=3)
         assert str(new) in [h.path for h in hits]
@@ -191,23 +195,24 @@ def test_deleted_file_leaves_sqlite_and_faiss(scene: Scene) -> None:
     library = scene.open()
     try:
         gone = _doc_vector_ids(library, target)
-        counts = {t: library.indexes[t].count() for t in VECTOR_TABLES}
+        counts = {t: library.catalog.vector_count(t) for t in VECTOR_TABLES}
         vectors = {
-            t: np.concatenate([m for _, m in library.store.vectors(t, library.dimension)])
-            for t in VECTOR_TABLES
+            t: stored_vectors(library.catalog.store, t, library.dimension)[1] for t in VECTOR_TABLES
         }
         target.unlink()
         summary = library.index([scene.notes])
         assert summary.removed == 1
         assert summary.unchanged == FILES - 1
         assert library.encoder.stats.texts == 0
-        assert library.store.document(str(target)) is None
+        assert library.catalog.store.document(str(target)) is None
         for table in VECTOR_TABLES:
             assert gone[table]
-            assert library.indexes[table].count() == counts[table] - len(gone[table])
+            assert library.catalog.vector_count(table) == counts[table] - len(gone[table])
             assert not set(gone[table]) & _sql_ids(library, table)
             # Not even the file's own vectors can find its ids in FAISS any more.
-            _, ids = library.indexes[table].search(vectors[table], library.indexes[table].count())
+            _, ids = library.catalog.nearest(
+                table, vectors[table], library.catalog.vector_count(table)
+            )
             assert not set(gone[table]) & set(ids.ravel().tolist())
             assert _faiss_ids(library, table) == _sql_ids(library, table)
     finally:
@@ -215,7 +220,7 @@ def test_deleted_file_leaves_sqlite_and_faiss(scene: Scene) -> None:
     reopened = scene.open()  # and the saved FAISS files agree
     try:
         for table in VECTOR_TABLES:
-            assert reopened.indexes[table].count() == counts[table] - len(gone[table])
+            assert reopened.catalog.vector_count(table) == counts[table] - len(gone[table])
     finally:
         reopened.close()
 
@@ -224,12 +229,12 @@ def test_remove_folder_empties_sqlite_and_faiss(scene: Scene) -> None:
     library = scene.open()
     try:
         assert library.remove([scene.notes]) == FILES
-        counts = library.store.counts()
-        assert counts["indexed"] == counts["sentences"] == counts["passages"] == 0
-        assert library.store.documents() == []
-        assert library.store.roots() == []
+        counts = library.counts()
+        assert counts.indexed == counts.sentences == counts.passages == 0
+        assert library.catalog.store.documents() == []
+        assert library.catalog.store.roots() == []
         for table in VECTOR_TABLES:
-            assert library.indexes[table].count() == 0
+            assert library.catalog.vector_count(table) == 0
         assert library.search("note 3 is about the dog", k=5) == []
     finally:
         library.close()
@@ -240,11 +245,11 @@ def test_remove_one_file(scene: Scene) -> None:
     library = scene.open()
     try:
         gone = _doc_vector_ids(library, target)
-        before = library.indexes["sentences"].count()
+        before = library.catalog.vector_count("sentences")
         assert library.remove([target]) == 1
-        assert library.store.document(str(target)) is None
-        assert library.indexes["sentences"].count() == before - len(gone["sentences"])
-        assert library.store.counts()["indexed"] == FILES - 1
+        assert library.catalog.store.document(str(target)) is None
+        assert library.catalog.vector_count("sentences") == before - len(gone["sentences"])
+        assert library.counts().indexed == FILES - 1
     finally:
         library.close()
 
@@ -263,12 +268,12 @@ def test_identical_deleted_files_are_all_removed(tmp_path: Path, tiny_model: Pat
         (notes / "b.txt").unlink()
         summary = library.index([notes])
         assert summary.removed == 2
-        assert [d.path for d in library.store.documents()] == [
+        assert [d.path for d in library.catalog.store.documents()] == [
             str(notes / "c.txt"),
             str(notes / "other.txt"),
         ]
         for table in VECTOR_TABLES:
-            assert library.indexes[table].count() == len(_sql_ids(library, table)) == 2
+            assert library.catalog.vector_count(table) == len(_sql_ids(library, table)) == 2
     finally:
         library.close()
 
@@ -285,7 +290,7 @@ def test_rename_of_one_of_two_copies(tmp_path: Path, tiny_model: Path) -> None:
         summary = library.index([notes])
         assert (summary.moved, summary.removed, summary.indexed) == (1, 0, 0)
         assert library.encoder.stats.calls == 1  # the first run only
-        assert [d.path for d in library.store.documents()] == [
+        assert [d.path for d in library.catalog.store.documents()] == [
             str(notes / "b.txt"),
             str(notes / "z.txt"),
         ]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import stored_vectors
 
 from core.encoder import Encoder
 from core.errors import IndexMismatchError, ModelError
@@ -239,19 +240,19 @@ def test_other_model_is_refused(mean_library, model_copy: Path) -> None:
 def test_rebuild_switches_pooling_and_searches_again(mean_library, tiny_model: Path) -> None:
     data, notes = mean_library
     old = Library(data)
-    before = np.concatenate([m for _, m in old.store.vectors("sentences", 32)])
+    before = stored_vectors(old.catalog.store, "sentences", 32)[1]
     old.close()
 
     library, summary = rebuild(data, pooling="max")
     try:
         assert summary.indexed == len(SENTENCES)
         assert library.pooling == "max"
-        assert library.store.index_info().pooling == "max"
+        assert library.catalog.store.index_info().pooling == "max"
         assert library.encoder.pooling == "max"
-        after = np.concatenate([m for _, m in library.store.vectors("sentences", 32)])
+        after = stored_vectors(library.catalog.store, "sentences", 32)[1]
         assert after.shape == before.shape
         assert not np.allclose(after, before, atol=1e-3)  # really re-embedded
-        assert library.indexes["sentences"].count() == len(after)
+        assert library.catalog.vector_count("sentences") == len(after)
         for name, text in SENTENCES.items():
             hit = library.search(text, k=1)[0]
             assert (hit.path, hit.sentence.text) == (str(notes / name), text)

@@ -1,0 +1,118 @@
+"""The records the engine's layers hand each other: rows of the library, not positional tuples.
+
+They live apart from `store.py` so that callers (the indexer, search, the window) can name them
+without importing the database layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """Where a document stands. `PENDING` marks a file whose indexing began but did not finish."""
+
+    INDEXED = "indexed"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    PENDING = "pending"
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    id: int
+    path: str  # the stored key (see core.paths)
+    root: str | None
+    size: int
+    mtime: float
+    hash: str | None
+    status: Status
+    reason: str | None
+    kind: str | None
+    title: str | None
+
+
+@dataclass(frozen=True)
+class SentenceRow:
+    id: int
+    document_id: int
+    ordinal: int
+    start: int
+    end: int
+    line: int
+    page: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class NewSentence:
+    """A sentence about to be written: where it lies in its document, and its text."""
+
+    start: int
+    end: int
+    line: int
+    page: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Window:
+    """A passage: the ordinals of its first and last sentence, both included."""
+
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """Everything `Store.write_document` needs to replace one document atomically."""
+
+    path: str
+    root: str | None
+    size: int
+    mtime: float
+    digest: str
+    kind: str
+    title: str
+    text: str
+    page_starts: tuple[int, ...]
+    sentences: tuple[NewSentence, ...]
+    windows: tuple[Window, ...]
+
+
+@dataclass(frozen=True)
+class PendingFile:
+    path: str
+    root: str
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """Which vectors a library holds; vectors of another model or pooling never mix in."""
+
+    model: str
+    pooling: str
+    dimension: int
+
+
+@dataclass(frozen=True)
+class Counts:
+    indexed: int = 0
+    skipped: int = 0
+    failed: int = 0
+    pending: int = 0
+    sentences: int = 0
+    passages: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file that was not indexed, and why."""
+
+    path: str
+    status: Status
+    reason: str

@@ -1,0 +1,127 @@
+"""SQLite connections for one library file: one per thread, transactions that wait their turn.
+
+Every thread gets its own connection (WAL lets readers run beside the one writer). Connections are
+still used only by the thread that opened them; they are opened with `check_same_thread=False`
+solely so that `close()` can release all of them, not only the calling thread's.
+
+Writers in other processes are waited for, not failed: `BEGIN IMMEDIATE` takes the write lock up
+front (so a transaction never fails half-way on a lock upgrade) and SQLite's busy handler waits up
+to `BUSY_TIMEOUT_S`; a lock still held after that is retried a few more times.
+
+Every write transaction bumps the library's generation first, so the rows it writes and the vector
+rows it removes (logged by a trigger) are stamped with the generation that will be committed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from core.errors import StoreError
+
+BUSY_TIMEOUT_S = 30.0
+BUSY_RETRIES = 4
+_BUMP = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
+_GENERATION = "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'"
+
+
+@dataclass(frozen=True)
+class Transaction:
+    db: sqlite_utils.Database
+    generation: int  # what this transaction will commit as
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+
+class Connections:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            if self._closed:
+                raise StoreError(f"the library {self.path} is closed")
+            db = self._local.db = sqlite_utils.Database(self._open())
+        return db
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the library database {self.path}: {exc}") from exc
+        with self._lock:
+            self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close every thread's connection; later use raises `StoreError`."""
+        with self._lock:
+            self._closed = True
+            conns, self._all = self._all, []
+        for conn in conns:
+            conn.close()
+        self._local = threading.local()
+
+    @contextmanager
+    def transaction(self, *, bump: bool = True) -> Iterator[Transaction]:
+        """One atomic write; the generation is bumped inside it (not by schema migrations,
+        which run before there is one)."""
+        conn = self.db.conn
+        _begin_immediate(conn)
+        try:
+            generation = -1
+            if bump:
+                conn.execute(_BUMP)
+                generation = conn.execute(_GENERATION).fetchone()[0]
+            yield Transaction(self.db, generation)
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite_utils.Database]:
+        """Several reads that see one committed state (a read transaction)."""
+        conn = self.db.conn
+        conn.execute("BEGIN")
+        try:
+            yield self.db
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+
+
+def _begin_immediate(conn: sqlite3.Connection) -> None:
+    for attempt in range(BUSY_RETRIES + 1):
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if attempt == BUSY_RETRIES:
+                raise StoreError(
+                    "another program kept the library locked for too long; try again"
+                ) from exc
+            time.sleep(0.5 * (attempt + 1))

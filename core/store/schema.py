@@ -1,0 +1,103 @@
+"""The library's schema: one-step migrations from each version to the next.
+
+Version 1 is the schema Ponder 0.1 wrote. Version 2 adds what lets several processes share one
+library: every vector row carries the generation (write transaction) that wrote it, and a trigger
+logs every vector row that leaves, so any process can bring its vector index from the generation
+it holds to the current one by reading only what changed. It also makes path keys unambiguous
+(see `core.paths`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+from core.paths import legacy_from_key, to_key
+
+SCHEMA_VERSION = 2
+VECTOR_TABLES = ("sentences", "passages")
+
+_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE roots (path TEXT PRIMARY KEY, added REAL NOT NULL);
+CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    root TEXT,
+    size INTEGER NOT NULL DEFAULT 0,
+    mtime REAL NOT NULL DEFAULT 0,
+    hash TEXT,
+    status TEXT NOT NULL,
+    reason TEXT,
+    kind TEXT,
+    title TEXT,
+    text TEXT,
+    page_starts TEXT,
+    updated REAL NOT NULL
+);
+CREATE INDEX documents_hash ON documents(hash);
+CREATE INDEX documents_root ON documents(root);
+CREATE TABLE sentences (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    line INTEGER NOT NULL,
+    page INTEGER,
+    text TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX sentences_document ON sentences(document_id, ordinal);
+CREATE TABLE passages (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    first_sentence INTEGER NOT NULL,
+    last_sentence INTEGER NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX passages_document ON passages(document_id, ordinal);
+INSERT INTO meta VALUES ('generation', '0');
+"""
+
+# Fires for every vector row that leaves, whether deleted directly or by the cascade from its
+# document, inside the deleting transaction (which has already bumped the generation).
+_LOG_TRIGGER = """
+CREATE TRIGGER {table}_removed AFTER DELETE ON {table} BEGIN
+    INSERT INTO removed (gen, tbl, id) VALUES (
+        (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'), '{table}', old.id);
+END
+"""
+
+
+def _to_v1(db: sqlite_utils.Database) -> None:
+    for statement in _V1.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _to_v2(db: sqlite_utils.Database) -> None:
+    for table in VECTOR_TABLES:
+        db[table].add_column("gen", int, not_null_default=0)
+        db[table].create_index(["gen"], index_name=f"{table}_gen")
+    db["removed"].create({"gen": int, "tbl": str, "id": int}, not_null={"gen", "tbl", "id"})
+    db["removed"].create_index(["gen"], index_name="removed_gen")
+    for table in VECTOR_TABLES:
+        db.execute(_LOG_TRIGGER.format(table=table))
+    # Changes before now were never logged: an index older than this must be rebuilt.
+    db.execute(
+        "INSERT OR REPLACE INTO meta VALUES ('log_floor', "
+        "(SELECT value FROM meta WHERE key = 'generation'))"
+    )
+    for table in ("documents", "roots"):
+        rows = db.execute(f"SELECT path FROM {table} WHERE instr(path, '\\') > 0").fetchall()
+        for (old,) in rows:
+            db.execute(
+                f"UPDATE {table} SET path = ? WHERE path = ?", (to_key(legacy_from_key(old)), old)
+            )
+
+
+# Migration from version N to N+1 is MIGRATIONS[N]; version 0 is an empty database.
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {0: _to_v1, 1: _to_v2}

@@ -1,0 +1,436 @@
+"""The library database: SQLite is the source of truth for documents, sentences and vectors.
+
+All of the engine's SQL lives in this package. Callers speak in records (`core.records`); every
+write is one transaction that bumps the library's generation, and every vector row records the
+generation that wrote it while a trigger logs the ones that leave. `changes_since` is how any
+process brings its copy of the vector index up to date without a rebuild.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import sqlite_utils
+
+from core.errors import IndexMismatchError, StoreError
+from core.paths import under
+from core.records import (
+    Counts,
+    DocumentRow,
+    IndexInfo,
+    NewDocument,
+    PendingFile,
+    SentenceRow,
+    Status,
+)
+from core.store.connection import Connections, Transaction
+from core.store.schema import MIGRATIONS, SCHEMA_VERSION, VECTOR_TABLES
+
+_DOCUMENT_COLUMNS = (
+    "path", "root", "size", "mtime", "hash", "status", "reason", "kind", "title", "text",
+    "page_starts", "updated",
+)  # fmt: skip
+_UPSERT_DOCUMENT = (
+    f"INSERT INTO documents ({', '.join(_DOCUMENT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_DOCUMENT_COLUMNS))}) ON CONFLICT(path) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _DOCUMENT_COLUMNS[1:])
+    + " RETURNING id"
+)
+_DOC_SELECT = "SELECT id, path, root, size, mtime, hash, status, reason, kind, title FROM documents"
+_UNDER = " WHERE path = ? OR substr(path, 1, ?) = ?"
+_SENTENCE_COLUMNS = ["document_id", "ordinal", "start", "end", "line", "page", "text", "vector"]
+_PASSAGE_COLUMNS = ["document_id", "ordinal", "first_sentence", "last_sentence", "vector"]
+_SENTENCES_OF = (
+    'SELECT id, document_id, ordinal, start, "end", line, page, text, vector FROM sentences '
+    "WHERE document_id IN ({marks}) ORDER BY document_id, ordinal"
+)
+BATCH = 50_000
+
+
+@dataclass(frozen=True)
+class VectorChanges:
+    """What happened to one vector table after some generation, up to `generation`."""
+
+    generation: int
+    removed: np.ndarray  # ids that left (some may have come back: they are in `added` too)
+    added_ids: np.ndarray
+    added: np.ndarray  # (len(added_ids), dimension) float32
+    count: int  # rows in the table at `generation`, or -1 if not counted
+
+
+class Store:
+    """SQLite access for one library; safe to share between threads and processes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._connections = Connections(self.path)
+        self._migrate()
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        return self._connections.db
+
+    def close(self) -> None:
+        self._connections.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[Transaction]:
+        with self._connections.transaction() as tx:
+            yield tx
+
+    def _migrate(self) -> None:
+        try:
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a Ponder library: {exc}") from exc
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer Ponder (schema {version} > {SCHEMA_VERSION})"
+            )
+        while version < SCHEMA_VERSION:
+            with self._connections.transaction(bump=False) as tx:
+                # Another process may have migrated while we waited for the write lock.
+                version = tx.conn.execute("PRAGMA user_version").fetchone()[0]
+                if version < SCHEMA_VERSION:
+                    MIGRATIONS[version](tx.db)
+                    version += 1
+                    tx.conn.execute(f"PRAGMA user_version = {version}")
+
+    # -- metadata -----------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write() as tx:
+            tx.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def generation(self) -> int:
+        """Bumped by every write, in any process; cheap enough to read before every query."""
+        return int(self.get_meta("generation") or 0)
+
+    def index_info(self) -> IndexInfo | None:
+        raw = self.get_meta("index")
+        return IndexInfo(**json.loads(raw)) if raw else None
+
+    def bind_index(self, info: IndexInfo) -> None:
+        """Record the model and pooling on first use; refuse a different one afterwards."""
+        with self._write() as tx:
+            raw = tx.conn.execute("SELECT value FROM meta WHERE key = 'index'").fetchone()
+            current = IndexInfo(**json.loads(raw[0])) if raw else None
+            if current is None:
+                tx.conn.execute("INSERT INTO meta VALUES ('index', ?)", (json.dumps(asdict(info)),))
+            elif current != info:
+                raise IndexMismatchError(
+                    f"this library was built with model {current.model!r}, pooling "
+                    f"{current.pooling!r} ({current.dimension} dimensions); it cannot take "
+                    f"vectors from model {info.model!r} with pooling {info.pooling!r}. "
+                    "Rebuild the library to switch (ponder rebuild)."
+                )
+
+    def reset_vectors(self, info: IndexInfo, model_path: str) -> None:
+        """Forget every vector and mark all documents pending, for a rebuild with `info`."""
+        with self._write() as tx:
+            for table in VECTOR_TABLES:
+                tx.conn.execute(f"DELETE FROM {table}")
+            tx.conn.execute("UPDATE documents SET status = ?, hash = NULL", (Status.PENDING,))
+            tx.conn.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('index', ?)", (json.dumps(asdict(info)),)
+            )
+            tx.conn.execute("INSERT OR REPLACE INTO meta VALUES ('model_path', ?)", (model_path,))
+
+    # -- roots (what the user added to the library) ---------------------------------------------
+
+    def add_roots(self, paths: Sequence[str]) -> None:
+        with self._write() as tx:
+            tx.conn.executemany(
+                "INSERT OR IGNORE INTO roots VALUES (?, ?)", [(p, time.time()) for p in paths]
+            )
+
+    def roots(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT path FROM roots ORDER BY path")]
+
+    # -- documents ----------------------------------------------------------------------------
+
+    def document(self, path: str) -> DocumentRow | None:
+        row = self.db.execute(_DOC_SELECT + " WHERE path = ?", (path,)).fetchone()
+        return _document(row) if row else None
+
+    def documents(self, *, inside: str | None = None) -> list[DocumentRow]:
+        """Every document, or those at or below the key `inside`, by path."""
+        if inside is None:
+            rows = self.db.execute(_DOC_SELECT + " ORDER BY path")
+        else:
+            prefix = under(inside)
+            rows = self.db.execute(
+                _DOC_SELECT + _UNDER + " ORDER BY path", (inside, len(prefix), prefix)
+            )
+        return [_document(r) for r in rows]
+
+    def documents_by_id(self, doc_ids: Sequence[int]) -> dict[int, DocumentRow]:
+        rows = self._in(_DOC_SELECT + " WHERE id IN ({marks})", doc_ids)
+        return {row[0]: _document(row) for row in rows}
+
+    def texts(self, doc_ids: Sequence[int]) -> dict[int, str]:
+        return dict(self._in("SELECT id, text FROM documents WHERE id IN ({marks})", doc_ids))
+
+    def counts(self) -> Counts:
+        with self._connections.snapshot() as db:
+            by_status = dict(db.execute("SELECT status, count(*) FROM documents GROUP BY status"))
+            tables = {
+                t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in VECTOR_TABLES
+            }
+        return Counts(**{s.value: by_status.get(s.value, 0) for s in Status}, **tables)
+
+    def problems(self) -> list[DocumentRow]:
+        rows = self.db.execute(
+            _DOC_SELECT + " WHERE status IN (?, ?) ORDER BY status, path",
+            (Status.FAILED, Status.SKIPPED),
+        )
+        return [_document(r) for r in rows]
+
+    # -- writing documents ----------------------------------------------------------------------
+
+    def mark_pending(self, files: Sequence[PendingFile]) -> None:
+        """Record files not seen before as pending, before any work on them starts."""
+        with self._write() as tx:
+            tx.conn.executemany(
+                "INSERT OR IGNORE INTO documents (path, root, size, mtime, status, updated) "
+                "VALUES (?, ?, 0, 0, ?, 0)",
+                [(f.path, f.root, Status.PENDING) for f in files],
+            )
+
+    def record_status(
+        self, path: str, root: str | None, size: int, mtime: float, status: Status, reason: str
+    ) -> None:
+        """A file that has no vectors (skipped, failed): its status, and none of its old ones."""
+        with self._write() as tx:
+            doc_id = _upsert(
+                tx.conn, path=path, root=root, size=size, mtime=mtime, status=status, reason=reason
+            )
+            _delete_vectors(tx.conn, [doc_id])
+
+    def write_document(
+        self, doc: NewDocument, sentence_vectors: np.ndarray, passage_vectors: np.ndarray
+    ) -> int:
+        """Replace one document, its sentences and passages, atomically; returns its id."""
+        with self._write() as tx:
+            doc_id = _upsert(
+                tx.conn,
+                path=doc.path,
+                root=doc.root,
+                size=doc.size,
+                mtime=doc.mtime,
+                hash=doc.digest,
+                status=Status.INDEXED,
+                kind=doc.kind,
+                title=doc.title,
+                text=doc.text,
+                page_starts=json.dumps(list(doc.page_starts)),
+            )
+            _delete_vectors(tx.conn, [doc_id])
+            vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32)
+            tx.db["sentences"].insert_all(
+                [
+                    [*_SENTENCE_COLUMNS, "gen"],
+                    *(
+                        (
+                            doc_id,
+                            i,
+                            s.start,
+                            s.end,
+                            s.line,
+                            s.page,
+                            s.text,
+                            vectors[i].tobytes(),
+                            tx.generation,
+                        )  # fmt: skip
+                        for i, s in enumerate(doc.sentences)
+                    ),
+                ]
+            )
+            vectors = np.ascontiguousarray(passage_vectors, dtype=np.float32)
+            tx.db["passages"].insert_all(
+                [
+                    [*_PASSAGE_COLUMNS, "gen"],
+                    *(
+                        (doc_id, i, w.first, w.last, vectors[i].tobytes(), tx.generation)
+                        for i, w in enumerate(doc.windows)
+                    ),
+                ]
+            )
+        return doc_id
+
+    def move_document(
+        self, old_path: str, new_path: str, root: str | None, size: int, mtime: float
+    ) -> None:
+        """A file was renamed or moved: keep its vectors, change where it lives."""
+        with self._write() as tx:
+            tx.conn.execute(
+                "DELETE FROM documents WHERE path = ? AND path != ?", (new_path, old_path)
+            )
+            tx.conn.execute(
+                "UPDATE documents SET path = ?, root = ?, size = ?, mtime = ?, updated = ? "
+                "WHERE path = ?",
+                (new_path, root, size, mtime, time.time(), old_path),
+            )
+
+    def touch(self, path: str, size: int, mtime: float) -> None:
+        """Same content, new timestamp: remember it so the next scan skips the hash."""
+        with self._write() as tx:
+            tx.conn.execute(
+                "UPDATE documents SET size = ?, mtime = ? WHERE path = ?", (size, mtime, path)
+            )
+
+    def delete_documents(self, doc_ids: Sequence[int]) -> None:
+        """Forget documents; their vector rows leave with them (and are logged)."""
+        if not doc_ids:
+            return
+        with self._write() as tx:
+            for start in range(0, len(doc_ids), 500):
+                chunk = [int(d) for d in doc_ids[start : start + 500]]
+                marks = ",".join("?" * len(chunk))
+                tx.conn.execute(f"DELETE FROM documents WHERE id IN ({marks})", chunk)
+
+    def remove_root(self, key: str) -> int:
+        """Forget a folder (or file) the user added, and every document under it."""
+        prefix = under(key)
+        with self._write() as tx:
+            cur = tx.conn.execute("DELETE FROM documents" + _UNDER, (key, len(prefix), prefix))
+            tx.conn.execute("DELETE FROM roots WHERE path = ?", (key,))
+            return cur.rowcount
+
+    # -- vectors ------------------------------------------------------------------------------
+
+    def vectors(
+        self, table: str, dimension: int, consume: Callable[[np.ndarray, np.ndarray], None]
+    ) -> int:
+        """Feed every stored vector to `consume(ids, matrix)` in chunks, all from one snapshot;
+        returns the generation of that snapshot."""
+        with self._connections.snapshot() as db:
+            generation = _generation(db)
+            cursor = db.execute(f"SELECT id, vector FROM {_table(table)} ORDER BY id")
+            while rows := cursor.fetchmany(BATCH):
+                consume(*_rows_matrix(rows, dimension))
+        return generation
+
+    def changes_since(
+        self, table: str, generation: int, dimension: int, *, count: bool = False
+    ) -> VectorChanges | None:
+        """What changed in `table` after `generation` (and, if asked, how many rows it holds:
+        a full count costs a scan); None if the log no longer reaches back that far (then the
+        index must be rebuilt from `vectors`)."""
+        with self._connections.snapshot() as db:
+            now = _generation(db)
+            floor = int(db.execute("SELECT value FROM meta WHERE key = 'log_floor'").fetchone()[0])
+            if generation < floor or generation > now:
+                return None
+            removed = np.fromiter(
+                (r[0] for r in db.execute(
+                    "SELECT id FROM removed WHERE tbl = ? AND gen > ?", (table, generation)
+                )),
+                dtype=np.int64,
+            )  # fmt: skip
+            rows = db.execute(
+                f"SELECT id, vector FROM {_table(table)} WHERE gen > ? ORDER BY id", (generation,)
+            ).fetchall()
+            total = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] if count else -1
+        ids, matrix = _rows_matrix(rows, dimension)
+        return VectorChanges(now, removed, ids, matrix, total)
+
+    def trim_log(self, upto: int) -> None:
+        """Forget the removal log up to generation `upto` (indexes older than it rebuild)."""
+        with self._write() as tx:
+            tx.conn.execute("DELETE FROM removed WHERE gen <= ?", (upto,))
+            tx.conn.execute(
+                "UPDATE meta SET value = max(CAST(value AS INTEGER), ?) WHERE key = 'log_floor'",
+                (upto,),
+            )
+
+    def log_size(self) -> int:
+        return self.db.execute("SELECT count(*) FROM removed").fetchone()[0]
+
+    def sentences_of(
+        self, doc_ids: Sequence[int], dimension: int
+    ) -> dict[int, tuple[list[SentenceRow], np.ndarray]]:
+        """Each document's sentences in order, with their vectors, in one query."""
+        grouped: dict[int, list[tuple]] = {}
+        for row in self._in(_SENTENCES_OF, doc_ids):
+            grouped.setdefault(row[1], []).append(row)
+        return {
+            doc: (
+                [SentenceRow(*r[:8]) for r in rows],
+                _matrix([r[8] for r in rows], dimension),
+            )
+            for doc, rows in grouped.items()
+        }
+
+    def head_vectors(self, doc_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """Each document's opening passage vector: what the document is about."""
+        rows = self._in(
+            "SELECT document_id, vector FROM passages WHERE ordinal = 0 "
+            "AND document_id IN ({marks})",
+            doc_ids,
+        )
+        return {doc: np.frombuffer(blob, dtype=np.float32) for doc, blob in rows}
+
+    def owners(self, table: str, ids: Sequence[int]) -> dict[int, int]:
+        """Vector id -> document id."""
+        query = f"SELECT id, document_id FROM {_table(table)} WHERE id IN ({{marks}})"
+        return dict(self._in(query, ids))
+
+    def _in(self, query: str, ids: Sequence[int]) -> list[tuple]:
+        """`query` with `{marks}` bound to `ids`: one statement, whatever the count."""
+        if not len(ids):
+            return []
+        values = [int(i) for i in ids]
+        return self.db.execute(query.format(marks=",".join("?" * len(values))), values).fetchall()
+
+
+def _upsert(conn: sqlite3.Connection, **row: object) -> int:
+    """Insert or replace a document row by path; unnamed columns become NULL."""
+    values = {column: None for column in _DOCUMENT_COLUMNS} | row | {"updated": time.time()}
+    return conn.execute(_UPSERT_DOCUMENT, [values[c] for c in _DOCUMENT_COLUMNS]).fetchone()[0]
+
+
+def _delete_vectors(conn: sqlite3.Connection, doc_ids: Sequence[int]) -> None:
+    marks = ",".join("?" * len(doc_ids))
+    for table in VECTOR_TABLES:
+        conn.execute(f"DELETE FROM {table} WHERE document_id IN ({marks})", list(doc_ids))
+
+
+def _generation(db: sqlite_utils.Database) -> int:
+    return int(db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+
+
+def _table(table: str) -> str:
+    if table not in VECTOR_TABLES:
+        raise ValueError(f"not a vector table: {table!r}")
+    return table
+
+
+def _document(row: tuple) -> DocumentRow:
+    return DocumentRow(*row[:6], Status(row[6]), *row[7:])
+
+
+def _rows_matrix(rows: list[tuple], dimension: int) -> tuple[np.ndarray, np.ndarray]:
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    return ids, _matrix([r[1] for r in rows], dimension)
+
+
+def _matrix(blobs: list[bytes], dimension: int) -> np.ndarray:
+    if not blobs:
+        return _empty(dimension)
+    return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), dimension)
+
+
+def _empty(dimension: int) -> np.ndarray:
+    return np.zeros((0, dimension), dtype=np.float32)
