@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from core import activity
 from core.catalog import DB_NAME, Catalog
 from core.control import RunControl
 from core.encoder import Encoder
@@ -108,7 +109,8 @@ class Library:
         """Index files and folders (recursively); only new or changed files are embedded."""
         run = IndexRun(self.catalog, lambda: self.encoder, progress, control)
         try:
-            return run.run([absolute(p) for p in paths])
+            with activity.indexing(self.data_dir):
+                return run.run([absolute(p) for p in paths])
         finally:
             self.catalog.save_if_due()
 
@@ -135,6 +137,11 @@ class Library:
         return {name: float(v[0] @ v[1]) for name, v in vectors.items()}
 
     # -- what it holds ------------------------------------------------------------------------
+
+    def indexing_elsewhere(self) -> bool:
+        """Whether a run (in any process) is indexing this library now: its pending files are
+        being worked on, not left behind."""
+        return activity.someone_is_indexing(self.data_dir)
 
     def generation(self) -> int:
         """Changes whenever this or any other process writes to the library."""

@@ -30,27 +30,10 @@ from core.records import (
     SentenceRow,
     Status,
 )
+from core.store import sql
 from core.store.connection import Connections, Transaction
 from core.store.schema import MIGRATIONS, SCHEMA_VERSION, VECTOR_TABLES
 
-_DOCUMENT_COLUMNS = (
-    "path", "root", "size", "mtime", "hash", "status", "reason", "kind", "title", "text",
-    "page_starts", "updated",
-)  # fmt: skip
-_UPSERT_DOCUMENT = (
-    f"INSERT INTO documents ({', '.join(_DOCUMENT_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_DOCUMENT_COLUMNS))}) ON CONFLICT(path) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _DOCUMENT_COLUMNS[1:])
-    + " RETURNING id"
-)
-_DOC_SELECT = "SELECT id, path, root, size, mtime, hash, status, reason, kind, title FROM documents"
-_UNDER = " WHERE path = ? OR substr(path, 1, ?) = ?"
-_SENTENCE_COLUMNS = ["document_id", "ordinal", "start", "end", "line", "page", "text", "vector"]
-_PASSAGE_COLUMNS = ["document_id", "ordinal", "first_sentence", "last_sentence", "vector"]
-_SENTENCES_OF = (
-    'SELECT id, document_id, ordinal, start, "end", line, page, text, vector FROM sentences '
-    "WHERE document_id IN ({marks}) ORDER BY document_id, ordinal"
-)
 BATCH = 50_000
 
 
@@ -161,23 +144,23 @@ class Store:
     # -- documents ----------------------------------------------------------------------------
 
     def document(self, path: str) -> DocumentRow | None:
-        row = self.db.execute(_DOC_SELECT + " WHERE path = ?", (path,)).fetchone()
-        return _document(row) if row else None
+        row = self.db.execute(sql.DOC_SELECT + " WHERE path = ?", (path,)).fetchone()
+        return sql.document_record(row) if row else None
 
     def documents(self, *, inside: str | None = None) -> list[DocumentRow]:
         """Every document, or those at or below the key `inside`, by path."""
         if inside is None:
-            rows = self.db.execute(_DOC_SELECT + " ORDER BY path")
+            rows = self.db.execute(sql.DOC_SELECT + " ORDER BY path")
         else:
             prefix = under(inside)
             rows = self.db.execute(
-                _DOC_SELECT + _UNDER + " ORDER BY path", (inside, len(prefix), prefix)
+                sql.DOC_SELECT + sql.UNDER + " ORDER BY path", (inside, len(prefix), prefix)
             )
-        return [_document(r) for r in rows]
+        return [sql.document_record(r) for r in rows]
 
     def documents_by_id(self, doc_ids: Sequence[int]) -> dict[int, DocumentRow]:
-        rows = self._in(_DOC_SELECT + " WHERE id IN ({marks})", doc_ids)
-        return {row[0]: _document(row) for row in rows}
+        rows = self._in(sql.DOC_SELECT + " WHERE id IN ({marks})", doc_ids)
+        return {row[0]: sql.document_record(row) for row in rows}
 
     def texts(self, doc_ids: Sequence[int]) -> dict[int, str]:
         return dict(self._in("SELECT id, text FROM documents WHERE id IN ({marks})", doc_ids))
@@ -192,10 +175,10 @@ class Store:
 
     def problems(self) -> list[DocumentRow]:
         rows = self.db.execute(
-            _DOC_SELECT + " WHERE status IN (?, ?) ORDER BY status, path",
+            sql.DOC_SELECT + " WHERE status IN (?, ?) ORDER BY status, path",
             (Status.FAILED, Status.SKIPPED),
         )
-        return [_document(r) for r in rows]
+        return [sql.document_record(r) for r in rows]
 
     # -- writing documents ----------------------------------------------------------------------
 
@@ -213,17 +196,17 @@ class Store:
     ) -> None:
         """A file that has no vectors (skipped, failed): its status, and none of its old ones."""
         with self._write() as tx:
-            doc_id = _upsert(
+            doc_id = sql.upsert(
                 tx.conn, path=path, root=root, size=size, mtime=mtime, status=status, reason=reason
             )
-            _delete_vectors(tx.conn, [doc_id])
+            sql.delete_vectors(tx.conn, [doc_id])
 
     def write_document(
         self, doc: NewDocument, sentence_vectors: np.ndarray, passage_vectors: np.ndarray
     ) -> int:
         """Replace one document, its sentences and passages, atomically; returns its id."""
         with self._write() as tx:
-            doc_id = _upsert(
+            doc_id = sql.upsert(
                 tx.conn,
                 path=doc.path,
                 root=doc.root,
@@ -236,11 +219,11 @@ class Store:
                 text=doc.text,
                 page_starts=json.dumps(list(doc.page_starts)),
             )
-            _delete_vectors(tx.conn, [doc_id])
+            sql.delete_vectors(tx.conn, [doc_id])
             vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32)
             tx.db["sentences"].insert_all(
                 [
-                    [*_SENTENCE_COLUMNS, "gen"],
+                    [*sql.SENTENCE_COLUMNS, "gen"],
                     *(
                         (
                             doc_id,
@@ -260,7 +243,7 @@ class Store:
             vectors = np.ascontiguousarray(passage_vectors, dtype=np.float32)
             tx.db["passages"].insert_all(
                 [
-                    [*_PASSAGE_COLUMNS, "gen"],
+                    [*sql.PASSAGE_COLUMNS, "gen"],
                     *(
                         (doc_id, i, w.first, w.last, vectors[i].tobytes(), tx.generation)
                         for i, w in enumerate(doc.windows)
@@ -304,7 +287,7 @@ class Store:
         """Forget a folder (or file) the user added, and every document under it."""
         prefix = under(key)
         with self._write() as tx:
-            cur = tx.conn.execute("DELETE FROM documents" + _UNDER, (key, len(prefix), prefix))
+            cur = tx.conn.execute("DELETE FROM documents" + sql.UNDER, (key, len(prefix), prefix))
             tx.conn.execute("DELETE FROM roots WHERE path = ?", (key,))
             return cur.rowcount
 
@@ -316,10 +299,10 @@ class Store:
         """Feed every stored vector to `consume(ids, matrix)` in chunks, all from one snapshot;
         returns the generation of that snapshot."""
         with self._connections.snapshot() as db:
-            generation = _generation(db)
-            cursor = db.execute(f"SELECT id, vector FROM {_table(table)} ORDER BY id")
+            generation = sql.generation(db)
+            cursor = db.execute(f"SELECT id, vector FROM {sql.checked_table(table)} ORDER BY id")
             while rows := cursor.fetchmany(BATCH):
-                consume(*_rows_matrix(rows, dimension))
+                consume(*sql.rows_matrix(rows, dimension))
         return generation
 
     def changes_since(
@@ -329,7 +312,7 @@ class Store:
         a full count costs a scan); None if the log no longer reaches back that far (then the
         index must be rebuilt from `vectors`)."""
         with self._connections.snapshot() as db:
-            now = _generation(db)
+            now = sql.generation(db)
             floor = int(db.execute("SELECT value FROM meta WHERE key = 'log_floor'").fetchone()[0])
             if generation < floor or generation > now:
                 return None
@@ -339,11 +322,10 @@ class Store:
                 )),
                 dtype=np.int64,
             )  # fmt: skip
-            rows = db.execute(
-                f"SELECT id, vector FROM {_table(table)} WHERE gen > ? ORDER BY id", (generation,)
-            ).fetchall()
+            query = f"SELECT id, vector FROM {sql.checked_table(table)} WHERE gen > ? ORDER BY id"
+            rows = db.execute(query, (generation,)).fetchall()
             total = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] if count else -1
-        ids, matrix = _rows_matrix(rows, dimension)
+        ids, matrix = sql.rows_matrix(rows, dimension)
         return VectorChanges(now, removed, ids, matrix, total)
 
     def trim_log(self, upto: int) -> None:
@@ -363,12 +345,12 @@ class Store:
     ) -> dict[int, tuple[list[SentenceRow], np.ndarray]]:
         """Each document's sentences in order, with their vectors, in one query."""
         grouped: dict[int, list[tuple]] = {}
-        for row in self._in(_SENTENCES_OF, doc_ids):
+        for row in self._in(sql.SENTENCES_OF, doc_ids):
             grouped.setdefault(row[1], []).append(row)
         return {
             doc: (
                 [SentenceRow(*r[:8]) for r in rows],
-                _matrix([r[8] for r in rows], dimension),
+                sql.matrix([r[8] for r in rows], dimension),
             )
             for doc, rows in grouped.items()
         }
@@ -384,7 +366,7 @@ class Store:
 
     def owners(self, table: str, ids: Sequence[int]) -> dict[int, int]:
         """Vector id -> document id."""
-        query = f"SELECT id, document_id FROM {_table(table)} WHERE id IN ({{marks}})"
+        query = f"SELECT id, document_id FROM {sql.checked_table(table)} WHERE id IN ({{marks}})"
         return dict(self._in(query, ids))
 
     def _in(self, query: str, ids: Sequence[int]) -> list[tuple]:
@@ -393,44 +375,3 @@ class Store:
             return []
         values = [int(i) for i in ids]
         return self.db.execute(query.format(marks=",".join("?" * len(values))), values).fetchall()
-
-
-def _upsert(conn: sqlite3.Connection, **row: object) -> int:
-    """Insert or replace a document row by path; unnamed columns become NULL."""
-    values = {column: None for column in _DOCUMENT_COLUMNS} | row | {"updated": time.time()}
-    return conn.execute(_UPSERT_DOCUMENT, [values[c] for c in _DOCUMENT_COLUMNS]).fetchone()[0]
-
-
-def _delete_vectors(conn: sqlite3.Connection, doc_ids: Sequence[int]) -> None:
-    marks = ",".join("?" * len(doc_ids))
-    for table in VECTOR_TABLES:
-        conn.execute(f"DELETE FROM {table} WHERE document_id IN ({marks})", list(doc_ids))
-
-
-def _generation(db: sqlite_utils.Database) -> int:
-    return int(db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
-
-
-def _table(table: str) -> str:
-    if table not in VECTOR_TABLES:
-        raise ValueError(f"not a vector table: {table!r}")
-    return table
-
-
-def _document(row: tuple) -> DocumentRow:
-    return DocumentRow(*row[:6], Status(row[6]), *row[7:])
-
-
-def _rows_matrix(rows: list[tuple], dimension: int) -> tuple[np.ndarray, np.ndarray]:
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    return ids, _matrix([r[1] for r in rows], dimension)
-
-
-def _matrix(blobs: list[bytes], dimension: int) -> np.ndarray:
-    if not blobs:
-        return _empty(dimension)
-    return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), dimension)
-
-
-def _empty(dimension: int) -> np.ndarray:
-    return np.zeros((0, dimension), dtype=np.float32)
