@@ -10,10 +10,11 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 def shared_path(*parts: str) -> Path:
-    """A file in ../shared (the evaluation data); a missing one fails the test loudly."""
+    """A file in ../shared (the evaluation data). Without it (a plain clone) the test is
+    skipped with one line saying why; CI always has it."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.fail(f"evaluation data missing: {path}")
+        pytest.skip(f"needs the shared evaluation data ({path} is absent)")
     return path
 
 

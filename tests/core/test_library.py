@@ -1,0 +1,68 @@
+"""The front door: opening, what a library holds, and who is writing to it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.errors import IndexMismatchError
+from core.library import Library, library_exists
+from core.records import Counts, Status
+
+
+def test_a_new_library_and_what_it_holds(indexed, tiny_model: Path) -> None:
+    data, notes = indexed
+    assert library_exists(data) and not library_exists(data / "elsewhere")
+    library = Library(data, tiny_model)
+    try:
+        assert library.roots() == [str(notes)]
+        counts = library.counts()
+        assert isinstance(counts, Counts) and counts.indexed == 4 and counts.pending == 0
+        docs = {Path(d.path).name: d for d in library.documents()}
+        assert docs["garden.md"].status is Status.INDEXED
+        assert "tomato" in library.text(docs["garden.md"].id)
+        assert library.text(10_000) == ""
+        status = library.status()
+        assert status.counts == counts and status.dimension == 32
+        assert status.bytes_on_disk > 0
+        assert library.model_name == tiny_model.name and library.pooling == "mean"
+    finally:
+        library.close()
+
+
+def test_another_pooling_is_refused_without_a_rebuild(indexed, tiny_model: Path) -> None:
+    data, _ = indexed
+    with pytest.raises(IndexMismatchError, match="rebuild"):
+        Library(data, tiny_model, "max")
+
+
+def test_generation_moves_with_every_write_and_runs_are_visible(
+    indexed, tiny_model: Path, tmp_path: Path
+) -> None:
+    data, _ = indexed
+    library = Library(data, tiny_model)
+    watcher = Library(data, tiny_model)
+    try:
+        before = watcher.generation()
+        new = tmp_path / "new"
+        new.mkdir()
+        (new / "n.txt").write_text("The cat sat on the mat.")
+        busy: list[bool] = []
+        library.index([new], progress=lambda _p: busy.append(watcher.indexing_elsewhere()))
+        assert busy and all(busy)  # seen from the other handle while the run lasts
+        assert not watcher.indexing_elsewhere()
+        assert watcher.generation() > before
+        assert str(new) in watcher.roots()
+    finally:
+        watcher.close()
+        library.close()
+
+
+def test_nothing_embedded_means_no_model_bound(tmp_path: Path, tiny_model: Path) -> None:
+    library = Library(tmp_path / "data", tiny_model)
+    try:
+        assert library.search("anything") == []
+        assert library.counts() == Counts()
+    finally:
+        library.close()

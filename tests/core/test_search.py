@@ -1,0 +1,114 @@
+"""Ranking: a document scores by its opening passage and its best sentence, found through FAISS
+and rescored exactly; the query path's SQL does not grow with k or the candidates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core import search as search_module
+from core.catalog import Catalog
+from core.records import IndexInfo, NewDocument, NewSentence, Window
+from core.search import search
+
+DIM = 4
+
+
+def _unit(*values: float) -> np.ndarray:
+    v = np.array(values, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+class FixedEncoder:
+    """Maps each query to a vector chosen by the test: ranking is tested, not the model."""
+
+    def __init__(self, vectors: dict[str, np.ndarray]) -> None:
+        self.vectors = vectors
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self.vectors[t] for t in texts])
+
+
+def _write(catalog: Catalog, name: str, sentences: list[np.ndarray], head: np.ndarray) -> None:
+    spans, text = [], ""
+    for i in range(len(sentences)):
+        piece = f"{name} sentence {i}."
+        spans.append(NewSentence(len(text), len(text) + len(piece), i + 1, None, piece))
+        text += piece + "\n"
+    doc = NewDocument(
+        f"/notes/{name}.txt", "/notes", 1, 1.0, name, "text", name, text, (), tuple(spans),
+        (Window(0, len(sentences) - 1),),
+    )  # fmt: skip
+    catalog.store.write_document(doc, np.stack(sentences), head[None, :])
+
+
+@pytest.fixture
+def catalog(tmp_path: Path):
+    catalog = Catalog(tmp_path / "data")
+    catalog.bind(IndexInfo("fixed", "mean", DIM))
+    yield catalog
+    catalog.close()
+
+
+def test_head_and_best_sentence_both_count(catalog: Catalog) -> None:
+    q = _unit(1, 0, 0, 0)
+    # "sharp": one sentence hits the query exactly, but the document is about something else.
+    _write(catalog, "sharp", [_unit(1, 0, 0, 0), _unit(0, 1, 0, 0)], head=_unit(0, 1, 0, 0))
+    # "about": the document as a whole is about the query, its sentences only nearly.
+    _write(catalog, "about", [_unit(1, 1, 0, 0), _unit(1, 0, 1, 0)], head=_unit(1, 0.1, 0, 0))
+    _write(catalog, "other", [_unit(0, 0, 1, 0)], head=_unit(0, 0, 1, 0))
+    hits = search(catalog, FixedEncoder({"q": q}), "q", k=3)
+    assert [h.title for h in hits] == ["about", "sharp", "other"]
+    about = hits[0]
+    expected = 0.5 * float(_unit(1, 0.1, 0, 0) @ q) + 0.5 * float(_unit(1, 1, 0, 0) @ q)
+    assert about.score == pytest.approx(expected, abs=1e-5)
+    assert about.sentence.text == "about sentence 0."  # the best sentence is highlighted
+    assert about.context.startswith("about sentence 0.")
+    assert [m.ordinal for m in about.matches] == [0, 1]  # both within the match margin
+
+
+def test_empty_query_and_empty_library(catalog: Catalog) -> None:
+    encoder = FixedEncoder({"q": _unit(1, 0, 0, 0)})
+    assert search(catalog, encoder, "q") == []
+    _write(catalog, "one", [_unit(1, 0, 0, 0)], head=_unit(1, 0, 0, 0))
+    assert search(catalog, encoder, "   ") == []
+    assert search(catalog, encoder, "q", k=0) == []
+
+
+def test_sql_per_query_does_not_grow_with_k(catalog: Catalog, monkeypatch) -> None:
+    rng = np.random.default_rng(0)
+    for i in range(60):
+        vectors = [_unit(*rng.standard_normal(DIM)) for _ in range(3)]
+        _write(catalog, f"doc{i:02d}", vectors, head=vectors[0])
+    encoder = FixedEncoder({"q": _unit(1, 1, 0, 0)})
+    search(catalog, encoder, "q", k=1)  # warm up: the catalog syncs once
+    built: list[int] = []
+    real_texts = catalog.store.texts
+
+    def counting_texts(ids):
+        built.append(len(ids))
+        return real_texts(ids)
+
+    monkeypatch.setattr(catalog.store, "texts", counting_texts)
+    statements: dict[int, int] = {}
+    for k in (1, 5, 20):
+        seen: list[str] = []
+        catalog.store.db.conn.set_trace_callback(seen.append)
+        hits = search(catalog, encoder, "q", k=k)
+        catalog.store.db.conn.set_trace_callback(None)
+        assert len(hits) == k
+        statements[k] = len(seen)
+    assert len(set(statements.values())) == 1, statements
+    assert built == [1, 5, 20]  # context is built only for the documents returned
+
+
+def test_candidates_reach_beyond_the_first_neighbours(catalog: Catalog) -> None:
+    """A document whose sentence is not among the nearest still scores exactly once rescored."""
+    q = _unit(1, 0, 0, 0)
+    for i in range(search_module.CANDIDATES + 20):
+        _write(catalog, f"near{i:03d}", [_unit(1, 0.2, 0, 0)], head=_unit(0, 0, 1, 0))
+    _write(catalog, "whole", [_unit(0.5, 1, 0, 0)], head=_unit(1, 0, 0, 0))
+    hits = search(catalog, FixedEncoder({"q": q}), "q", k=1)
+    assert hits[0].title == "whole"  # its opening passage carries it
