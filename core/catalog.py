@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import StoreError
+from core.errors import PonderError, StoreError
 from core.records import IndexInfo
 from core.store import VECTOR_TABLES, Store
 from core.vectors import FlatIndex, VectorIndex
@@ -36,6 +36,8 @@ SAVE_INTERVAL_S = 30.0
 # The removal log is trimmed once it holds this many rows; a process whose index is older than
 # the trimmed part rebuilds it from SQLite instead of catching up.
 LOG_KEEP = 200_000
+SAMPLE = 256  # stored vectors compared with a loaded index's own copies
+UNIT_TOLERANCE = 1e-2  # how far from length 1 a stored vector may be before it counts as damaged
 _FILE = re.compile(r"^(?P<table>[a-z]+)\.g(?P<generation>\d+)\.faiss$")
 _LEGACY = ("sentences.faiss", "passages.faiss", "faiss.json")
 
@@ -61,7 +63,11 @@ class Catalog:
         self.store = Store(self.data_dir / DB_NAME)
         self._lock = threading.RLock()
         self._mirrors: dict[str, _Mirror] = {}
+        self._damaged: dict[str, list[int]] = {}
         self._saved_at = float("-inf")
+        # What went wrong without harming the library (a cache that could not be saved, damaged
+        # vectors set aside); the command line and the window show these.
+        self.warnings: list[str] = []
         info = self.store.index_info()
         self.info: IndexInfo | None = info
         if info is not None:
@@ -88,27 +94,62 @@ class Catalog:
         """Bring every index to the store's current generation (cheap when nothing changed)."""
         if not self._mirrors:
             return
-        now = self.store.generation()
         with self._lock:
-            for table, mirror in self._mirrors.items():
+            now = self.store.generation()
+            for table, mirror in list(self._mirrors.items()):
                 if mirror.generation != now:
                     self._catch_up(table, mirror)
+            self._quarantine()
 
     def _catch_up(self, table: str, mirror: _Mirror, *, verify: bool = False) -> None:
         changes = self.store.changes_since(table, mirror.generation, self.dimension, count=verify)
         if changes is None:
             return self._rebuild(table)
         mirror.index.remove(changes.removed)
-        mirror.index.add(changes.added_ids, changes.added)
+        self._add(table, mirror.index, changes.added_ids, changes.added)
         mirror.generation = changes.generation
-        if verify and mirror.index.count() != changes.count:
+        if verify and not self._holds_the_store(table, mirror.index, changes.count):
             self._rebuild(table)
 
     def _rebuild(self, table: str) -> None:
         """Recreate one index from the vectors in SQLite; nothing is embedded again."""
         index = FlatIndex(self.dimension)
-        generation = self.store.vectors(table, self.dimension, index.add)
+        generation = self.store.vectors(
+            table, self.dimension, lambda ids, matrix: self._add(table, index, ids, matrix)
+        )
         self._mirrors[table] = _Mirror(index, generation)
+
+    def _add(self, table: str, index: VectorIndex, ids: np.ndarray, matrix: np.ndarray) -> None:
+        """Add stored vectors, keeping out any that damage made non-finite or not unit length
+        (their documents are sent back to be embedded again)."""
+        norms = np.linalg.norm(matrix, axis=1) if len(matrix) else np.empty(0)
+        good = np.isfinite(norms) & (np.abs(norms - 1.0) <= UNIT_TOLERANCE)
+        if not good.all():
+            self._damaged.setdefault(table, []).extend(ids[~good].tolist())
+        index.add(ids[good], matrix[good])
+
+    def _quarantine(self) -> None:
+        damaged, self._damaged = self._damaged, {}
+        for table, ids in damaged.items():
+            self.store.quarantine(table, ids)
+            self.warnings.append(
+                f"{len(ids)} damaged vectors found in {table}; their documents are pending "
+                "again (run `ponder refresh` to re-embed them)"
+            )
+
+    def _holds_the_store(self, table: str, index: VectorIndex, count: int) -> bool:
+        """A loaded index is trusted only if it holds exactly the store's rows and a sample of
+        its vectors matches theirs (catches truncated, garbled or foreign files)."""
+        if index.count() != count:
+            return False
+        ids = self.store.ids(table)
+        if not np.array_equal(np.sort(index.ids()), ids):
+            return False
+        if not len(ids):
+            return True
+        sample = np.random.default_rng().choice(ids, size=min(SAMPLE, len(ids)), replace=False)
+        stored = self.store.vectors_of(table, sample, self.dimension)
+        return np.allclose(index.reconstruct(sample), stored, atol=1e-5)
 
     def nearest(self, table: str, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids), each (len(queries), k), of the vectors of `table` nearest to each
@@ -142,6 +183,7 @@ class Catalog:
                 break
             else:
                 self._rebuild(table)
+        self._quarantine()
 
     def _files(self, table: str) -> list[tuple[int, Path]]:
         """This table's index files, newest first."""
@@ -159,7 +201,14 @@ class Catalog:
             self.sync()
             for table, mirror in self._mirrors.items():
                 if mirror.saved != mirror.generation:
-                    mirror.index.save(self.data_dir / f"{table}.g{mirror.generation:06d}.faiss")
+                    path = self.data_dir / f"{table}.g{mirror.generation:06d}.faiss"
+                    try:
+                        mirror.index.save(path)
+                    except (OSError, RuntimeError) as exc:
+                        raise StoreError(
+                            f"could not save the search index {path.name} ({_reason(exc)}); "
+                            "the library itself is intact and will rebuild it"
+                        ) from exc
                     mirror.saved = mirror.generation
                 for generation, path in self._files(table):
                     if generation < mirror.generation:
@@ -176,8 +225,18 @@ class Catalog:
             self.save()
 
     def close(self) -> None:
+        """Save what changed and close. The index files are a cache of SQLite, so failing to
+        write them (a full disk, a read-only folder) is a warning, not an error."""
         try:
             if self._mirrors:
                 self.save()
+        except PonderError as exc:
+            self.warnings.append(str(exc))
         finally:
             self.store.close()
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__

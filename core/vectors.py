@@ -29,6 +29,10 @@ class VectorIndex(Protocol):
 
     def count(self) -> int: ...
 
+    def ids(self) -> np.ndarray: ...
+
+    def reconstruct(self, ids: np.ndarray) -> np.ndarray: ...
+
     def save(self, path: Path) -> None: ...
 
     @classmethod
@@ -75,6 +79,16 @@ class FlatIndex:
 
     def count(self) -> int:
         return int(self._index.ntotal)
+
+    def ids(self) -> np.ndarray:
+        """Every id held, in insertion order."""
+        with self._lock:
+            return faiss.vector_to_array(self._index.id_map).astype(np.int64)
+
+    def reconstruct(self, ids: np.ndarray) -> np.ndarray:
+        """The vectors held under `ids` (each must be present)."""
+        with self._lock:
+            return np.stack([self._index.reconstruct(int(i)) for i in ids])
 
     def save(self, path: Path) -> None:
         """Write atomically: a crash mid-save leaves the previous file intact. The temporary

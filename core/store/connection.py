@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +30,40 @@ BUSY_TIMEOUT_S = 30.0
 BUSY_RETRIES = 4
 _BUMP = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
 _GENERATION = "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'"
+
+
+@contextmanager
+def translated(path: Path) -> Iterator[None]:
+    """SQLite's errors as one clear `StoreError` that names the file and the way out."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StoreError(describe(exc, path)) from exc
+
+
+def describe(exc: sqlite3.Error, path: Path) -> str:
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith("SQLITE_FULL") or "disk is full" in str(exc):
+        return (
+            f"the disk holding the library is full ({path}); nothing was half-written. "
+            "Free some space, then run `ponder refresh` to finish"
+        )
+    if name.startswith("SQLITE_READONLY") or "readonly" in str(exc):
+        return f"the library {path} is read-only; it can be searched but not changed"
+    if (
+        name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+        or isinstance(exc, sqlite3.DatabaseError)
+        and ("malformed" in str(exc) or "not a database" in str(exc))
+    ):
+        return (
+            f"the library database {path} is damaged ({exc}). Move it aside and add your "
+            "folders again (`ponder index FOLDER...`) to rebuild it"
+        )
+    if name.startswith("SQLITE_CANTOPEN"):
+        return f"cannot open the library database {path} ({exc})"
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return "another program kept the library locked for too long; try again"
+    return f"the library database {path} failed: {exc}"
 
 
 @dataclass(frozen=True)
@@ -60,15 +94,17 @@ class Connections:
         return db
 
     def _open(self) -> sqlite3.Connection:
-        try:
+        with translated(self.path):
             conn = sqlite3.connect(
                 self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
             )
-            conn.execute("PRAGMA journal_mode=WAL")
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError as exc:
+                if "readonly" not in str(exc):
+                    raise  # a read-only library keeps the journal mode it has
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open the library database {self.path}: {exc}") from exc
         with self._lock:
             self._all.append(conn)
         return conn
@@ -87,29 +123,36 @@ class Connections:
         """One atomic write; the generation is bumped inside it (not by schema migrations,
         which run before there is one)."""
         conn = self.db.conn
-        _begin_immediate(conn)
-        try:
-            generation = -1
-            if bump:
-                conn.execute(_BUMP)
-                generation = conn.execute(_GENERATION).fetchone()[0]
-            yield Transaction(self.db, generation)
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        with translated(self.path):
+            _begin_immediate(conn)
+            try:
+                generation = -1
+                if bump:
+                    conn.execute(_BUMP)
+                    generation = conn.execute(_GENERATION).fetchone()[0]
+                yield Transaction(self.db, generation)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite_utils.Database]:
         """Several reads that see one committed state (a read transaction)."""
         conn = self.db.conn
-        conn.execute("BEGIN")
-        try:
-            yield self.db
-        finally:
-            if conn.in_transaction:
-                conn.execute("COMMIT")
+        with translated(self.path):
+            conn.execute("BEGIN")
+            try:
+                yield self.db
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+
+    def rows(self, query: str, params: Sequence[object] = ()) -> list[tuple]:
+        """One read statement's rows."""
+        with translated(self.path):
+            return self.db.execute(query, params).fetchall()
 
 
 def _begin_immediate(conn: sqlite3.Connection) -> None:

@@ -9,7 +9,6 @@ process brings its copy of the vector index up to date without a rebuild.
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,7 +16,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-import sqlite_utils
 
 from core.errors import IndexMismatchError, StoreError
 from core.paths import under
@@ -56,10 +54,6 @@ class Store:
         self._connections = Connections(self.path)
         self._migrate()
 
-    @property
-    def db(self) -> sqlite_utils.Database:
-        return self._connections.db
-
     def close(self) -> None:
         self._connections.close()
 
@@ -70,9 +64,9 @@ class Store:
 
     def _migrate(self) -> None:
         try:
-            version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a Ponder library: {exc}") from exc
+            version = self._connections.rows("PRAGMA user_version")[0][0]
+        except StoreError as exc:
+            raise StoreError(f"{self.path} is not a readable Ponder library: {exc}") from exc
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path} was written by a newer Ponder (schema {version} > {SCHEMA_VERSION})"
@@ -89,8 +83,8 @@ class Store:
     # -- metadata -----------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+        rows = self._connections.rows("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
         with self._write() as tx:
@@ -139,21 +133,21 @@ class Store:
             )
 
     def roots(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT path FROM roots ORDER BY path")]
+        return [r[0] for r in self._connections.rows("SELECT path FROM roots ORDER BY path")]
 
     # -- documents ----------------------------------------------------------------------------
 
     def document(self, path: str) -> DocumentRow | None:
-        row = self.db.execute(sql.DOC_SELECT + " WHERE path = ?", (path,)).fetchone()
-        return sql.document_record(row) if row else None
+        rows = self._connections.rows(sql.DOC_SELECT + " WHERE path = ?", (path,))
+        return sql.document_record(rows[0]) if rows else None
 
     def documents(self, *, inside: str | None = None) -> list[DocumentRow]:
         """Every document, or those at or below the key `inside`, by path."""
         if inside is None:
-            rows = self.db.execute(sql.DOC_SELECT + " ORDER BY path")
+            rows = self._connections.rows(sql.DOC_SELECT + " ORDER BY path")
         else:
             prefix = under(inside)
-            rows = self.db.execute(
+            rows = self._connections.rows(
                 sql.DOC_SELECT + sql.UNDER + " ORDER BY path", (inside, len(prefix), prefix)
             )
         return [sql.document_record(r) for r in rows]
@@ -174,7 +168,7 @@ class Store:
         return Counts(**{s.value: by_status.get(s.value, 0) for s in Status}, **tables)
 
     def problems(self) -> list[DocumentRow]:
-        rows = self.db.execute(
+        rows = self._connections.rows(
             sql.DOC_SELECT + " WHERE status IN (?, ?) ORDER BY status, path",
             (Status.FAILED, Status.SKIPPED),
         )
@@ -328,6 +322,34 @@ class Store:
         ids, matrix = sql.rows_matrix(rows, dimension)
         return VectorChanges(now, removed, ids, matrix, total)
 
+    def ids(self, table: str) -> np.ndarray:
+        """Every row id of a vector table, sorted: what a loaded index must hold."""
+        rows = self._connections.rows(f"SELECT id FROM {sql.checked_table(table)} ORDER BY id")
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def vectors_of(self, table: str, ids: Sequence[int], dimension: int) -> np.ndarray:
+        """The stored vectors of some rows, in the order of `ids` (all must exist)."""
+        query = f"SELECT id, vector FROM {sql.checked_table(table)} WHERE id IN ({{marks}})"
+        found = dict(self._in(query, ids))
+        return sql.matrix([found[int(i)] for i in ids], dimension)
+
+    def quarantine(self, table: str, ids: Sequence[int]) -> None:
+        """Vector rows found damaged (not finite, not unit length): their documents lose all
+        their vectors and wait, pending, to be embedded again by the next refresh."""
+        query = (
+            f"SELECT DISTINCT document_id FROM {sql.checked_table(table)} WHERE id IN ({{marks}})"
+        )
+        doc_ids = [r[0] for r in self._in(query, ids)]
+        if not doc_ids:
+            return
+        with self._write() as tx:
+            sql.delete_vectors(tx.conn, doc_ids)
+            marks = ",".join("?" * len(doc_ids))
+            tx.conn.execute(
+                f"UPDATE documents SET status = ?, hash = NULL, reason = ? WHERE id IN ({marks})",
+                [Status.PENDING, "its stored vectors were damaged; re-index to restore", *doc_ids],
+            )
+
     def trim_log(self, upto: int) -> None:
         """Forget the removal log up to generation `upto` (indexes older than it rebuild)."""
         with self._write() as tx:
@@ -338,7 +360,7 @@ class Store:
             )
 
     def log_size(self) -> int:
-        return self.db.execute("SELECT count(*) FROM removed").fetchone()[0]
+        return self._connections.rows("SELECT count(*) FROM removed")[0][0]
 
     def sentences_of(
         self, doc_ids: Sequence[int], dimension: int
@@ -374,4 +396,4 @@ class Store:
         if not len(ids):
             return []
         values = [int(i) for i in ids]
-        return self.db.execute(query.format(marks=",".join("?" * len(values))), values).fetchall()
+        return self._connections.rows(query.format(marks=",".join("?" * len(values))), values)

@@ -95,9 +95,9 @@ def test_sql_per_query_does_not_grow_with_k(catalog: Catalog, monkeypatch) -> No
     statements: dict[int, int] = {}
     for k in (1, 5, 20):
         seen: list[str] = []
-        catalog.store.db.conn.set_trace_callback(seen.append)
+        catalog.store._connections.db.conn.set_trace_callback(seen.append)
         hits = search(catalog, encoder, "q", k=k)
-        catalog.store.db.conn.set_trace_callback(None)
+        catalog.store._connections.db.conn.set_trace_callback(None)
         assert len(hits) == k
         statements[k] = len(seen)
     assert len(set(statements.values())) == 1, statements

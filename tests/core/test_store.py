@@ -73,7 +73,7 @@ def test_index_metadata_records_model_pooling_dimension(indexed, tiny_model: Pat
 def test_new_store_is_migrated_to_current_version(tmp_path: Path) -> None:
     store = Store(tmp_path / "new.sqlite3")
     try:
-        conn = store.db.conn
+        conn = store._connections.db.conn
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert store.generation() == 0
@@ -192,7 +192,7 @@ def test_close_closes_every_threads_connection(store: Store) -> None:
 
     def use() -> None:
         store.roots()
-        opened.append(store.db.conn)
+        opened.append(store._connections.db.conn)
 
     thread = threading.Thread(target=use)
     thread.start()
