@@ -27,10 +27,10 @@ import core.library  # noqa: E402
 from core.encoder import Encoder  # noqa: E402
 from core.library import Library  # noqa: E402
 from core.modelspec import default_model_folder, read_model_folder  # noqa: E402
-from desktop.main_window import MainWindow  # noqa: E402
-from desktop.resources import samples_dir  # noqa: E402
-from desktop.search_controller import SearchResults  # noqa: E402
-from desktop.settings import Settings  # noqa: E402
+from desktop.background.search_controller import SearchResults  # noqa: E402
+from desktop.window.main_window import MainWindow  # noqa: E402
+from desktop.window.resources import samples_dir  # noqa: E402
+from desktop.window.settings import Settings  # noqa: E402
 
 QStandardPaths.setTestModeEnabled(True)
 
