@@ -1,5 +1,5 @@
-"""Ponder's main window: the tabs, the indexing strip, the status bar, menus and shortcuts,
-drag and drop, and the orderly shutdown."""
+"""Ponder's main window: the tabs, the indexing strip, the status bar, the window's actions, and
+the orderly shutdown. Its menus are built in `menus.py`, its drop zone in `drops.py`."""
 
 from __future__ import annotations
 
@@ -8,27 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QDesktopServices,
-    QDragEnterEvent,
-    QDragMoveEvent,
-    QDropEvent,
-    QGuiApplication,
-    QKeySequence,
-    QShowEvent,
-)
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QMenu,
-    QMessageBox,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QGuiApplication, QShowEvent
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from core.library import Library
 from desktop.background.session import LibrarySession
@@ -37,6 +18,8 @@ from desktop.views.indexing_bar import IndexingBar
 from desktop.views.library_model import Snapshot
 from desktop.views.library_panel import LibraryPanel
 from desktop.views.search_tab import SearchTab
+from desktop.window.drops import FileDrops
+from desktop.window.menus import MenuBuilder, show_about, show_shortcuts
 from desktop.window.notify import Level, Message, Notifier
 from desktop.window.resources import samples_dir
 from desktop.window.settings import Settings, resolve_data_dir
@@ -44,21 +27,6 @@ from desktop.window.settings_dialog import Choices, Current, SettingsDialog, eff
 
 SEARCH_TAB, LIBRARY_TAB, COMPARE_TAB = 0, 1, 2
 MESSAGE_MS = {Level.INFO: 8000, Level.WARNING: 15000, Level.ERROR: 20000}
-
-SHORTCUTS: list[tuple[str, str]] = [
-    ("Ctrl+F or Ctrl+L", "Focus the search field"),
-    ("Up / Down, Page Up / Page Down", "Move through the results (also from the search field)"),
-    ("Enter", "Open the selected document in its default application"),
-    ("Ctrl+Shift+O", "Show the selected document in its folder"),
-    ("Ctrl+Shift+C", "Copy the selected document's path"),
-    ("Escape", "Clear the search"),
-    ("Ctrl+1 / Ctrl+2 / Ctrl+3", "Search, Library and Compare tabs"),
-    ("Ctrl+O", "Add a folder to the library"),
-    ("F5", "Re-index the library"),
-    ("Ctrl+,", "Settings"),
-    ("F1", "This list"),
-    ("Ctrl+Q", "Quit"),
-]
 
 
 class MainWindow(QMainWindow):
@@ -75,7 +43,6 @@ class MainWindow(QMainWindow):
         self.open_url = open_url or QDesktopServices.openUrl
         self.data_dir_override = data_dir
         self.setWindowTitle("Ponder")
-        self.setAcceptDrops(True)
         self.notifier = Notifier(self)
         self.session = LibrarySession(
             resolve_data_dir(data_dir, settings),
@@ -111,6 +78,7 @@ class MainWindow(QMainWindow):
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
         self._message_timer.timeout.connect(self.message.clear)
+        self.drops = FileDrops(self)
         self._build_actions()
         self._connect()
         self._restore()
@@ -134,39 +102,21 @@ class MainWindow(QMainWindow):
         self.library_panel.add_folder_requested.connect(self.add_folder)
         self.library_panel.add_files_requested.connect(self.add_files)
         self.tabs.currentChanged.connect(self._on_tab_changed)
-
-    def _action(
-        self,
-        menu_name: str,
-        text: str,
-        slot: Callable[[], object],
-        shortcuts: tuple[str | QKeySequence.StandardKey, ...] = (),
-    ) -> QAction:
-        menu = self._menus.get(menu_name)
-        if menu is None:
-            menu = self._menus[menu_name] = self.menuBar().addMenu(menu_name)
-        action = QAction(text, self)
-        if shortcuts:
-            action.setShortcuts([QKeySequence(s) for s in shortcuts])
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(lambda _checked=False: slot())
-        menu.addAction(action)
-        self.addAction(action)
-        return action
+        self.drops.dropped.connect(self.index_paths)
 
     def _build_actions(self) -> None:
-        self._menus: dict[str, QMenu] = {}
-        a = self._action
+        menus = MenuBuilder(self)
+        a = menus.action
         self.add_folder_action = a("&File", "Add &Folder…", self.add_folder, ("Ctrl+O",))
         a("&File", "Add F&iles…", self.add_files)
         a("&File", "Open the &Sample Library", self.open_samples)
-        self._menus["&File"].addSeparator()
+        menus.separator("&File")
         self.refresh_action = a("&File", "&Re-index Library", self.session.refresh, ("F5",))
         a("&File", "&Pause or Resume Indexing", self._toggle_pause)
         a("&File", "&Cancel Indexing", self.session.jobs.cancel)
-        self._menus["&File"].addSeparator()
+        menus.separator("&File")
         a("&File", "Se&ttings…", self.open_settings, ("Ctrl+,",))
-        self._menus["&File"].addSeparator()
+        menus.separator("&File")
         a("&File", "&Quit", self.close, ("Ctrl+Q",))
         tab = self.search_tab
         self.open_action = a("&Result", "&Open", lambda: tab._open(tab.view.currentIndex()))
@@ -176,8 +126,8 @@ class MainWindow(QMainWindow):
         a("&View", "&Library", lambda: self.show_tab(LIBRARY_TAB), ("Ctrl+2",))
         a("&View", "&Compare", lambda: self.show_tab(COMPARE_TAB), ("Ctrl+3",))
         a("&View", "&Focus Search Field", self.focus_search, ("Ctrl+F", "Ctrl+L"))
-        a("&Help", "&Keyboard Shortcuts", self.show_shortcuts, ("F1",))
-        a("&Help", "&About Ponder", self.show_about)
+        a("&Help", "&Keyboard Shortcuts", lambda: show_shortcuts(self), ("F1",))
+        a("&Help", "&About Ponder", lambda: show_about(self))
 
     # -- window state -------------------------------------------------------------------------
 
@@ -321,23 +271,6 @@ class MainWindow(QMainWindow):
         else:
             jobs.pause()
 
-    def show_shortcuts(self) -> None:
-        rows = "".join(
-            f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in SHORTCUTS
-        )
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", "", parent=self)
-        box.setText(f"<table>{rows}</table>")
-        box.open()
-
-    def show_about(self) -> None:
-        from core import __version__
-
-        QMessageBox.about(
-            self,
-            "About Ponder",
-            f"<b>Ponder {__version__}</b><br>Finds your notes and documents by meaning.",
-        )
-
     # -- settings -----------------------------------------------------------------------------
 
     def open_settings(self) -> SettingsDialog:
@@ -381,32 +314,3 @@ class MainWindow(QMainWindow):
             self.notifier.info(f"Rebuilding the library with {Path(model).name} · {pooling}…")
         s.sync()
         self.session.search.search_now()
-
-    # -- drag and drop ------------------------------------------------------------------------
-
-    @staticmethod
-    def _local_paths(event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> list[str]:
-        mime = event.mimeData()
-        if not mime.hasUrls():
-            return []
-        return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and u.toLocalFile()]
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._local_paths(event):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if self._local_paths(event):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        paths = self._local_paths(event)
-        if not paths:
-            event.ignore()
-            return
-        event.acceptProposedAction()
-        self.index_paths(paths)
