@@ -8,33 +8,25 @@ a lock). Swapping it (rebuild, another data folder) happens only here, in the wi
 
 from __future__ import annotations
 
-import gc
 import os
 import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from core.control import RunControl
 from core.errors import IndexMismatchError, PonderError
-from core.indexer import IndexSummary
-from core.library import Library, rebuild
+from core.library import Library
 from core.paths import from_key
-from desktop.background.jobs import Job, JobProgress, JobQueue, ProgressCallback
+from desktop.background.job import Job, Origin
+from desktop.background.job_queue import JobProgress, JobQueue
+from desktop.background.library_jobs import IndexJob, RebuildJob, RefreshJob, RemoveJob
 from desktop.background.search_controller import SearchController
+from desktop.background.snapshot import Snapshot, take_snapshot
 from desktop.background.watcher import FolderWatcher
-from desktop.background.workers import Worker, WorkerFailure, WorkerPool
-from desktop.views.library_model import Snapshot, take_snapshot
+from desktop.background.workers import Worker, WorkerPool
 from desktop.window.notify import Notifier
 
 CHANGED_INTERVAL_S = 2.0  # while indexing, tell views about new files at most this often
-
-
-def leave_a_core_for_the_window() -> None:
-    """Let torch use every core but one, so the window always has a CPU to run on."""
-    import torch
-
-    torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
 
 
 class LibrarySession(QObject):
@@ -57,7 +49,6 @@ class LibrarySession(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        leave_a_core_for_the_window()
         self.data_dir = data_dir
         self.notifier = notifier
         self.library: Library | None = None
@@ -67,8 +58,6 @@ class LibrarySession(QObject):
         self.jobs = JobQueue(self.pool, self)
         self.jobs.progress.connect(self._on_progress)
         self.jobs.started.connect(self._on_job_started)
-        self.jobs.finished.connect(self._on_job_finished)
-        self.jobs.failed.connect(self._on_job_failed)
         self.search = SearchController(self.pool, lambda: self.library, notifier, result_count)
         self.watcher = FolderWatcher(watch_delay_ms, ignore=[str(data_dir)], parent=self)
         self.watcher.changed.connect(self._on_folders_changed)
@@ -113,10 +102,6 @@ class LibrarySession(QObject):
         self.pool.start(worker)
 
     def _on_warm(self, library: Library) -> None:
-        # Everything loaded so far (torch, transformers, the model) lives as long as the app.
-        # Freezing it keeps the garbage collector's full passes, which hold the GIL and so
-        # stop the window, from walking a million long-lived objects again and again.
-        gc.freeze()
         if library is self.library:
             self.model_ready = True
             self.ready.emit()
@@ -150,7 +135,7 @@ class LibrarySession(QObject):
 
     # -- jobs ---------------------------------------------------------------------------------
 
-    def index(self, paths: list[str], origin: str = "user") -> bool:
+    def index(self, paths: list[str], origin: Origin = "user") -> bool:
         if self.library is None:
             self.notifier.error("The library is not open.")
             return False
@@ -158,54 +143,31 @@ class LibrarySession(QObject):
         names = ", ".join(os.path.basename(p.rstrip(os.sep)) or p for p in clean[:3])
         more = f" and {len(clean) - 3} more" if len(clean) > 3 else ""
         verb = "Updating" if origin == "watch" else "Indexing"
-
-        def run(control: RunControl, progress: ProgressCallback) -> IndexSummary:
-            return self._require().index(list(clean), progress=progress, control=control)
-
-        return self.jobs.submit(Job("index", f"{verb} {names}{more}", run, clean, origin))
+        label = f"{verb} {names}{more}"
+        return self.jobs.submit(IndexJob(host=self, label=label, paths=clean, origin=origin))
 
     def refresh(self) -> bool:
         if self.library is None:
             return False
-
-        def run(control: RunControl, progress: ProgressCallback) -> IndexSummary:
-            return self._require().refresh(progress=progress, control=control)
-
-        return self.jobs.submit(Job("refresh", "Re-indexing the library", run))
+        return self.jobs.submit(RefreshJob(host=self, label="Re-indexing the library"))
 
     def remove(self, paths: list[str]) -> bool:
+        """Take `paths` out; a running index job over any of them stops first."""
         if self.library is None:
             return False
-        clean = tuple(paths)
-        running = self.jobs.current
-        if running is not None and running.kind == "index" and set(running.paths) & set(clean):
-            running.control.cancel()
-
-        def run(_control: RunControl, _progress: ProgressCallback) -> int:
-            return self._require().remove(list(clean))
-
-        return self.jobs.submit(Job("remove", "Removing from the library", run, clean))
+        label = "Removing from the library"
+        return self.jobs.submit(RemoveJob(host=self, label=label, paths=tuple(paths)))
 
     def rebuild(self, model: str | None, pooling: str | None) -> bool:
         """Re-embed everything with another model or pooling; searches pause meanwhile."""
         self.jobs.cancel()
-        data_dir = self.data_dir
+        job = RebuildJob(
+            host=self, label="Rebuilding the library", model=model or None, pooling=pooling or None
+        )
+        return self.jobs.submit(job)
 
-        def run(control: RunControl, progress: ProgressCallback) -> tuple[Library, IndexSummary]:
-            return rebuild(data_dir, model or None, pooling or None, progress, control)
-
-        return self.jobs.submit(Job("rebuild", "Rebuilding the library", run))
-
-    def _require(self) -> Library:
-        if self.library is None:
-            raise PonderError("the library is not open")
-        return self.library
-
-    def _on_job_started(self, job: Job) -> None:
+    def _on_job_started(self, _job: Job) -> None:
         self._last_changed = time.monotonic()
-        if job.kind == "rebuild" and self.library is not None:
-            self.library.close()
-            self._set_library(None)
 
     def _on_progress(self, _progress: JobProgress) -> None:
         now = time.monotonic()
@@ -213,26 +175,29 @@ class LibrarySession(QObject):
             self._last_changed = now
             self.contents_changed.emit()
 
-    def _on_job_finished(self, job: Job, result: object) -> None:
-        if job.kind == "rebuild":
-            library, summary = result  # type: ignore[misc]
-            self._set_library(library)
-            self._warm_up(library)
-            result = summary
-        if isinstance(result, IndexSummary) and result.cancelled:
-            self.notifier.info(f"{job.label}: cancelled; unfinished files stay pending.")
-        elif isinstance(result, IndexSummary):
-            self.notifier.info(_describe(job, result))
-        elif job.kind == "remove":
-            self.notifier.info(f"Removed {result} document{'s' if result != 1 else ''}.")
+    # -- what the jobs call back (`library_jobs.JobHost`) ---------------------------------------
+
+    def require(self) -> Library:
+        if self.library is None:
+            raise PonderError("the library is not open")
+        return self.library
+
+    def close_library(self) -> None:
+        if self.library is not None:
+            self.library.close()
+            self._set_library(None)
+
+    def adopt(self, library: Library) -> None:
+        self._set_library(library)
+        self._warm_up(library)
+
+    def reopen(self) -> None:
+        self._open(None, None)
+
+    def after_write(self) -> None:
         self.update_watches()
         self.contents_changed.emit()
         self.search.search_now()
-
-    def _on_job_failed(self, job: Job, failure: WorkerFailure) -> None:
-        self.notifier.failure(failure, job.label)
-        if job.kind == "rebuild":  # reopen whatever the library now records
-            self._open(None, None)
 
     # -- the library panel's data -------------------------------------------------------------
 
@@ -282,17 +247,3 @@ class LibrarySession(QObject):
         for root in roots:
             if root in known:
                 self.index([root], origin="watch")
-
-
-def _describe(job: Job, summary: IndexSummary) -> str:
-    parts = [f"{summary.indexed:,} indexed"]
-    for label, n in (
-        ("unchanged", summary.unchanged),
-        ("moved", summary.moved),
-        ("removed", summary.removed),
-        ("skipped", summary.skipped),
-        ("failed", summary.failed),
-    ):
-        if n:
-            parts.append(f"{n:,} {label}")
-    return f"{job.label}: done ({', '.join(parts)})."

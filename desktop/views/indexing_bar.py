@@ -6,7 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from desktop.background.jobs import Job, JobProgress, JobQueue
+from desktop.background.job import Job
+from desktop.background.job_queue import JobProgress, JobQueue
 
 
 def format_eta(seconds: float | None) -> str:
@@ -70,7 +71,7 @@ class IndexingBar(QFrame):
         self.title.setText(job.label)
         self.details.setText("Looking for files…")
         self.bar.setRange(0, 0)  # busy until the first file is counted
-        can_pause = job.kind != "remove"
+        can_pause = job.pausable
         self.pause_button.setEnabled(can_pause)
         self.cancel_button.setEnabled(can_pause)
         self._on_paused(False)

@@ -2,13 +2,14 @@
 
 Top-level rows are the library's roots; their children are the documents under them, each with its
 status and, on hover, the reason a file was skipped or failed. The data comes from a `Snapshot`
-read on a worker thread, so a library of many thousands of files never stalls the window.
+read on a worker thread (`desktop.background.snapshot`), so a library of many thousands of files
+never stalls the window.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 
@@ -22,34 +23,14 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
-from core.library import Library
 from core.paths import from_key
 from core.store import FAILED, INDEXED, PENDING, SKIPPED, DocumentRow
+from desktop.background.snapshot import Snapshot
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 NO_PARENT = QModelIndex()  # the invalid index, as a default argument
 STATUS_ORDER = (INDEXED, PENDING, SKIPPED, FAILED)
 STATUS_COLOURS = {FAILED: "#c0392b", SKIPPED: "#7f8c8d", PENDING: "#d35400"}
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything the library panel shows, read in one go."""
-
-    roots: list[str] = field(default_factory=list)  # real paths
-    documents: list[DocumentRow] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-    bytes_on_disk: int = 0
-
-
-def take_snapshot(library: Library) -> Snapshot:
-    status = library.status()
-    return Snapshot(
-        roots=[from_key(r) for r in status.roots],
-        documents=library.store.documents(),
-        counts=status.counts,
-        bytes_on_disk=status.bytes_on_disk,
-    )
 
 
 class Role(IntEnum):

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 
 from core.store import FAILED, INDEXED, PENDING, SKIPPED
 from desktop.background.session import LibrarySession
-from desktop.views.library_model import LibraryModel, Role, Snapshot
+from desktop.background.snapshot import Snapshot
+from desktop.views.library_model import LibraryModel, Role
 
 
 def format_bytes(size: int) -> str:

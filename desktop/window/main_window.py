@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QTabWidget, QVBo
 
 from core.library import Library
 from desktop.background.session import LibrarySession
+from desktop.background.snapshot import Snapshot
 from desktop.views.compare_tab import CompareTab
 from desktop.views.indexing_bar import IndexingBar
-from desktop.views.library_model import Snapshot
 from desktop.views.library_panel import LibraryPanel
 from desktop.views.search_tab import SearchTab
 from desktop.window.drops import FileDrops

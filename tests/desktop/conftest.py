@@ -27,6 +27,7 @@ import core.library  # noqa: E402
 from core.encoder import Encoder  # noqa: E402
 from core.library import Library  # noqa: E402
 from core.modelspec import default_model_folder, read_model_folder  # noqa: E402
+from desktop.background.job import Job  # noqa: E402
 from desktop.background.search_controller import SearchResults  # noqa: E402
 from desktop.window.main_window import MainWindow  # noqa: E402
 from desktop.window.resources import samples_dir  # noqa: E402
@@ -184,12 +185,12 @@ class Gui:
             self.qtbot.keyClicks(field, query)
         return blocker.args[0]
 
-    def job_done(self, window: MainWindow, kind: str | None = None, timeout: int = JOB_TIMEOUT_MS):
-        """A `waitSignal` blocker for the next finished job (of `kind`); args = (job, result)."""
+    def job_done(self, window: MainWindow, kind: type[Job] = Job, timeout: int = JOB_TIMEOUT_MS):
+        """A `waitSignal` blocker for the next finished `kind` of job; args = (job, result)."""
         return self.qtbot.waitSignal(
             window.session.jobs.finished,
             timeout=timeout,
-            check_params_cb=lambda job, _result: kind is None or job.kind == kind,
+            check_params_cb=lambda job, _result: isinstance(job, kind),
         )
 
     @staticmethod

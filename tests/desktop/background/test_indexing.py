@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from core.library import Library
 from core.store import INDEXED, PENDING
+from desktop.background.library_jobs import IndexJob
 
 
 def drop(widget: QWidget, paths: list[Path]) -> QDropEvent:
@@ -51,7 +52,7 @@ def test_dropping_a_folder_makes_its_files_searchable(
         "# Green tea\n\nBrew green tea below boiling point, or it turns bitter.", encoding="utf-8"
     )
     # dropped on the results list, i.e. anywhere on the window, and on the search field
-    with gui.job_done(window, "index") as done:
+    with gui.job_done(window, IndexJob) as done:
         event = drop(window.search_tab.view.viewport(), [folder])
     assert event.isAccepted()
     _job, summary = done.args
@@ -59,7 +60,7 @@ def test_dropping_a_folder_makes_its_files_searchable(
     results = gui.search(window, "molten rock pouring from a mountain")
     assert results.hits[0].path == str(folder / "volcano.txt")
 
-    with gui.job_done(window, "index"):
+    with gui.job_done(window, IndexJob):
         drop(window.search_tab.field, [folder / "tea.md"])
     assert str(folder / "tea.md") in window.session.roots()
 
@@ -82,7 +83,7 @@ def test_pause_resume_and_cancel_an_indexing_run(
     assert not jobs.paused
 
     jobs.pause()  # cancelling must also wake a paused run
-    with gui.job_done(window, "index") as done:
+    with gui.job_done(window, IndexJob) as done:
         qtbot.mouseClick(bar.cancel_button, Qt.MouseButton.LeftButton)
     _job, summary = done.args
     assert summary.cancelled

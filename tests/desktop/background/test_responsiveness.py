@@ -7,6 +7,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer
 
+from desktop.background.library_jobs import IndexJob
+
 TICK_MS = 10
 MAX_GAP_S = 0.100
 
@@ -46,7 +48,7 @@ def test_event_loop_never_stalls_while_2000_files_are_indexed(
     jobs = window.session.jobs
     meter = GapMeter()
     started = time.perf_counter()
-    with gui.job_done(window, "index", timeout=300_000) as done:
+    with gui.job_done(window, IndexJob, timeout=300_000) as done:
         meter.start()
         window.index_paths([str(many_notes)])
         with qtbot.waitSignal(

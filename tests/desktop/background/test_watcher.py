@@ -6,6 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 
+from desktop.background.library_jobs import IndexJob
+
 
 def test_watched_folder_changes_are_reindexed_once(
     make_window, sample_data: Path, gui, qtbot, tmp_path: Path
@@ -17,7 +19,7 @@ def test_watched_folder_changes_are_reindexed_once(
     notes["monday.txt"].write_text("Monday: I repainted the garden shed green.", encoding="utf-8")
     notes["tuesday.txt"].write_text("Tuesday: a long meeting about budgets.", encoding="utf-8")
     notes["wednesday.txt"].write_text("Wednesday: swimming in the lake.", encoding="utf-8")
-    with gui.job_done(window, "index"):
+    with gui.job_done(window, IndexJob):
         window.index_paths([str(folder)])
     assert str(folder) in window.session.watcher.folders
 
@@ -44,7 +46,7 @@ def test_watched_folder_changes_are_reindexed_once(
             timer.stop()
 
     timer.timeout.connect(save_again)
-    with gui.job_done(window, "index", timeout=60_000) as done:
+    with gui.job_done(window, IndexJob, timeout=60_000) as done:
         timer.start()
     job, summary = done.args
     assert job.origin == "watch"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt
 
+from desktop.background.library_jobs import IndexJob, RefreshJob, RemoveJob
 from desktop.views.library_model import Role
 from desktop.window.main_window import LIBRARY_TAB
 
@@ -22,7 +23,7 @@ def test_library_shows_failed_files_and_removes_a_folder(
         "Fishing boats leave the harbour before sunrise and return with the tide.",
         encoding="utf-8",
     )
-    with gui.job_done(window, "index"):
+    with gui.job_done(window, IndexJob):
         window.index_paths([str(folder)])
     panel = window.library_panel
     with qtbot.waitSignal(window.session.snapshot_ready, timeout=10_000):
@@ -47,7 +48,7 @@ def test_library_shows_failed_files_and_removes_a_folder(
     assert gui.search(window, "boats coming back to port").hits[0].path.endswith("harbour.txt")
     assert panel.select_root(str(folder))
     assert panel.remove_button.isEnabled()
-    with gui.job_done(window, "remove") as done:
+    with gui.job_done(window, RemoveJob) as done:
         qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
     assert done.args[1] == 3
     with qtbot.waitSignal(window.session.snapshot_ready, timeout=10_000):
@@ -57,6 +58,6 @@ def test_library_shows_failed_files_and_removes_a_folder(
     hits = gui.search(window, "boats coming back to port").hits
     assert all(not h.path.startswith(str(folder)) for h in hits)
 
-    with gui.job_done(window, "refresh") as done:  # nothing selected: the whole library
+    with gui.job_done(window, RefreshJob) as done:  # nothing selected: the whole library
         qtbot.mouseClick(panel.reindex_button, Qt.MouseButton.LeftButton)
     assert done.args[1].unchanged == 37 and done.args[1].indexed == 0

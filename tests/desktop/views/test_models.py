@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.library import Library
+from desktop.background.snapshot import Snapshot, take_snapshot
 from desktop.views.compare_model import CompareModel
 from desktop.views.compare_model import Role as CompareRole
-from desktop.views.library_model import LibraryModel, Role, Snapshot, take_snapshot
+from desktop.views.library_model import LibraryModel, Role
 from desktop.views.results_model import ResultsModel
 from desktop.views.results_model import Role as ResultRole
 

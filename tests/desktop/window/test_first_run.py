@@ -6,6 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
+from desktop.background.library_jobs import IndexJob
 from desktop.window.resources import samples_dir
 
 
@@ -16,7 +17,7 @@ def test_empty_state_offers_the_sample_library(make_window, gui, qtbot, tmp_path
     qtbot.waitUntil(tab.field.hasFocus)
     gui.screenshot(window, "first-run.png")
 
-    with gui.job_done(window, "index") as done:
+    with gui.job_done(window, IndexJob) as done:
         qtbot.mouseClick(tab.empty_state.sample_button, Qt.MouseButton.LeftButton)
     _job, summary = done.args
     samples = [p for p in samples_dir().iterdir() if p.suffix in (".md", ".txt")]

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QByteArray
 
 from core.paths import DATA_DIR_ENV, platform_data_dir
+from desktop.background.library_jobs import RebuildJob
 from desktop.window.settings import Settings, resolve_data_dir
 
 
@@ -60,7 +61,7 @@ def test_changing_pooling_rebuilds_in_the_background(make_window, sample_data: P
     dialog.pooling.setCurrentIndex(dialog.pooling.findData("max"))
     assert "rebuild is needed" in dialog.notice.text()
     dialog.result_count.setValue(5)
-    with gui.job_done(window, "rebuild") as done:
+    with gui.job_done(window, RebuildJob) as done:
         dialog.accept()
         assert window.session.library is None  # searches wait while vectors are replaced
     _job, (library, summary) = done.args

@@ -1,43 +1,24 @@
-"""The writing queue: indexing, re-indexing, removing and rebuilding, one job at a time.
+"""The writing queue: jobs that write to the library, one at a time.
 
-Jobs that write to the library run strictly one after another on a pool thread, while searches
-run beside them. The running job can be paused, resumed or cancelled through its `RunControl`;
-the engine checks it between files, so a cancelled run leaves every file indexed or pending.
+Jobs run strictly one after another on a pool thread, while searches run beside them. The
+running job can be paused, resumed or cancelled through its `RunControl`; the engine checks it
+between files, so a cancelled run leaves every file indexed or pending. The queue knows nothing
+about what a job does: each `Job` handles its own start, result and failure.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-from core.control import RunControl
 from core.indexer import Progress
+from desktop.background.job import Job, ProgressCallback
 from desktop.background.workers import Report, Worker, WorkerFailure, WorkerPool
 
-ProgressCallback = Callable[[Progress], None]
-JobFunction = Callable[[RunControl, ProgressCallback], Any]
-
 PROGRESS_INTERVAL_S = 0.05  # at most ~20 progress signals a second reach the window
-
-
-@dataclass(eq=False)
-class Job:
-    kind: str  # "index", "refresh", "remove" or "rebuild"
-    label: str  # shown beside the progress bar
-    run: JobFunction
-    paths: tuple[str, ...] = ()
-    origin: str = "user"  # "user" or "watch"
-    # filled in while it runs
-    control: RunControl = field(default_factory=RunControl)
-
-    @property
-    def key(self) -> tuple[str, tuple[str, ...]]:
-        return self.kind, self.paths
 
 
 @dataclass(frozen=True)
@@ -92,7 +73,12 @@ class JobQueue(QObject):
     # -- submitting -------------------------------------------------------------------------
 
     def submit(self, job: Job) -> bool:
-        """Queue `job`; False if the very same job is already waiting (or the queue closed)."""
+        """Queue `job`; False if the very same job is already waiting (or the queue closed).
+
+        A running job that `job` undoes (indexing a folder that is now being removed) stops.
+        """
+        if self.current is not None and self.current.made_pointless_by(job):
+            self._stop_current()
         if self._closed or any(j.key == job.key for j in self._queue):
             return False
         self._queue.append(job)
@@ -126,8 +112,11 @@ class JobQueue(QObject):
             self._resumed()
 
     def cancel(self, keep_removals: bool = True) -> None:
-        """Stop the running job and drop waiting index jobs (removals still happen)."""
-        self._queue = deque(j for j in self._queue if keep_removals and j.kind == "remove")
+        """Stop the running job and drop the waiting ones, except removals if `keep_removals`."""
+        self._queue = deque(j for j in self._queue if keep_removals and j.survives_cancel)
+        self._stop_current()
+
+    def _stop_current(self) -> None:
         if self.current is not None:
             was_paused = self.current.control.paused
             self.current.control.cancel()
@@ -156,13 +145,14 @@ class JobQueue(QObject):
             return
         job = self.current = self._queue.popleft()
         self._started_at, self._paused_at, self._paused_total = time.monotonic(), None, 0.0
-        worker = Worker(lambda report: job.run(job.control, throttled(report)))
+        worker = Worker(lambda report: job.run(throttled(report)))
         outcome: list[object] = []
         worker.signals.progress.connect(self._on_progress)
         worker.signals.result.connect(outcome.append)
         worker.signals.error.connect(outcome.append)
         worker.signals.finished.connect(lambda: self._on_done(job, outcome))
         self._set_busy(True)
+        job.on_started()
         self.started.emit(job)
         self._pool.start(worker)
 
@@ -191,16 +181,19 @@ class JobQueue(QObject):
         return active / done * max(0, total - done)
 
     def _on_done(self, job: Job, outcome: list[object]) -> None:
-        """The worker returned: report it with the queue already idle, then start the next."""
+        """The worker returned: the job handles its outcome with the queue already idle, the
+        queue reports it, then starts the next job."""
         was_paused = self._paused_at is not None
         self.current = None
         if was_paused:
             self._paused_at = None
             self.paused_changed.emit(False)
         result = outcome[0] if outcome else None
-        if isinstance(result, WorkerFailure):
+        if isinstance(result, WorkerFailure):  # the worker raised
+            job.on_failed(result)
             self.failed.emit(job, result)
         else:
+            job.on_finished(result)
             self.finished.emit(job, result)
         if self.current is None:  # a handler may already have started the next job
             if self._queue and not self._closed:
