@@ -1,19 +1,25 @@
-"""Starting the window: application identity, icon, crash handler, and the event loop."""
+"""Starting the window: application identity, icon, process-wide settings, crash handler, and
+the event loop."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QUrl
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from core import __version__
 from desktop.window.crash import install_crash_handler, uninstall_crash_handler
-from desktop.window.main_window import MainWindow
+from desktop.window.process import freeze_long_lived_objects, leave_a_core_for_the_window
 from desktop.window.resources import APP_ID, icon_path
 from desktop.window.settings import APP_NAME, ORGANISATION, Settings
+
+if TYPE_CHECKING:
+    from desktop.window.main_window import MainWindow
 
 
 def configure_application(app: QGuiApplication) -> None:
@@ -28,9 +34,24 @@ def configure_application(app: QGuiApplication) -> None:
 
 
 def create_window(
-    data_dir: Path | None, search: str | None = None, open_paths: Sequence[str] = ()
+    data_dir: Path | None,
+    search: str | None = None,
+    open_paths: Sequence[str] = (),
+    *,
+    settings: Settings | None = None,
+    open_url: Callable[[QUrl], bool] | None = None,
 ) -> MainWindow:
-    window = MainWindow(Settings(), data_dir)
+    """The one way the app opens its window (`run_gui`, the self-test, the GUI tests).
+
+    Process-wide settings come first, once per process: torch's thread count must be set before
+    the window's session starts loading the model.
+    """
+    leave_a_core_for_the_window()
+    # Imported here, after the thread count: the window's modules import torch.
+    from desktop.window.main_window import MainWindow
+
+    window = MainWindow(settings or Settings(), data_dir, open_url=open_url)
+    window.session.ready.connect(freeze_long_lived_objects)
     window.setWindowIcon(QApplication.windowIcon())
     if search:
         window.search_tab.field.setText(search)

@@ -64,8 +64,7 @@ def run_self_test(data_dir: Path | None = None) -> int:
         )
     )
 
-    from desktop.window.app import configure_application
-    from desktop.window.main_window import MainWindow
+    from desktop.window.app import configure_application, create_window
     from desktop.window.resources import samples_dir
     from desktop.window.settings import Settings
 
@@ -73,7 +72,8 @@ def run_self_test(data_dir: Path | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="ponder-self-test-") as tmp:
         app = QApplication.instance() or QApplication(sys.argv[:1])
         configure_application(app)
-        window = MainWindow(Settings.at(Path(tmp) / "settings.ini"), data_dir or Path(tmp))
+        settings = Settings.at(Path(tmp) / "settings.ini")
+        window = create_window(data_dir or Path(tmp), settings=settings)
         window.resize(1280, 800)
         window.show()
         app.processEvents()
