@@ -66,9 +66,9 @@ def test_dropping_a_folder_makes_its_files_searchable(
 
 
 def test_pause_resume_and_cancel_an_indexing_run(
-    make_window, some_notes: Path, gui, qtbot, tmp_path
+    make_window, tiny_model: Path, some_notes: Path, gui, qtbot, tmp_path
 ):
-    window = make_window(tmp_path / "data")
+    window = make_window(tmp_path / "data", model_folder=str(tiny_model))
     jobs = window.session.jobs
     bar = window.indexing_bar
     with qtbot.waitSignal(jobs.progress, timeout=60_000, check_params_cb=lambda p: p.done > 0):
@@ -96,10 +96,10 @@ def test_pause_resume_and_cancel_an_indexing_run(
 
 
 def test_quitting_while_indexing_leaves_a_consistent_library(
-    make_window, some_notes: Path, qtbot, tmp_path: Path
+    make_window, tiny_model: Path, some_notes: Path, qtbot, tmp_path: Path
 ):
     data = tmp_path / "data"
-    window = make_window(data)
+    window = make_window(data, model_folder=str(tiny_model))
     with qtbot.waitSignal(
         window.session.jobs.progress, timeout=60_000, check_params_cb=lambda p: p.done > 0
     ):

@@ -60,14 +60,14 @@ def test_configure_application_sets_the_icon(qapp) -> None:
 
 
 def test_files_handed_to_the_window_are_indexed_once_the_library_opens(
-    qtbot, tmp_path: Path, monkeypatch
+    qtbot, tiny_model: Path, tmp_path: Path, monkeypatch
 ) -> None:
     """What "Open with Ponder" in a file manager does (the launcher's `ponder %U`)."""
     from desktop.window.settings import Settings
 
-    monkeypatch.setattr(
-        desktop.window.app, "Settings", lambda: Settings.at(tmp_path / "settings.ini")
-    )
+    settings = Settings.at(tmp_path / "settings.ini")
+    settings.model_folder = str(tiny_model)
+    monkeypatch.setattr(desktop.window.app, "Settings", lambda: settings)
     note = tmp_path / "harbour.md"
     note.write_text("# Harbour\n\nThe ferry leaves the harbour at dawn.\n")
     window = desktop.window.app.create_window(tmp_path / "data", open_paths=[str(note)])

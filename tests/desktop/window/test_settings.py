@@ -42,9 +42,9 @@ def test_data_folder_argument_then_environment_then_setting(
     assert resolve_data_dir(tmp_path / "arg", settings) == tmp_path / "arg"
 
 
-def test_geometry_and_splitter_are_remembered(make_window, qtbot, tmp_path: Path):
+def test_geometry_and_splitter_are_remembered(make_window, tiny_model, qtbot, tmp_path: Path):
     ini = tmp_path / "remember.ini"
-    first = make_window(settings_file=ini, resize=False)
+    first = make_window(settings_file=ini, resize=False, model_folder=str(tiny_model))
     first.resize(720, 520)  # within the offscreen screen, which restoreGeometry respects
     first.search_tab.splitter.setSizes([250, 440])
     sizes = first.search_tab.splitter.sizes()
@@ -74,9 +74,9 @@ def test_changing_pooling_rebuilds_in_the_background(make_window, sample_data: P
 
 
 def test_choosing_another_data_folder_opens_that_library(
-    make_window, sample_data: Path, qtbot, tmp_path: Path
+    make_window, tiny_model: Path, qtbot, tmp_path: Path
 ):
-    window = make_window(sample_data)
+    window = make_window(tmp_path / "data", model_folder=str(tiny_model))
     dialog = window.open_settings()
     other = tmp_path / "elsewhere"
     dialog.data_dir.setText(str(other))
