@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 
-from desktop.cli import main
+from desktop.cli.main import main
 
 if __name__ == "__main__":
     # A no-op on Linux; on Windows and macOS it stops a spawned child from re-running main().

@@ -47,7 +47,7 @@ def main() -> int:
         data = work / f"data-{run}"
         start = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "desktop.cli", "--data-dir", str(data), "-q", "index",
+            [sys.executable, "-m", "desktop.cli.main", "--data-dir", str(data), "-q", "index",
              str(notes)],
             check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
         )  # fmt: skip

@@ -22,7 +22,7 @@ from core.indexer import IndexSummary
 from core.library import Library
 from core.paths import from_key, to_key
 from core.records import Problem, Status
-from desktop import cli
+from desktop.cli import main as cli
 
 FAILED, INDEXED, SKIPPED = Status.FAILED, Status.INDEXED, Status.SKIPPED
 

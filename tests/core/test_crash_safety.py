@@ -37,7 +37,15 @@ def test_kill_9_mid_run_leaves_indexed_or_pending_files_and_a_matching_index(
         shutil.copy(page, notes / page.name)
     data = tmp_path / "data"
     run = subprocess.Popen(
-        [sys.executable, "-m", "desktop.cli", "--data-dir", str(data), "--model", str(tiny_model)]
+        [
+            sys.executable,
+            "-m",
+            "desktop.cli.main",
+            "--data-dir",
+            str(data),
+            "--model",
+            str(tiny_model),
+        ]
         + ["-q", "index", str(notes)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

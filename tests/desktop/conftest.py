@@ -27,10 +27,12 @@ import core.library  # noqa: E402
 from core.encoder import Encoder  # noqa: E402
 from core.library import Library  # noqa: E402
 from core.modelspec import default_model_folder, read_model_folder  # noqa: E402
-from desktop.main_window import MainWindow  # noqa: E402
-from desktop.resources import samples_dir  # noqa: E402
-from desktop.search_controller import SearchResults  # noqa: E402
-from desktop.settings import Settings  # noqa: E402
+from desktop.background.job import Job  # noqa: E402
+from desktop.background.search_controller import SearchResults  # noqa: E402
+from desktop.window.app import create_window  # noqa: E402
+from desktop.window.main_window import MainWindow  # noqa: E402
+from desktop.window.resources import samples_dir  # noqa: E402
+from desktop.window.settings import Settings  # noqa: E402
 
 QStandardPaths.setTestModeEnabled(True)
 
@@ -128,7 +130,10 @@ WindowFactory = Callable[..., MainWindow]
 
 @pytest.fixture
 def make_window(qtbot, tmp_path: Path) -> Iterator[WindowFactory]:
-    """Build a shown 1280x800 main window on `data_dir` with settings in a temporary INI file."""
+    """Build a shown 1280x800 main window on `data_dir` with settings in a temporary INI file.
+
+    Built the way the app builds it (`create_window`), process-wide settings included.
+    """
     windows: list[MainWindow] = []
 
     def make(
@@ -144,9 +149,9 @@ def make_window(qtbot, tmp_path: Path) -> Iterator[WindowFactory]:
         for key, value in settings_values.items():
             setattr(settings, key, value)
         opened: list[str] = []
-        window = MainWindow(
-            settings,
+        window = create_window(
             data_dir or tmp_path / "data",
+            settings=settings,
             open_url=lambda url: opened.append(url.toLocalFile()) or True,
         )
         window.opened_urls = opened  # type: ignore[attr-defined]
@@ -184,12 +189,12 @@ class Gui:
             self.qtbot.keyClicks(field, query)
         return blocker.args[0]
 
-    def job_done(self, window: MainWindow, kind: str | None = None, timeout: int = JOB_TIMEOUT_MS):
-        """A `waitSignal` blocker for the next finished job (of `kind`); args = (job, result)."""
+    def job_done(self, window: MainWindow, kind: type[Job] = Job, timeout: int = JOB_TIMEOUT_MS):
+        """A `waitSignal` blocker for the next finished `kind` of job; args = (job, result)."""
         return self.qtbot.waitSignal(
             window.session.jobs.finished,
             timeout=timeout,
-            check_params_cb=lambda job, _result: kind is None or job.kind == kind,
+            check_params_cb=lambda job, _result: isinstance(job, kind),
         )
 
     @staticmethod

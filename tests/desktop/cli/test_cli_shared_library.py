@@ -32,8 +32,8 @@ def _notes(folder: Path, prefix: str, count: int) -> dict[Path, str]:
 
 
 def _ponder(data: Path, model: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "desktop.cli", "--data-dir", str(data), "--model", str(model),
-            "-q", *args]  # fmt: skip
+    return [sys.executable, "-m", "desktop.cli.main", "--data-dir", str(data),
+            "--model", str(model), "-q", *args]  # fmt: skip
 
 
 def _run(data: Path, model: Path, *args: str) -> str:

@@ -1,0 +1,1 @@
+"""Work beside the window: workers, the job queue, the open library session, searches, watching."""

@@ -1,0 +1,1 @@
+"""The `ponder` command: the parser and `main` (`main.py`), the sub-commands, their output."""

@@ -1,0 +1,174 @@
+"""The `ponder` sub-commands, one function each: parsed arguments in, an exit status out.
+
+Engine modules are imported inside the commands that need them, so `ponder status` does not pay
+for torch and `ponder --version` pays for nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from core.pooling import POOLING_STRATEGIES
+from desktop.cli.output import (
+    ProgressBar,
+    print_cosines,
+    print_hits,
+    print_status,
+    print_sts,
+    print_summary,
+)
+
+
+class CliError(Exception):
+    """A problem with what the user asked for (missing path, bad value)."""
+
+
+def poolings(value: str) -> list[str]:
+    if value == "all":
+        return list(POOLING_STRATEGIES)
+    if value not in POOLING_STRATEGIES:
+        raise CliError(f"unknown pooling {value!r}; choose from {', '.join(POOLING_STRATEGIES)}")
+    return [value]
+
+
+def existing(paths: Sequence[str]) -> list[str]:
+    missing = [p for p in paths if not os.path.lexists(p)]
+    if missing:
+        raise CliError(f"no such file or folder: {missing[0]}")
+    return list(paths)
+
+
+def open_library(args: argparse.Namespace, *, create: bool = False):
+    """Open the library; only `index` may create one (a typo in --data-dir must not)."""
+    from core.library import DB_NAME, Library
+
+    if not create and not (Path(args.data_dir) / DB_NAME).is_file():
+        raise CliError(f"no library in {args.data_dir}: add files with `ponder index PATH`")
+    return Library(args.data_dir, args.model, args.pooling)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    paths = existing(args.paths)
+    library = open_library(args, create=True)
+    return _run_index(library, lambda lib, bar: lib.index(paths, bar), args)
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    return _run_index(open_library(args), lambda lib, bar: lib.refresh(bar), args)
+
+
+def _run_index(library, run, args: argparse.Namespace) -> int:
+    """Run an indexing pass with a progress bar, close the library, print the summary."""
+    bar = ProgressBar(args.quiet)
+    try:
+        summary = run(library, bar)
+    finally:
+        bar.close()
+        library.close()
+    print_summary(summary, sys.stdout)
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from core.library import rebuild
+
+    bar = ProgressBar(args.quiet)
+    try:
+        library, summary = rebuild(args.data_dir, args.model, args.pooling, progress=bar)
+    finally:
+        bar.close()
+    library.close()
+    print(f"rebuilt with model {library.model_name}, pooling {library.pooling}")
+    print_summary(summary, sys.stdout)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    if args.k < 1:
+        raise CliError("-k must be at least 1")
+    if args.query is None and not args.json:
+        raise CliError("give a QUERY, or --json to read queries from standard input")
+    library = open_library(args)
+    try:
+        if library.counts().indexed == 0:
+            raise CliError("the library is empty: add files with `ponder index PATH`")
+        queries = [args.query] if args.query is not None else _stdin_queries()
+        for query in queries:
+            print_hits(query, library.search(query, args.k), args.json)
+            sys.stdout.flush()
+    finally:
+        library.close()
+    return 0
+
+
+def _stdin_queries() -> Iterator[str]:
+    for line in sys.stdin:
+        if line.strip():
+            yield line.rstrip("\n")
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    library = open_library(args)
+    status = library.status()
+    library.close()
+    print_status(status, args.json)
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    library = open_library(args)
+    try:
+        removed = library.remove(args.paths)
+    finally:
+        library.close()
+    print(f"removed {removed} document{'s' if removed != 1 else ''}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from core.encoder import Encoder
+
+    names = poolings(args.compare_pooling)
+    vectors = Encoder(args.model).encode_many([args.a, args.b], names)
+    print_cosines({name: float(v[0] @ v[1]) for name, v in vectors.items()}, args.json)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from core.evaluate import evaluate_folder
+
+    folder = Path(existing([args.dir])[0])
+    results = {}
+    for pooling in poolings(args.eval_pooling):
+        bar = ProgressBar(args.quiet)
+        try:
+            results[pooling] = evaluate_folder(folder, args.model, pooling, progress=bar)
+        finally:
+            bar.close()
+        if not args.json:
+            metrics = "  ".join(f"{k} {v:.4f}" for k, v in results[pooling].items())
+            print(f"{pooling:<14} {metrics}", flush=True)
+    if args.json:
+        print(json.dumps(results))
+    return 0
+
+
+def cmd_eval_sts(args: argparse.Namespace) -> int:
+    from core.encoder import Encoder
+    from core.evaluate import evaluate_sts
+
+    path = Path(existing([args.file])[0])
+    names = poolings(args.eval_pooling)
+    print_sts(evaluate_sts(path, Encoder(args.model), names), args.json)
+    return 0
+
+
+def cmd_self_test(args: argparse.Namespace) -> int:
+    from desktop.window.selftest import run_self_test
+
+    return run_self_test(args.data_dir)

@@ -1,0 +1,119 @@
+"""What the `ponder` commands print: progress bars on stderr, summaries, hits and status."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from core.paths import to_key
+
+PROBLEMS_SHOWN = 50
+
+
+class ProgressBar:
+    """A tqdm progress bar on stderr fed by the indexer's progress callback."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.bar = None
+        self.quiet = quiet
+
+    def __call__(self, progress) -> None:
+        if self.quiet:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=progress.total, unit="file", file=sys.stderr, leave=False)
+        self.bar.total = progress.total
+        self.bar.n = progress.done
+        name = Path(to_key(progress.path)).name  # printable even for a non-UTF-8 file name
+        self.bar.set_postfix_str(name[-30:], refresh=False)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def print_summary(summary, out: TextIO) -> None:
+    print(
+        f"indexed {summary.indexed}, unchanged {summary.unchanged}, moved {summary.moved}, "
+        f"removed {summary.removed}, skipped {summary.skipped}, failed {summary.failed}"
+        + (" (cancelled)" if summary.cancelled else ""),
+        file=out,
+    )
+    for problem in summary.problems[:PROBLEMS_SHOWN]:
+        print(f"  {problem.status}: {problem.path}: {problem.reason}", file=out)
+    if len(summary.problems) > PROBLEMS_SHOWN:
+        more = len(summary.problems) - PROBLEMS_SHOWN
+        print(f"  ... and {more} more (see `ponder status`)", file=out)
+
+
+def print_hits(query: str, hits, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"query": query, "results": [h.to_json() for h in hits]}))
+        return
+    if not hits:
+        print("no results")
+    for rank, hit in enumerate(hits, 1):
+        where = f"line {hit.sentence.line}" + (
+            f", page {hit.sentence.page}" if hit.sentence.page else ""
+        )
+        more = f" (+{len(hit.matches) - 1} more)" if len(hit.matches) > 1 else ""
+        print(f"{rank:2}. {hit.score:.3f}  {to_key(hit.path)}  [{where}]{more}")
+        print(f"      {' '.join(hit.sentence.text.split())[:200]}")
+
+
+def print_status(status, as_json: bool) -> None:
+    c = status.counts
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "data_dir": str(status.data_dir),
+                    "model": status.model,
+                    "model_path": status.model_path,
+                    "pooling": status.pooling,
+                    "dimension": status.dimension,
+                    "counts": c.as_dict(),
+                    "roots": status.roots,
+                    "bytes_on_disk": status.bytes_on_disk,
+                    "problems": [
+                        {"path": p.path, "status": p.status, "reason": p.reason}
+                        for p in status.problems
+                    ],
+                }
+            )
+        )
+        return
+    print(f"library:   {status.data_dir} ({status.bytes_on_disk / 1e6:.1f} MB on disk)")
+    print(f"model:     {status.model} ({status.model_path})")
+    print(f"pooling:   {status.pooling}, {status.dimension} dimensions")
+    print(
+        f"documents: {c.indexed} indexed, {c.pending} pending, {c.skipped} skipped, "
+        f"{c.failed} failed; {c.sentences} sentences, {c.passages} passages"
+    )
+    for root in status.roots:
+        print(f"folder:    {root}")
+    for problem in status.problems:
+        print(f"  {problem.status}: {problem.path}: {problem.reason}")
+
+
+def print_cosines(scores: dict[str, float], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(scores))
+        return
+    width = max(len(n) for n in scores)
+    for name, score in scores.items():
+        bar = "#" * max(0, round(score * 40))
+        print(f"{name:<{width}}  {score:7.4f}  {bar}")
+
+
+def print_sts(results: dict[str, dict[str, float]], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(results))
+        return
+    for name, r in results.items():
+        print(f"{name:<14} Spearman x100 {r['spearman']:.2f}   Pearson x100 {r['pearson']:.2f}")

@@ -1,0 +1,1 @@
+"""What the window shows: item models and delegates, the tabs, the preview, the indexing bar."""

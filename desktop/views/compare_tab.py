@@ -1,0 +1,205 @@
+"""The Compare tab: the primer made visible.
+
+Two sentences, and their cosine similarity under every pooling strategy side by side, so a user
+sees that `static_mean` (a bag of words) rates "The dog chased the cat" and "The cat chased the dog"
+as identical while the contextual strategies do not.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.pooling import POOLING_STRATEGIES
+from desktop.background.session import LibrarySession
+from desktop.background.workers import Worker, WorkerFailure
+from desktop.views.compare_model import CompareModel, Role
+
+NAME_WIDTH, VALUE_WIDTH, PAD = 170, 70, 10
+
+
+class CompareDelegate(QStyledItemDelegate):
+    """Strategy name and description on the left, a bar and the cosine value on the right."""
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        metrics = QFontMetrics(option.font)
+        return QSize(500, 2 * PAD + metrics.height() * 2 + 6)
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        painter.save()
+        palette = option.palette
+        rect = option.rect.adjusted(PAD, PAD, -PAD, -PAD)
+        metrics = QFontMetrics(option.font)
+        bold = QFont(option.font)
+        bold.setBold(True)
+        name = str(index.data(Role.NAME) or "")
+        in_use = bool(index.data(Role.IN_USE))
+        painter.setFont(bold)
+        painter.setPen(palette.color(QPalette.ColorRole.Text))
+        label = f"{name}  (this library)" if in_use else name
+        painter.drawText(
+            QRect(rect.left(), rect.top(), rect.width(), metrics.height()),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            label,
+        )
+        muted = QColor(palette.color(QPalette.ColorRole.Text))
+        muted.setAlphaF(0.65)
+        painter.setFont(option.font)
+        painter.setPen(muted)
+        description_rect = QRect(
+            rect.left(), rect.top() + metrics.height() + 4, rect.width(), metrics.height()
+        )
+        painter.drawText(
+            description_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            metrics.elidedText(
+                str(index.data(Role.DESCRIPTION) or ""),
+                Qt.TextElideMode.ElideRight,
+                description_rect.width(),
+            ),
+        )
+        # the bar sits on the first line, right of the name column
+        bar_left = rect.left() + max(NAME_WIDTH, QFontMetrics(bold).horizontalAdvance(label) + 16)
+        bar = QRect(bar_left, rect.top() + 3, rect.right() - VALUE_WIDTH - bar_left, 12)
+        cosine = index.data(Role.COSINE)
+        painter.setPen(Qt.PenStyle.NoPen)
+        track = QColor(palette.color(QPalette.ColorRole.Text))
+        track.setAlphaF(0.1)
+        painter.setBrush(track)
+        painter.drawRoundedRect(bar, 4, 4)
+        if cosine is not None:
+            fill = QRect(bar)
+            fill.setWidth(round(bar.width() * max(0.0, min(1.0, float(cosine)))))
+            painter.setBrush(palette.color(QPalette.ColorRole.Highlight))
+            if fill.width() > 0:
+                painter.drawRoundedRect(fill, 4, 4)
+            painter.setPen(palette.color(QPalette.ColorRole.Text))
+            painter.setFont(bold)
+            painter.drawText(
+                QRect(bar.right() + 8, rect.top(), VALUE_WIDTH - 8, metrics.height()),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                f"{float(cosine):.3f}",
+            )
+        painter.setPen(QColor(127, 127, 127, 50))
+        painter.drawLine(option.rect.bottomLeft(), option.rect.bottomRight())
+        painter.restore()
+
+
+class CompareTab(QWidget):
+    compared = Signal(dict)  # pooling name -> cosine, for the newest pair
+
+    def __init__(self, session: LibrarySession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        intro = QLabel(
+            "How alike are two sentences to the model? Each bar is the cosine similarity of their "
+            "vectors under one pooling strategy. The contextual strategies read the words in "
+            "order; <b>static_mean</b> only averages the word vectors, so it cannot tell "
+            "“The dog chased the cat” from “The cat chased the dog”."
+        )
+        intro.setWordWrap(True)
+        self.first = QLineEdit()
+        self.second = QLineEdit()
+        for field in (self.first, self.second):
+            field.setClearButtonEnabled(True)
+            field.textChanged.connect(self._schedule)
+            field.returnPressed.connect(self.compare_now)
+        self.first.setPlaceholderText("A sentence")
+        self.second.setPlaceholderText("Another sentence")
+        self.button = QPushButton("Compare")
+        self.button.clicked.connect(self.compare_now)
+        swap = QPushButton("Swap")
+        swap.clicked.connect(self._swap)
+        form = QFormLayout()
+        form.addRow("First:", self.first)
+        second_row = QHBoxLayout()
+        second_row.addWidget(self.second, 1)
+        second_row.addWidget(swap)
+        second_row.addWidget(self.button)
+        form.addRow("Second:", second_row)
+        self.model = CompareModel(self)
+        self.view = QListView()
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(CompareDelegate(self.view))
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.view.setUniformItemSizes(True)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.status)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(400)
+        self._timer.timeout.connect(self.compare_now)
+        self._serial = 0
+        session.opened.connect(self._on_opened)
+        self._on_opened(session.library)
+
+    def set_texts(self, first: str, second: str) -> None:
+        self.first.setText(first)
+        self.second.setText(second)
+
+    def _on_opened(self, library: object) -> None:
+        self.model.set_in_use(getattr(library, "pooling", ""))
+
+    def _swap(self) -> None:
+        a, b = self.first.text(), self.second.text()
+        self.set_texts(b, a)
+
+    def _schedule(self) -> None:
+        self._timer.start()
+
+    def compare_now(self) -> None:
+        self._timer.stop()
+        a, b = self.first.text().strip(), self.second.text().strip()
+        library = self.session.library
+        if not a or not b or library is None:
+            return
+        self._serial += 1
+        serial = self._serial
+        self.status.setText("Comparing…")
+        worker = Worker(lambda _report: library.compare(a, b, list(POOLING_STRATEGIES)))
+        worker.signals.result.connect(lambda cosines: self._on_result(serial, cosines))
+        worker.signals.error.connect(self._on_error)
+        self.session.pool.start(worker)
+
+    def _on_result(self, serial: int, cosines: dict[str, float]) -> None:
+        if serial != self._serial:
+            return
+        self.model.set_cosines(cosines)
+        same = [n for n, c in cosines.items() if c > 0.9995]
+        note = (
+            f"{', '.join(same)} rate{'s' if len(same) == 1 else ''} the two as identical."
+            if same
+            else ""
+        )
+        self.status.setText(note)
+        self.compared.emit(cosines)
+
+    def _on_error(self, failure: WorkerFailure) -> None:
+        self.status.setText("")
+        self.session.notifier.failure(failure, "Comparing failed")

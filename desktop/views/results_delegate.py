@@ -1,0 +1,215 @@
+"""Paints one search result: title, folder, a relevance bar, and the best sentence highlighted
+inside its surrounding text, with how many more sentences of the document matched.
+
+Everything painted comes from the model's roles; the delegate keeps no state of its own.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPalette,
+    QTextCharFormat,
+    QTextLayout,
+    QTextOption,
+)
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from desktop.views.results_model import Role
+from desktop.views.text_offsets import python_index, utf16_len
+
+PAD_X, PAD_Y, GAP = 12, 8, 3
+CONTEXT_LINES = 3
+BAR_WIDTH, BAR_HEIGHT = 64, 6
+HIGHLIGHT = QColor("#ffe9a8")
+HIGHLIGHT_TEXT = QColor("#1d1d1d")
+LEAD_IN = 60  # characters of context kept before the best sentence
+
+
+def relevance_fraction(score: float) -> float:
+    """Map a document score (cosine-like, useful range ~0.1-0.8) onto a bar from 0 to 1."""
+    return max(0.0, min(1.0, (score - 0.1) / 0.7))
+
+
+def trimmed_context(context: str, start: int, end: int) -> tuple[str, int, int]:
+    """Flatten newlines and cut a long lead-in so the best sentence shows in the first lines."""
+    text = "".join(" " if ch in "\r\n\t\f\v\u2028\u2029" else ch for ch in context)
+    if start > LEAD_IN:
+        cut = text.rfind(" ", 0, start - LEAD_IN // 2)
+        cut = cut + 1 if cut > 0 else start - LEAD_IN // 2
+        text = "…" + text[cut:]
+        start, end = start - cut + 1, end - cut + 1
+    return text, start, end
+
+
+class ResultDelegate(QStyledItemDelegate):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+
+    # -- fonts --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _fonts(base: QFont) -> tuple[QFont, QFont, QFont]:
+        title = QFont(base)
+        title.setBold(True)
+        title.setPointSizeF(base.pointSizeF() * 1.08)
+        small = QFont(base)
+        small.setPointSizeF(base.pointSizeF() * 0.9)
+        return title, small, QFont(base)
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        title, small, body = self._fonts(option.font)
+        height = (
+            2 * PAD_Y
+            + QFontMetrics(title).height()
+            + GAP
+            + QFontMetrics(small).height()
+            + 2 * GAP
+            + CONTEXT_LINES * QFontMetrics(body).lineSpacing()
+        )
+        return QSize(400, height)
+
+    # -- painting -----------------------------------------------------------------------------
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        widget = option.widget
+        style = widget.style() if widget is not None else None
+        painter.save()
+        if style is not None:
+            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        palette = option.palette
+        text_colour = palette.color(
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        )
+        muted = QColor(text_colour)
+        muted.setAlphaF(0.65)
+        title_font, small_font, body_font = self._fonts(option.font)
+        rect = option.rect.adjusted(PAD_X, PAD_Y, -PAD_X, -PAD_Y)
+
+        # line 1: title and relevance bar
+        title_metrics = QFontMetrics(title_font)
+        bar_rect = QRect(
+            rect.right() - BAR_WIDTH,
+            rect.top() + (title_metrics.height() - BAR_HEIGHT) // 2,
+            BAR_WIDTH,
+            BAR_HEIGHT,
+        )
+        title_rect = QRect(
+            rect.left(), rect.top(), rect.width() - BAR_WIDTH - 12, title_metrics.height()
+        )
+        painter.setFont(title_font)
+        painter.setPen(text_colour)
+        title = title_metrics.elidedText(
+            str(index.data(Role.TITLE) or ""), Qt.TextElideMode.ElideRight, title_rect.width()
+        )
+        painter.drawText(
+            title_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title
+        )
+        self._paint_bar(painter, bar_rect, float(index.data(Role.SCORE) or 0.0), palette, selected)
+
+        # line 2: folder, and how many more sentences matched
+        small_metrics = QFontMetrics(small_font)
+        y = title_rect.bottom() + 1 + GAP
+        line_rect = QRect(rect.left(), y, rect.width(), small_metrics.height())
+        more = int(index.data(Role.MORE_MATCHES) or 0)
+        more_text = f"+{more} more match{'es' if more != 1 else ''}" if more else ""
+        more_width = small_metrics.horizontalAdvance(more_text) + 12 if more else 0
+        painter.setFont(small_font)
+        painter.setPen(muted)
+        folder = small_metrics.elidedText(
+            str(index.data(Role.FOLDER) or ""),
+            Qt.TextElideMode.ElideMiddle,
+            line_rect.width() - more_width,
+        )
+        painter.drawText(
+            line_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, folder
+        )
+        if more:
+            painter.drawText(
+                line_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, more_text
+            )
+
+        # lines 3+: the context with the best sentence highlighted
+        top = line_rect.bottom() + 1 + 2 * GAP
+        start, end = index.data(Role.HIGHLIGHT) or (0, 0)
+        context, start, end = trimmed_context(str(index.data(Role.CONTEXT) or ""), start, end)
+        painter.setPen(text_colour)
+        layout = _context_layout(context, start, end, body_font, rect.width())
+        layout.draw(painter, QPointF(rect.left(), top))
+
+        # a hairline between results
+        painter.setPen(QColor(127, 127, 127, 50))
+        painter.drawLine(option.rect.bottomLeft(), option.rect.bottomRight())
+        painter.restore()
+
+    @staticmethod
+    def _paint_bar(
+        painter: QPainter, rect: QRect, score: float, palette: QPalette, selected: bool
+    ) -> None:
+        painter.setPen(Qt.PenStyle.NoPen)
+        track = QColor(palette.color(QPalette.ColorRole.Text))
+        track.setAlphaF(0.12 if not selected else 0.3)
+        painter.setBrush(track)
+        painter.drawRoundedRect(rect, 3, 3)
+        fill = QRect(rect)
+        fill.setWidth(max(BAR_HEIGHT, round(rect.width() * relevance_fraction(score))))
+        colour = palette.color(
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Highlight
+        )
+        painter.setBrush(colour)
+        painter.drawRoundedRect(fill, 3, 3)
+
+
+def _context_layout(text: str, start: int, end: int, font: QFont, width: int) -> QTextLayout:
+    """Lay out at most CONTEXT_LINES lines, ending in an ellipsis when the text goes on."""
+    layout = _lay_out(text, start, end, font, width)
+    last = layout.lineAt(layout.lineCount() - 1) if layout.lineCount() else None
+    shown = last.textStart() + last.textLength() if last is not None else 0
+    if shown < utf16_len(text):
+        cut = python_index(text, shown - 2)
+        space = text.rfind(" ", 0, cut)
+        cut = space if space > cut - 20 else cut
+        layout = _lay_out(text[:cut].rstrip() + "…", start, min(end, cut), font, width)
+    return layout
+
+
+def _lay_out(text: str, start: int, end: int, font: QFont, width: int) -> QTextLayout:
+    layout = QTextLayout(text, font)
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    layout.setTextOption(option)
+    if end > start:
+        fmt = QTextCharFormat()
+        fmt.setBackground(HIGHLIGHT)
+        fmt.setForeground(HIGHLIGHT_TEXT)
+        span = QTextLayout.FormatRange()
+        span.start = utf16_len(text[:start])
+        span.length = utf16_len(text[start:end])
+        span.format = fmt
+        layout.setFormats([span])
+    layout.beginLayout()
+    y = 0.0
+    for _ in range(CONTEXT_LINES):
+        line = layout.createLine()
+        if not line.isValid():
+            break
+        line.setLineWidth(width)
+        line.setPosition(QPointF(0, y))
+        y += line.height()
+    layout.endLayout()
+    return layout

@@ -1,0 +1,212 @@
+"""The Search tab: the search field, the ranked results and the preview pane.
+
+Keyboard first: the field keeps focus while Up/Down/Page Up/Page Down move through the results,
+Enter opens the selected document and Escape clears the query.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.errors import PonderError
+from core.search import DocumentHit
+from desktop.background.search_controller import SearchResults
+from desktop.background.session import LibrarySession
+from desktop.views.empty_state import EmptyState
+from desktop.views.preview import PreviewPane
+from desktop.views.results_delegate import ResultDelegate
+from desktop.views.results_model import ResultsModel, Role
+
+_MOVES = {
+    Qt.Key.Key_Down: QAbstractItemView.CursorAction.MoveDown,
+    Qt.Key.Key_Up: QAbstractItemView.CursorAction.MoveUp,
+    Qt.Key.Key_PageDown: QAbstractItemView.CursorAction.MovePageDown,
+    Qt.Key.Key_PageUp: QAbstractItemView.CursorAction.MovePageUp,
+}
+_ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
+class SearchTab(QWidget):
+    open_requested = Signal(str)
+    reveal_requested = Signal(str)
+
+    def __init__(self, session: LibrarySession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.field = QLineEdit()
+        self.field.setObjectName("search-field")
+        self.field.setPlaceholderText("Search your notes by meaning…")
+        self.field.setClearButtonEnabled(True)
+        self.field.setAcceptDrops(False)  # a dropped folder goes to the window, not the text
+        font = QFont(self.field.font())
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        self.field.setFont(font)
+        self.field.setMinimumHeight(38)
+        self.field.textChanged.connect(session.search.set_query)
+        self.field.installEventFilter(self)
+        self.summary = QLabel()
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setStyleSheet("color: palette(placeholder-text);")
+        self.model = ResultsModel(self)
+        self.view = QListView()
+        self.view.setObjectName("results")
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(ResultDelegate(self.view))
+        self.view.setUniformItemSizes(True)
+        self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.installEventFilter(self)
+        self.view.doubleClicked.connect(lambda index: self._open(index))
+        self.view.selectionModel().currentChanged.connect(self._on_current_changed)
+        self.preview = PreviewPane()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("results-splitter")
+        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(self.preview)
+        self.splitter.setStretchFactor(0, 5)
+        self.splitter.setStretchFactor(1, 4)
+        self.splitter.setChildrenCollapsible(False)
+        self.empty_state = EmptyState()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty_state)
+        self.stack.addWidget(self.splitter)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.field)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.stack, 1)
+        self._documents = 0
+        session.search.results_ready.connect(self.show_results)
+        self.set_document_count(0)
+
+    # -- state --------------------------------------------------------------------------------
+
+    def set_document_count(self, documents: int, has_roots: bool | None = None) -> None:
+        """Show the first-run empty state for an empty library, the results otherwise."""
+        self._documents = documents
+        empty = documents == 0 and not has_roots
+        self.stack.setCurrentWidget(self.empty_state if empty else self.splitter)
+        if not self.field.text().strip():
+            self._idle_summary()
+
+    def _idle_summary(self) -> None:
+        if not self.session.model_ready and self.session.library is not None:
+            self.summary.setText("Loading the model…")
+        elif self._documents:
+            n = self._documents
+            self.summary.setText(f"Type to search {n:,} document{'s' if n != 1 else ''}.")
+        else:
+            self.summary.setText("")
+
+    def on_ready(self) -> None:
+        if not self.field.text().strip():
+            self._idle_summary()
+
+    # -- results ------------------------------------------------------------------------------
+
+    def show_results(self, results: SearchResults) -> None:
+        keep = self.current_hit()
+        self.model.set_hits(results.query, results.hits)
+        if not results.query.strip():
+            self.preview.clear()
+            self._idle_summary()
+            return
+        n = len(results.hits)
+        if self.session.library is None:
+            self.summary.setText("Search is unavailable while the library is rebuilt.")
+        elif n:
+            self.summary.setText(
+                f"{n} result{'s' if n != 1 else ''} for “{results.query.strip()}” "
+                f"· {results.seconds:.2f} s"
+            )
+        else:
+            self.summary.setText(f"Nothing in the library is close to “{results.query.strip()}”.")
+        if n:
+            # Results can arrive before the library's counts are refreshed (first indexing run).
+            self.stack.setCurrentWidget(self.splitter)
+            row = self.model.row_of(keep.document_id) if keep is not None else -1
+            self.select_row(max(0, row))
+        else:
+            self.preview.clear()
+
+    def current_hit(self) -> DocumentHit | None:
+        index = self.view.currentIndex()
+        return index.data(Role.HIT) if index.isValid() else None
+
+    def select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        if index.isValid():
+            self.view.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+            self.view.scrollTo(index)
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        hit = current.data(Role.HIT) if current.isValid() else None
+        library = self.session.library
+        if hit is None or library is None:
+            self.preview.clear()
+            return
+        if self.preview.hit is not None and self.preview.hit == hit:
+            return
+        try:
+            text = library.text(hit.document_id)
+        except PonderError as exc:
+            self.session.notifier.error(f"Cannot show {hit.path}: {exc}")
+            return
+        self.preview.show_hit(hit, text)
+
+    # -- keyboard -----------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            key = event.key()
+            mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            if watched is self.field and key in _MOVES and mods == Qt.KeyboardModifier.NoModifier:
+                self._move(_MOVES[Qt.Key(key)])
+                return True
+            if key in _ENTER and mods == Qt.KeyboardModifier.NoModifier:
+                if self.model.rowCount():
+                    self._open(self.view.currentIndex())
+                elif watched is self.field:
+                    self.session.search.search_now()
+                return True
+            if watched is self.field and key == Qt.Key.Key_Escape and self.field.text():
+                self.field.clear()
+                return True
+        return super().eventFilter(watched, event)
+
+    def _move(self, action: QAbstractItemView.CursorAction) -> None:
+        if not self.model.rowCount():
+            return
+        current = self.view.currentIndex()
+        if not current.isValid():
+            self.select_row(0)
+            return
+        step = {
+            QAbstractItemView.CursorAction.MoveDown: 1,
+            QAbstractItemView.CursorAction.MoveUp: -1,
+        }.get(action)
+        if step is None:
+            rows = max(1, self.view.viewport().height() // max(1, self.view.sizeHintForRow(0)))
+            step = rows if action == QAbstractItemView.CursorAction.MovePageDown else -rows
+        self.select_row(max(0, min(self.model.rowCount() - 1, current.row() + step)))
+
+    def _open(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.open_requested.emit(str(index.data(Role.PATH)))
+
+    def reveal_current(self) -> None:
+        index = self.view.currentIndex()
+        if index.isValid():
+            self.reveal_requested.emit(str(index.data(Role.PATH)))

@@ -1,0 +1,63 @@
+"""The Library tab lists folders and files with their status, and removes folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+
+from desktop.background.library_jobs import IndexJob, RefreshJob, RemoveJob
+from desktop.views.library_model import Role
+from desktop.window.main_window import LIBRARY_TAB
+
+
+def test_library_shows_failed_files_and_removes_a_folder(
+    make_window, sample_data: Path, gui, qtbot, tmp_path: Path
+):
+    window = make_window(sample_data)
+    folder = tmp_path / "Inbox"
+    folder.mkdir()
+    (folder / "scan.pdf").write_bytes(b"%PDF-1.4\n% a scanner gave up halfway\n")
+    (folder / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    (folder / "harbour.txt").write_text(
+        "Fishing boats leave the harbour before sunrise and return with the tide.",
+        encoding="utf-8",
+    )
+    with gui.job_done(window, IndexJob):
+        window.index_paths([str(folder)])
+    panel = window.library_panel
+    with qtbot.waitSignal(window.session.snapshot_ready, timeout=10_000):
+        window.show_tab(LIBRARY_TAB)
+    assert panel.model.rowCount() == 2  # the samples and the new folder
+    panel.expand_all_roots()
+    failed = panel.find(str(folder / "scan.pdf"))
+    assert failed.data(Role.STATUS) == "failed"
+    assert "PDF" in failed.data(Qt.ItemDataRole.ToolTipRole)  # the reason, on hover
+    skipped = panel.find(str(folder / "photo.png"))
+    assert skipped.data(Role.STATUS) == "skipped"
+    assert "unsupported" in skipped.data(Role.REASON)
+    assert "1 failed" in panel.totals.text() and "1 skipped" in panel.totals.text()
+    assert "2 folders watched" in panel.totals.text()
+    gui.screenshot(window, "library.png")
+    panel.view.selectionModel().setCurrentIndex(
+        failed,
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    assert not panel.remove_button.isEnabled()  # only whole folders leave the library
+
+    assert gui.search(window, "boats coming back to port").hits[0].path.endswith("harbour.txt")
+    assert panel.select_root(str(folder))
+    assert panel.remove_button.isEnabled()
+    with gui.job_done(window, RemoveJob) as done:
+        qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
+    assert done.args[1] == 3
+    with qtbot.waitSignal(window.session.snapshot_ready, timeout=10_000):
+        pass
+    assert panel.model.root_paths() == [str(Path("resources/samples").resolve())]
+    assert str(folder) not in window.session.watcher.folders
+    hits = gui.search(window, "boats coming back to port").hits
+    assert all(not h.path.startswith(str(folder)) for h in hits)
+
+    with gui.job_done(window, RefreshJob) as done:  # nothing selected: the whole library
+        qtbot.mouseClick(panel.reindex_button, Qt.MouseButton.LeftButton)
+    assert done.args[1].unchanged == 37 and done.args[1].indexed == 0
