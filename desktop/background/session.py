@@ -12,7 +12,7 @@ import os
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.errors import IndexMismatchError, PonderError
 from core.library import Library
@@ -26,6 +26,7 @@ from desktop.background.workers import Worker, WorkerPool
 from desktop.window.notify import Notifier
 
 CHANGED_INTERVAL_S = 2.0  # while indexing, tell views about new files at most this often
+OUTSIDE_POLL_MS = 1000  # how often to look for writes by other processes (one cheap read)
 
 
 class LibrarySession(QObject):
@@ -61,6 +62,11 @@ class LibrarySession(QObject):
         self.watcher = FolderWatcher(watch_delay_ms, ignore=[str(data_dir)], parent=self)
         self.watcher.changed.connect(self._on_folders_changed)
         self._last_changed = 0.0
+        self._seen_generation: int | None = None
+        self._resume_pending = False
+        self._outside = QTimer(self)
+        self._outside.setInterval(OUTSIDE_POLL_MS)
+        self._outside.timeout.connect(self._check_outside_writes)
         self._snapshot_running = False
         self._snapshot_again = False
         self._model, self._pooling = model, pooling
@@ -88,6 +94,15 @@ class LibrarySession(QObject):
     def _set_library(self, library: Library | None) -> None:
         self.library = library
         self.search.stop()
+        self._seen_generation = None
+        self._resume_pending = library is not None
+        self._outside.stop()
+        if library is not None:
+            try:
+                self._seen_generation = library.generation()
+                self._outside.start()
+            except PonderError as exc:
+                self.notifier.error(str(exc))
         self.opened.emit(library)
         self.update_watches()
         self.contents_changed.emit()
@@ -105,8 +120,49 @@ class LibrarySession(QObject):
             self.model_ready = True
             self.ready.emit()
 
+    def _check_outside_writes(self) -> None:
+        """Another process (a terminal, a second window) may have written to the library: its
+        folders get watched and the views refresh. Searches see its documents in any case (the
+        engine catches up before each query); a query on screen is run again to show them."""
+        library = self.library
+        if library is None:
+            return
+        try:
+            generation = library.generation()
+        except PonderError as exc:
+            self._outside.stop()
+            self.notifier.error(str(exc))
+            return
+        if generation == self._seen_generation:
+            return
+        self._seen_generation = generation
+        if self.jobs.busy:  # our own job reports its own progress
+            return
+        self.update_watches()
+        self.contents_changed.emit()
+        self.search.search_now()
+
+    def _on_snapshot(self, snapshot: Snapshot) -> None:
+        self.snapshot_ready.emit(snapshot)
+        if self._resume_pending:
+            self._resume_pending = False
+            self._resume(snapshot)
+
+    def _resume(self, snapshot: Snapshot) -> None:
+        """Files a quit, crash or kill left pending are finished at launch, unless another
+        process is indexing them right now."""
+        pending = snapshot.counts.get("pending", 0)
+        library = self.library
+        if not pending or library is None or self.jobs.busy or library.indexing_elsewhere():
+            return
+        self.notifier.info(
+            f"Resuming {pending:,} file{'s' if pending != 1 else ''} left unfinished last time…"
+        )
+        self.jobs.submit(RefreshJob(host=self, label="Finishing unfinished files"))
+
     def shutdown(self, wait_ms: int = -1) -> None:
         """Cancel the running job, wait for every worker, save and close the library."""
+        self._outside.stop()
         self.watcher.stop()
         self.search.stop()
         self.jobs.close()
@@ -211,7 +267,7 @@ class LibrarySession(QObject):
             return
         self._snapshot_running = True
         worker = Worker(lambda _report: take_snapshot(library))
-        worker.signals.result.connect(self.snapshot_ready.emit)
+        worker.signals.result.connect(self._on_snapshot)
         worker.signals.error.connect(lambda f: self.notifier.failure(f, "Reading the library"))
         worker.signals.finished.connect(self._on_snapshot_done)
         self.pool.start(worker)

@@ -86,14 +86,19 @@ class SearchTab(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.stack, 1)
         self._documents = 0
+        self._pending = 0
         session.search.results_ready.connect(self.show_results)
         self.set_document_count(0)
 
     # -- state --------------------------------------------------------------------------------
 
-    def set_document_count(self, documents: int, has_roots: bool | None = None) -> None:
-        """Show the first-run empty state for an empty library, the results otherwise."""
+    def set_document_count(
+        self, documents: int, has_roots: bool | None = None, pending: int = 0
+    ) -> None:
+        """Show the first-run empty state for an empty library, the results otherwise; say
+        when some files are not searchable yet."""
         self._documents = documents
+        self._pending = pending
         empty = documents == 0 and not has_roots
         self.stack.setCurrentWidget(self.empty_state if empty else self.splitter)
         if not self.field.text().strip():
@@ -104,9 +109,17 @@ class SearchTab(QWidget):
             self.summary.setText("Loading the model…")
         elif self._documents:
             n = self._documents
-            self.summary.setText(f"Type to search {n:,} document{'s' if n != 1 else ''}.")
+            self.summary.setText(
+                f"Type to search {n:,} document{'s' if n != 1 else ''}.{self._pending_note()}"
+            )
         else:
-            self.summary.setText("")
+            self.summary.setText(self._pending_note().strip())
+
+    def _pending_note(self) -> str:
+        n = self._pending
+        if not n:
+            return ""
+        return f" {n:,} more file{'s are' if n != 1 else ' is'} waiting to be indexed."
 
     def on_ready(self) -> None:
         if not self.field.text().strip():
@@ -127,10 +140,13 @@ class SearchTab(QWidget):
         elif n:
             self.summary.setText(
                 f"{n} result{'s' if n != 1 else ''} for “{results.query.strip()}” "
-                f"· {results.seconds:.2f} s"
+                f"· {results.seconds:.2f} s{self._pending_note()}"
             )
         else:
-            self.summary.setText(f"Nothing in the library is close to “{results.query.strip()}”.")
+            self.summary.setText(
+                f"Nothing in the library is close to “{results.query.strip()}”."
+                + self._pending_note()
+            )
         if n:
             # Results can arrive before the library's counts are refreshed (first indexing run).
             self.stack.setCurrentWidget(self.splitter)

@@ -186,7 +186,9 @@ class MainWindow(QMainWindow):
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         documents = snapshot.counts.get("indexed", 0)
-        self.search_tab.set_document_count(documents, bool(snapshot.roots))
+        self.search_tab.set_document_count(
+            documents, bool(snapshot.roots), pending=snapshot.counts.get("pending", 0)
+        )
         self._update_library_label(self.session.library, snapshot)
 
     def _update_library_label(self, library: Library | None, snapshot: Snapshot | None) -> None:
