@@ -16,13 +16,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from core.errors import StoreError
+
 LOCK_NAME = "indexing.lock"
 
 
 @contextmanager
 def indexing(data_dir: Path) -> Iterator[None]:
     """Hold the shared lock for the duration of one run."""
-    fd = os.open(data_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(data_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot index into {data_dir}: {exc.strerror} (a read-only library can be "
+            "searched but not changed)"
+        ) from exc
     try:
         fcntl.flock(fd, fcntl.LOCK_SH)
         yield
@@ -34,8 +42,8 @@ def someone_is_indexing(data_dir: Path) -> bool:
     """True while any process (this one included) is inside `indexing(data_dir)`."""
     path = data_dir / LOCK_NAME
     try:
-        fd = os.open(path, os.O_RDWR)
-    except FileNotFoundError:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # none yet, or unreadable: nobody can be holding it for us to see
         return False
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

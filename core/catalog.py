@@ -56,10 +56,7 @@ class Catalog:
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = Path(data_dir)
-        try:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create the data folder {self.data_dir}: {exc}") from exc
+        _private_folder(self.data_dir)
         self.store = Store(self.data_dir / DB_NAME)
         self._lock = threading.RLock()
         self._mirrors: dict[str, _Mirror] = {}
@@ -122,7 +119,7 @@ class Catalog:
     def _add(self, table: str, index: VectorIndex, ids: np.ndarray, matrix: np.ndarray) -> None:
         """Add stored vectors, keeping out any that damage made non-finite or not unit length
         (their documents are sent back to be embedded again)."""
-        norms = np.linalg.norm(matrix, axis=1) if len(matrix) else np.empty(0)
+        norms = np.linalg.norm(matrix.astype(np.float64), axis=1) if len(matrix) else np.empty(0)
         good = np.isfinite(norms) & (np.abs(norms - 1.0) <= UNIT_TOLERANCE)
         if not good.all():
             self._damaged.setdefault(table, []).extend(ids[~good].tolist())
@@ -210,30 +207,56 @@ class Catalog:
                             "the library itself is intact and will rebuild it"
                         ) from exc
                     mirror.saved = mirror.generation
-                for generation, path in self._files(table):
-                    if generation < mirror.generation:
-                        path.unlink(missing_ok=True)
-            for name in _LEGACY:
-                (self.data_dir / name).unlink(missing_ok=True)
+                stale = [p for g, p in self._files(table) if g < mirror.generation]
+                _remove(stale)
+            _remove([self.data_dir / name for name in _LEGACY])
             self._saved_at = time.monotonic()
             if self._mirrors and self.store.log_size() > LOG_KEEP:
                 self.store.trim_log(min(m.generation for m in self._mirrors.values()))
 
     def save_if_due(self) -> None:
-        """Save (what changed) when the last save is older than SAVE_INTERVAL_S."""
+        """Save (what changed) when the last save is older than SAVE_INTERVAL_S; a save that
+        fails is a warning (the files are a cache of SQLite)."""
         if self._mirrors and time.monotonic() - self._saved_at >= SAVE_INTERVAL_S:
+            self._save_or_warn()
+
+    def _save_or_warn(self) -> None:
+        try:
             self.save()
+        except PonderError as exc:
+            self._saved_at = time.monotonic()  # not again at once
+            self.warnings.append(str(exc))
 
     def close(self) -> None:
         """Save what changed and close. The index files are a cache of SQLite, so failing to
         write them (a full disk, a read-only folder) is a warning, not an error."""
         try:
             if self._mirrors:
-                self.save()
-        except PonderError as exc:
-            self.warnings.append(str(exc))
+                self._save_or_warn()
         finally:
             self.store.close()
+
+
+def _remove(paths: list[Path]) -> None:
+    """Best effort: an old index file left behind (a read-only folder) is only wasted space."""
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _private_folder(folder: Path) -> None:
+    """The data folder holds the full text of every document: only its owner may enter it."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the data folder {folder}: {_reason(exc)}") from exc
+    try:
+        if folder.stat().st_mode & 0o077 and folder.stat().st_uid == os.getuid():
+            folder.chmod(0o700)  # made by an older Ponder, or under a permissive umask
+    except OSError:
+        pass  # a read-only folder: searching it still works
 
 
 def _reason(exc: BaseException) -> str:

@@ -156,8 +156,10 @@ def _load(path: Path):
         model = AutoModel.from_pretrained(
             str(path), local_files_only=True, use_safetensors=True, trust_remote_code=False
         )
-    except (OSError, ValueError, KeyError) as exc:
-        raise ModelError(f"cannot load the model in {path}: {exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - safetensors, tokenizers and torch raise their own
+        # types for damaged files; every one of them means the same to the user.
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"cannot load the model in {path}: {reason}") from exc
     if not getattr(tokenizer, "is_fast", False):
         raise ModelError(f"{path} has no fast tokenizer (tokenizer.json)")
     return tokenizer, model.eval()

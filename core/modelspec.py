@@ -88,8 +88,13 @@ def read_model_folder(folder: Path | str) -> ModelSpec:
     modules_file = root / "modules.json"
     if modules_file.is_file():
         modules = _read_json(modules_file)
-        if not isinstance(modules, list):
-            raise ModelError(f"{modules_file}: expected a list of modules")
+        if not isinstance(modules, list) or not all(
+            isinstance(m, dict)
+            and isinstance(m.get("idx", 0), int)
+            and isinstance(m.get("path", ""), str)
+            for m in modules
+        ):
+            raise ModelError(f"{modules_file}: expected a list of module objects (idx, type, path)")
         for module in sorted(modules, key=lambda m: m.get("idx", 0)):
             kind = module.get("type")
             if kind not in _KNOWN_MODULES:

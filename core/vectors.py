@@ -97,6 +97,7 @@ class FlatIndex:
         try:
             with self._lock:
                 faiss.write_index(self._index, str(tmp))
+            os.chmod(tmp, 0o600)  # the vectors say much about the documents
             with open(tmp, "rb") as handle:
                 os.fsync(handle.fileno())
             os.replace(tmp, path)

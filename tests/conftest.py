@@ -88,3 +88,51 @@ def real_encoder(real_model):
 @pytest.fixture
 def data_dir(tmp_path) -> Path:
     return tmp_path / "data"
+
+
+class SmallDisk:
+    """A real, tiny file system (tmpfs) for full-disk and read-only tests."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fill(self, leave: int = 0) -> Path:
+        """Take every free byte but `leave`; returns the filler file (delete it to free the
+        space)."""
+        filler = self.path / "filler"
+        with open(filler, "wb", buffering=0) as handle:
+            try:
+                while True:
+                    handle.write(b"\0" * 4096)
+            except OSError:
+                pass
+        import os
+
+        os.truncate(filler, max(0, filler.stat().st_size - leave))
+        return filler
+
+    def read_only(self, on: bool = True) -> None:
+        import subprocess
+
+        mode = "ro" if on else "rw"
+        subprocess.run(["mount", "-o", f"remount,{mode}", str(self.path)], check=True)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """An 8 MB tmpfs mounted for the test; skipped where mounting is not allowed (not root)."""
+    import subprocess
+
+    path = tmp_path / "disk"
+    path.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip() or 'not root'})")
+    try:
+        yield SmallDisk(path)
+    finally:
+        subprocess.run(["umount", "-l", str(path)], capture_output=True)

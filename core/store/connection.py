@@ -14,9 +14,11 @@ rows it removes (logged by a trigger) are stamped with the generation that will 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,8 +47,8 @@ def describe(exc: sqlite3.Error, path: Path) -> str:
     name = getattr(exc, "sqlite_errorname", "") or ""
     if name.startswith("SQLITE_FULL") or "disk is full" in str(exc):
         return (
-            f"the disk holding the library is full ({path}); nothing was half-written. "
-            "Free some space, then run `ponder refresh` to finish"
+            f"the disk holding the library is full ({path}); nothing was half-written and "
+            "unfinished files stay pending. Free some space, then run the command again"
         )
     if name.startswith("SQLITE_READONLY") or "readonly" in str(exc):
         return f"the library {path} is read-only; it can be searched but not changed"
@@ -95,9 +97,7 @@ class Connections:
 
     def _open(self) -> sqlite3.Connection:
         with translated(self.path):
-            conn = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-            )
+            conn = self._connect()
             try:
                 conn.execute("PRAGMA journal_mode=WAL")
             except sqlite3.OperationalError as exc:
@@ -108,6 +108,21 @@ class Connections:
         with self._lock:
             self._all.append(conn)
         return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        """A read-write connection, or on a read-only folder or disk a read-only one: SQLite
+        cannot create a WAL database's shared-memory file there, so it is opened read-only,
+        and as immutable if even that fails (nobody can be writing to a read-only disk)."""
+        options = dict(timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        if os.access(self.path.parent, os.W_OK):
+            return sqlite3.connect(self.path, **options)
+        uri = "file:" + urllib.parse.quote(str(self.path))
+        try:
+            conn = sqlite3.connect(uri + "?mode=ro", uri=True, **options)
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+            return conn
+        except sqlite3.OperationalError:
+            return sqlite3.connect(uri + "?mode=ro&immutable=1", uri=True, **options)
 
     def close(self) -> None:
         """Close every thread's connection; later use raises `StoreError`."""

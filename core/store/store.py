@@ -9,6 +9,8 @@ process brings its copy of the vector index up to date without a rebuild.
 from __future__ import annotations
 
 import json
+import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -51,8 +53,15 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        if not self.path.exists():
+            _create(self.path)
+        elif self.path.stat().st_size == 0:
+            raise StoreError(
+                f"the library database {self.path} is empty (0 bytes), so it was damaged. Move "
+                "it aside and add your folders again (`ponder index FOLDER...`) to rebuild it"
+            )
         self._connections = Connections(self.path)
-        self._migrate()
+        _migrate(self._connections)
 
     def close(self) -> None:
         self._connections.close()
@@ -61,24 +70,6 @@ class Store:
     def _write(self) -> Iterator[Transaction]:
         with self._connections.transaction() as tx:
             yield tx
-
-    def _migrate(self) -> None:
-        try:
-            version = self._connections.rows("PRAGMA user_version")[0][0]
-        except StoreError as exc:
-            raise StoreError(f"{self.path} is not a readable Ponder library: {exc}") from exc
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path} was written by a newer Ponder (schema {version} > {SCHEMA_VERSION})"
-            )
-        while version < SCHEMA_VERSION:
-            with self._connections.transaction(bump=False) as tx:
-                # Another process may have migrated while we waited for the write lock.
-                version = tx.conn.execute("PRAGMA user_version").fetchone()[0]
-                if version < SCHEMA_VERSION:
-                    MIGRATIONS[version](tx.db)
-                    version += 1
-                    tx.conn.execute(f"PRAGMA user_version = {version}")
 
     # -- metadata -----------------------------------------------------------------------------
 
@@ -100,6 +91,8 @@ class Store:
 
     def bind_index(self, info: IndexInfo) -> None:
         """Record the model and pooling on first use; refuse a different one afterwards."""
+        if self.index_info() == info:
+            return  # the common case needs no write (and works on a read-only library)
         with self._write() as tx:
             raw = tx.conn.execute("SELECT value FROM meta WHERE key = 'index'").fetchone()
             current = IndexInfo(**json.loads(raw[0])) if raw else None
@@ -397,3 +390,46 @@ class Store:
             return []
         values = [int(i) for i in ids]
         return self._connections.rows(query.format(marks=",".join("?" * len(values))), values)
+
+
+def _create(path: Path) -> None:
+    """A new library appears whole or not at all: its schema is written under a private
+    temporary name (owner-only permissions, which SQLite gives its journal files too) and
+    linked into place, so a crash never leaves an empty or half-made database behind."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.new")
+    try:
+        os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        connections = Connections(tmp)
+        try:
+            _migrate(connections)
+        finally:
+            connections.close()
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process created it meanwhile: use theirs
+    except OSError as exc:
+        raise StoreError(f"cannot create the library database {path}: {exc.strerror}") from exc
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+
+
+def _migrate(connections: Connections) -> None:
+    path = connections.path
+    try:
+        version = connections.rows("PRAGMA user_version")[0][0]
+    except StoreError as exc:
+        raise StoreError(f"{path} is not a readable Ponder library: {exc}") from exc
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} was written by a newer Ponder (schema {version} > {SCHEMA_VERSION})"
+        )
+    while version < SCHEMA_VERSION:
+        with connections.transaction(bump=False) as tx:
+            # Another process may have migrated while we waited for the write lock.
+            version = tx.conn.execute("PRAGMA user_version").fetchone()[0]
+            if version < SCHEMA_VERSION:
+                MIGRATIONS[version](tx.db)
+                version += 1
+                tx.conn.execute(f"PRAGMA user_version = {version}")
