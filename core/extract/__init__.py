@@ -57,9 +57,17 @@ def precheck(path: Path, size: int, *, max_bytes: int = MAX_FILE_BYTES) -> None:
         raise SkipFile("empty")
 
 
-def extract(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Extracted:
-    """Read `path` and return its text; raise `SkipFile` or `ExtractionFailed` otherwise."""
-    data = _read_file(path, max_bytes)
+def extract(path: Path, data: bytes | None = None, *, max_bytes: int = MAX_FILE_BYTES) -> Extracted:
+    """The text of `path`; raise `SkipFile` or `ExtractionFailed` when there is none.
+
+    `data`, when given, is the file's whole content as the caller already read it (the indexer
+    hashes and extracts the same bytes, reading a file once); `path` then only names its type
+    and title. Without it the file is read here.
+    """
+    if data is None:
+        data = _read_file(path, max_bytes)
+    else:
+        precheck(path, len(data), max_bytes=max_bytes)
     fmt = BY_SUFFIX[path.suffix.lower()]
     try:
         pages, title = fmt.read(data)
