@@ -43,6 +43,8 @@ class Extracted:
     title: str
     page_starts: tuple[int, ...]
     kind: str
+    # Empty when the whole file was read; else what a limit left out, to show beside the file.
+    note: str = ""
 
 
 def precheck(path: Path, size: int, *, max_bytes: int = MAX_FILE_BYTES) -> None:
@@ -70,7 +72,7 @@ def extract(path: Path, data: bytes | None = None, *, max_bytes: int = MAX_FILE_
         precheck(path, len(data), max_bytes=max_bytes)
     fmt = BY_SUFFIX[path.suffix.lower()]
     try:
-        pages, title = fmt.read(data)
+        pages, title, note = fmt.read(data)
     except (SkipFile, ExtractionFailed):
         raise
     except Exception as exc:  # the last line of defence: no library error reaches the caller
@@ -81,7 +83,7 @@ def extract(path: Path, data: bytes | None = None, *, max_bytes: int = MAX_FILE_
     # A file name may be any bytes (PEP 383 surrogates); a title is shown and stored as UTF-8.
     stem = path.stem.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     title = " ".join(clean(title).split()) or stem
-    return Extracted(text, title, page_starts if fmt.paged else (), fmt.kind)
+    return Extracted(text, title, page_starts if fmt.paged else (), fmt.kind, note)
 
 
 def _read_file(path: Path, max_bytes: int) -> bytes:

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
-# What each reader returns: the text of each page (one page for unpaged formats) and a title.
-Pages = tuple[list[str], str]
+
+class Pages(NamedTuple):
+    """What a reader returns: the text of each page (one for unpaged formats) and a title."""
+
+    texts: list[str]
+    title: str
+    # Said when a limit cut the document short ("only the first 2000 of 5000 pages were read").
+    note: str = ""
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ def read_docx(data: bytes) -> Pages:
             same = kind != "para" and kind == blocks[k - 1][0]
             parts.append("\n" if same else "\n\n")
         parts.append(text)
-    return ["".join(parts)], title
+    return Pages(["".join(parts)], title)
 
 
 def _table_rows(table: Table) -> Iterator[str]:

@@ -1,7 +1,9 @@
 """Every resource limit of extraction, in one place, each with the reason for its number.
 
 A limit holds for any input, however hostile: no single file may take more than a bounded
-amount of memory or time, and a file over a limit is refused with a reason naming that limit.
+amount of memory or time (well under 1.5 GB and a minute), and a file over a limit is refused,
+or cut, with a reason that names the limit. Readers look these up at call time, so a test can
+lower one to exercise it cheaply.
 """
 
 from __future__ import annotations
@@ -9,3 +11,38 @@ from __future__ import annotations
 # Files over this are refused by size before a byte is read. Notes and documents worth searching
 # are far smaller; larger files are logs, dumps and data, and would dominate the index.
 MAX_FILE_BYTES = 50 * 1024 * 1024
+
+# --- HTML (also the HTML that markdown renders to) --------------------------------------------
+# Browsers stop nesting at 512 levels (Blink's kMaximumHTMLParserDOMTreeDepth); real pages and
+# rendered markdown stay far below 100. Twice the browsers' limit leaves room for odd but real
+# pages; anything deeper is generated or hostile.
+HTML_MAX_DEPTH = 1000
+# Text is collected while the parser streams, so time is linear in elements (about 1 s per
+# million); the cap bounds that second and the bookkeeping. The one-page HTML standard, among
+# the largest real pages, has about 300,000 elements.
+HTML_MAX_ELEMENTS = 2_000_000
+
+# --- markdown ---------------------------------------------------------------------------------
+# markdown-it holds a token per construct and its rendered HTML: about 20 bytes of memory per
+# character of source and a second per megabyte. Beyond 8 M characters (a 4,000-page book) the
+# file is indexed as plain text instead: every word is still found, the markup stays in.
+MARKDOWN_MAX_CHARS = 8_000_000
+
+# --- zip-based formats (docx; later epub, odt) ----------------------------------------------
+# A member's bytes are all held by the reader; 200 MB of XML is some 40,000 pages of text, while
+# images do not grow when unpacked. Checked against the central directory before unpacking,
+# then again while unpacking, since declared sizes can lie.
+ZIP_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+# Real documents have tens to a few hundred members; many thousands only cost time.
+ZIP_MAX_MEMBERS = 10_000
+# An XML element costs the reader a few hundred bytes once parsed; 2 M elements (about 500,000
+# paragraphs, a 10,000-page document) keep the parsed tree under 1 GB.
+ZIP_MAX_XML_ELEMENTS = 2_000_000
+
+# --- PDF --------------------------------------------------------------------------------------
+# Pages beyond this are not read, and the document says so: the first 2,000 pages of a huge PDF
+# are worth finding, and no book a person reads is longer.
+PDF_MAX_PAGES = 2000
+# pypdf reads about 10 to 100 pages a second; a PDF still unfinished after this long keeps the
+# pages read so far and says so. Checked between pages, so one page can overrun it.
+PDF_TIME_BUDGET_S = 30.0

@@ -31,8 +31,8 @@ def read_markdown(text: str) -> Pages:
         found = _FRONT_TITLE.search(front.group(1))
         title = found.group(1).strip("'\"") if found else ""
         text = text[front.end() :]
-    pages, heading = read_html(_MARKDOWN.render(text), use_title_tag=False)
-    return pages, title or heading
+    pages, heading, _ = read_html(_MARKDOWN.render(text), use_title_tag=False)
+    return Pages(pages, title or heading)
 
 
 def _markdown(data: bytes) -> Pages:

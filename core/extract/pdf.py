@@ -75,7 +75,7 @@ def read_pdf(data: bytes) -> Pages:
             raise ExtractionFailed("encrypted PDF (AES support is not installed)") from exc
         except Exception as exc:
             raise ExtractionFailed(f"damaged or truncated PDF ({first_line(exc)})") from exc
-    return pages, title
+    return Pages(pages, title)
 
 
 def _pdf_title(reader: PdfReader) -> str:

@@ -18,7 +18,7 @@ def read_plain(text: str) -> Pages:
     """A short first line standing alone, not ending like a sentence, is the note's title."""
     match = _TEXT_TITLE.match(text)
     title = match.group(1) if match and match.group(1)[-1] not in ".,;:!?" else ""
-    return [text], title
+    return Pages([text], title)
 
 
 _RST_ADORNMENT = re.compile(r"^([=\-`:'\"~^_*+#<>.])\1{2,}[ \t]*$", re.M)
@@ -42,7 +42,7 @@ def read_rst(text: str) -> Pages:
     text = _RST_ROLE.sub(r"\1", text)
     text = _RST_INLINE.sub(r"\2", text)
     text = _RST_REF.sub(r"\1", text)
-    return [text], title
+    return Pages([text], title)
 
 
 _ORG_KEYWORD = re.compile(r"^[ \t]*#\+(\w+):?[ \t]*(.*)$", re.M)
@@ -74,7 +74,7 @@ def read_org(text: str) -> Pages:
     text = _ORG_HEADING.sub("", text)
     text = _ORG_LINK.sub(lambda m: m.group(2) or m.group(1), text)
     text = _ORG_INLINE.sub(r"\2", text)
-    return [text], title
+    return Pages([text], title)
 
 
 def _plain(data: bytes) -> Pages:
