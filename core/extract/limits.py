@@ -23,10 +23,11 @@ HTML_MAX_DEPTH = 1000
 HTML_MAX_ELEMENTS = 2_000_000
 
 # --- markdown ---------------------------------------------------------------------------------
-# markdown-it holds a token per construct and its rendered HTML: about 20 bytes of memory per
-# character of source and a second per megabyte. Beyond 8 M characters (a 4,000-page book) the
-# file is indexed as plain text instead: every word is still found, the markup stays in.
-MARKDOWN_MAX_CHARS = 8_000_000
+# markdown-it holds a token per construct: measured 175 to 390 bytes of peak memory per character
+# of source and 4 to 16 s per million characters (one line of "[" is the slowest found). Beyond a
+# million characters (some 500 pages) the file is indexed as plain text instead: every word is
+# still found, the markup stays in, and the note says so.
+MARKDOWN_MAX_CHARS = 1_000_000
 
 # --- zip-based formats (docx; later epub, odt) ----------------------------------------------
 # A member's bytes are all held by the reader; 200 MB of XML is some 40,000 pages of text, while

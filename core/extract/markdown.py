@@ -10,6 +10,7 @@ import re
 
 from markdown_it import MarkdownIt
 
+from core.extract import limits
 from core.extract.base import Format, Pages
 from core.extract.decode import decode
 from core.extract.html import read_html
@@ -23,13 +24,21 @@ _MARKDOWN = MarkdownIt("commonmark", {"breaks": True, "html": True}).enable(
 
 
 def read_markdown(text: str) -> Pages:
-    """Render markdown to HTML and read that, so every construct is stripped the same way."""
+    """Render markdown to HTML and read that, so every construct is stripped the same way.
+
+    Beyond `limits.MARKDOWN_MAX_CHARS` rendering would cost too much time and memory; the file is
+    then read as plain text, markup and all, and the note says so.
+    """
     title = ""
     text = clean(text)
     front = _FRONT_MATTER.match(text)
     if front:
         found = _FRONT_TITLE.search(front.group(1))
         title = found.group(1).strip("'\"") if found else ""
+    if len(text) > limits.MARKDOWN_MAX_CHARS:
+        note = f"markdown over {limits.MARKDOWN_MAX_CHARS:,} characters: indexed as plain text"
+        return Pages([text], title, note)
+    if front:
         text = text[front.end() :]
     pages, heading, _ = read_html(_MARKDOWN.render(text), use_title_tag=False)
     return Pages(pages, title or heading)

@@ -132,7 +132,7 @@ def test_huge_markdown_is_read_as_plain_text(tmp_path: Path, monkeypatch) -> Non
     result = extract(path)
     assert result.kind == "markdown"
     assert result.text.startswith("# Heading\n\nSome *words* here.\n")
-    assert result.note == "markdown over 1000 characters: indexed as plain text"
+    assert result.note == "markdown over 1,000 characters: indexed as plain text"
     small = extract(path, b"# Heading\n\nSome *words* here.\n")
     assert (small.text, small.note) == ("Heading\n\nSome words here.", "")
 
