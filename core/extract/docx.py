@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from core.errors import ExtractionFailed
+from core.extract import archive
 from core.extract.base import Format, Pages
 from core.extract.reasons import first_line
 
@@ -20,6 +21,7 @@ def read_docx(data: bytes) -> Pages:
     """Paragraphs and table rows in document order; list items stay on adjacent lines."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ExtractionFailed("not a valid .docx (not a zip archive)")
+    archive.check(data)  # before python-docx unpacks and parses every part in memory
     import docx  # on first use, like pypdf
     from docx.table import Table
 

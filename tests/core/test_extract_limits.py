@@ -80,13 +80,13 @@ def docx_with_body(path: Path, paragraphs: int, unit: bytes = PARAGRAPH) -> Path
 
 
 def zip_bomb_docx(path: Path) -> Path:
-    """About 2 MB on disk, 2 GB of XML once decompressed."""
-    return docx_with_body(path, 60_000_000)
+    """2 MB on disk, 680 MB of XML once unpacked: python-docx would hold it all, and its tree."""
+    return docx_with_body(path, 20_000_000)
 
 
 def many_elements_docx(path: Path) -> Path:
     """A few MB of XML, far under the byte cap, but millions of elements."""
-    return docx_with_body(path, 1_500_000, b"<w:p/>")
+    return docx_with_body(path, 2_500_000, b"<w:p/>")
 
 
 def many_pages_pdf(path: Path, pages: int = 5000) -> Path:
@@ -143,6 +143,8 @@ def test_huge_markdown_is_read_as_plain_text(tmp_path: Path, monkeypatch) -> Non
 def test_zip_bomb_docx_is_refused_by_declared_size(tmp_path: Path) -> None:
     path = zip_bomb_docx(tmp_path / "bomb.docx")
     assert path.stat().st_size < 3 * MB
+    with zipfile.ZipFile(path) as archive:
+        assert archive.getinfo("word/document.xml").file_size > 600 * MB
     cap = limits.ZIP_MAX_UNPACKED_BYTES // MB
     with pytest.raises(ExtractionFailed, match=f"^archive unpacks to more than {cap} MB$"):
         extract(path)
