@@ -1,16 +1,18 @@
-"""PDF: the text of each page by pypdf, and the metadata title."""
+"""PDF: the text of each page by pypdf, and the metadata title; a page cap and a time budget."""
 
 from __future__ import annotations
 
 import io
 import logging
 import threading
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from core.errors import ExtractionFailed
+from core.extract import limits
 from core.extract.base import Format, Pages
 from core.extract.reasons import first_line
 
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from pypdf import PdfReader
 
 _PDF_LOGGER = logging.getLogger("pypdf")
+_clock = time.monotonic  # a test replaces it to run out of time without waiting
 _quiet_lock = threading.Lock()
 _quiet_depth = 0
 _saved_level = logging.NOTSET
@@ -56,7 +59,13 @@ def read_pdf(data: bytes) -> Pages:
                 raise ExtractionFailed("encrypted PDF")
             pages: list[str] = []
             failures = 0
-            for page in reader.pages:
+            total = len(reader.pages)
+            started = _clock()
+            note = ""
+            for number, page in enumerate(reader.pages):
+                note = _stop_reason(number, total, _clock() - started)
+                if note:
+                    break
                 try:
                     pages.append(page.extract_text() or "")
                 except (FileNotDecryptedError, DependencyError):
@@ -75,7 +84,22 @@ def read_pdf(data: bytes) -> Pages:
             raise ExtractionFailed("encrypted PDF (AES support is not installed)") from exc
         except Exception as exc:
             raise ExtractionFailed(f"damaged or truncated PDF ({first_line(exc)})") from exc
-    return Pages(pages, title)
+    return Pages(pages, title, note)
+
+
+def _stop_reason(number: int, total: int, elapsed: float) -> str:
+    """Why page `number` (from 0) is not read, or "" to read it.
+
+    A huge or slow PDF keeps its first pages rather than failing: they are what a reader of it
+    would look at first, and a search that finds them beats one that finds nothing. The time
+    budget is checked between pages, so one slow page can overrun it.
+    """
+    if number >= limits.PDF_MAX_PAGES:
+        return f"only the first {number} of {total} pages were read (page limit)"
+    if number and elapsed > limits.PDF_TIME_BUDGET_S:
+        budget = f"{limits.PDF_TIME_BUDGET_S:g}"
+        return f"only the first {number} of {total} pages were read ({budget} s time limit)"
+    return ""
 
 
 def _pdf_title(reader: PdfReader) -> str:
