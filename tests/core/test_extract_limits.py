@@ -53,6 +53,16 @@ def one_line(path: Path, size: int = 45 * MB) -> Path:
 PARAGRAPH = b"<w:p><w:r><w:t>a</w:t></w:r></w:p>"
 
 
+def repeated(unit: str, size: int = 4 * MB) -> Callable[[Path], Path]:
+    """A maker of a file of `unit` repeated: markup openers that never close."""
+
+    def make(path: Path) -> Path:
+        path.write_text(unit * (size // len(unit)))
+        return path
+
+    return make
+
+
 def _docx_bytes() -> bytes:
     document = docx.Document()
     document.add_paragraph("Small real document.")
@@ -250,6 +260,11 @@ HOSTILE: dict[str, tuple[Callable[[Path], Path], str, str]] = {
     "bomb.docx": (zip_bomb_docx, "ExtractionFailed", "archive unpacks to more than"),
     "elements.docx": (many_elements_docx, "ExtractionFailed", "XML elements"),
     "pages.pdf": (many_pages_pdf, "indexed", "pages were read"),
+    # Each of these made a regex scan to the end of the text from every opener: quadratic.
+    "links.rst": (repeated("`a <"), "indexed", ""),
+    "roles.rst": (repeated(":a"), "indexed", ""),
+    "links.org": (repeated("[[a "), "indexed", ""),
+    "drawers.org": (repeated(":PROPERTIES:\nword\n"), "indexed", ""),
 }
 
 
@@ -264,7 +279,7 @@ def test_hostile_file_is_bounded(tmp_path: Path, name: str) -> None:
         text=True,
         env=env,
         cwd=ROOT,
-        timeout=120,
+        timeout=90,
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
