@@ -22,7 +22,7 @@ import docx
 import pytest
 
 from core.errors import ExtractionFailed, SkipFile
-from core.extract import extract, limits
+from core.extract import archive, extract, limits
 
 ROOT = Path(__file__).resolve().parents[2]
 MB = 1024 * 1024
@@ -167,8 +167,6 @@ def test_zip_cap_holds_while_decompressing_when_sizes_lie(tmp_path: Path, monkey
     path = docx_with_body(tmp_path / "liar.docx", 200_000)  # about 7 MB of XML
     with zipfile.ZipFile(path) as source:
         declared = source.getinfo("word/document.xml").file_size
-    from core.extract import archive
-
     calls: list[int] = []
     real = archive._declared_total
 
