@@ -13,9 +13,9 @@ import docx
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from core import extract as extract_module
 from core.errors import ExtractionFailed, SkipFile
 from core.extract import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, Extracted, extract
+from core.extract import html as html_module
 
 
 def make_pdf(pages: list[str], title: str | None = None) -> bytes:
@@ -155,7 +155,7 @@ def test_unexpected_library_errors_become_extraction_failed(tmp_path: Path, monk
     def explode(markup: str, **kwargs: object) -> None:
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(extract_module, "_read_html", explode)
+    monkeypatch.setattr(html_module, "read_html", explode)
     with pytest.raises(ExtractionFailed, match="could not read html file"):
         extract(write(tmp_path, "page.html", "<p>hi</p>"))
 

@@ -130,7 +130,20 @@ def test_unknown_module_type(model_copy: Path) -> None:
 
 def test_modules_json_not_a_list(model_copy: Path) -> None:
     (model_copy / "modules.json").write_text(json.dumps({"type": "x"}))
-    _assert_model_error(model_copy, "expected a list of modules")
+    _assert_model_error(model_copy, "expected a list of module objects")
+
+
+@pytest.mark.parametrize("modules", [["a string"], [1, 2], [{"idx": "x"}], [{"path": 3}]])
+def test_modules_json_entries_that_are_not_module_objects(model_copy: Path, modules) -> None:
+    (model_copy / "modules.json").write_text(json.dumps(modules))
+    _assert_model_error(model_copy, "expected a list of module objects")
+
+
+def test_garbage_weights_are_a_model_error(model_copy: Path) -> None:
+    for weights in model_copy.rglob("*.safetensors"):
+        weights.write_bytes(b"not safetensors at all " * 50)
+    with pytest.raises(ModelError, match="cannot load the model"):
+        Encoder(model_copy)
 
 
 def test_unreadable_json(model_copy: Path) -> None:
