@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from core.pooling import POOLING_STRATEGIES
@@ -43,33 +44,40 @@ def existing(paths: Sequence[str]) -> list[str]:
     return list(paths)
 
 
-def open_library(args: argparse.Namespace, *, create: bool = False):
-    """Open the library; only `index` may create one (a typo in --data-dir must not)."""
-    from core.library import DB_NAME, Library
+@contextmanager
+def opened(args: argparse.Namespace, *, create: bool = False) -> Iterator:
+    """The library, closed afterwards with anything it had to warn about printed; only `index`
+    may create one (a typo in --data-dir must not)."""
+    from core.library import Library, library_exists
 
-    if not create and not (Path(args.data_dir) / DB_NAME).is_file():
+    if not create and not library_exists(args.data_dir):
         raise CliError(f"no library in {args.data_dir}: add files with `ponder index PATH`")
-    return Library(args.data_dir, args.model, args.pooling)
+    library = Library(args.data_dir, args.model, args.pooling)
+    try:
+        yield library
+    finally:
+        library.close()
+        for warning in library.catalog.warnings:
+            print(f"ponder: warning: {warning}", file=sys.stderr)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
     paths = existing(args.paths)
-    library = open_library(args, create=True)
-    return _run_index(library, lambda lib, bar: lib.index(paths, bar), args)
+    return _run_index(args, lambda lib, bar: lib.index(paths, bar), create=True)
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    return _run_index(open_library(args), lambda lib, bar: lib.refresh(bar), args)
+    return _run_index(args, lambda lib, bar: lib.refresh(bar))
 
 
-def _run_index(library, run, args: argparse.Namespace) -> int:
+def _run_index(args: argparse.Namespace, run, *, create: bool = False) -> int:
     """Run an indexing pass with a progress bar, close the library, print the summary."""
     bar = ProgressBar(args.quiet)
     try:
-        summary = run(library, bar)
+        with opened(args, create=create) as library:
+            summary = run(library, bar)
     finally:
         bar.close()
-        library.close()
     print_summary(summary, sys.stdout)
     return 0
 
@@ -93,39 +101,45 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise CliError("-k must be at least 1")
     if args.query is None and not args.json:
         raise CliError("give a QUERY, or --json to read queries from standard input")
-    library = open_library(args)
-    try:
-        if library.counts().indexed == 0:
+    with opened(args) as library:
+        counts = library.counts()
+        if counts.indexed == 0 and counts.pending:
+            raise CliError(
+                f"indexing is unfinished: {counts.pending} files are pending; "
+                "run `ponder refresh` to finish them"
+            )
+        if counts.indexed == 0:
             raise CliError("the library is empty: add files with `ponder index PATH`")
-        queries = [args.query] if args.query is not None else _stdin_queries()
+        queries = [_text(args.query)] if args.query is not None else _stdin_queries()
         for query in queries:
             print_hits(query, library.search(query, args.k), args.json)
             sys.stdout.flush()
-    finally:
-        library.close()
     return 0
 
 
 def _stdin_queries() -> Iterator[str]:
-    for line in sys.stdin:
+    """One query per line; bytes that are not UTF-8 become U+FFFD instead of ending the batch."""
+    for raw in sys.stdin.buffer:
+        line = raw.decode("utf-8", "replace").rstrip("\r\n")
         if line.strip():
-            yield line.rstrip("\n")
+            yield line
+
+
+def _text(arg: str) -> str:
+    """An argument as valid text (the shell may pass bytes that are not UTF-8)."""
+    return arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    library = open_library(args)
-    status = library.status()
-    library.close()
+    with opened(args) as library:
+        status = library.status()
     print_status(status, args.json)
     return 0
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    library = open_library(args)
-    try:
+    with opened(args) as library:
         removed = library.remove(args.paths)
-    finally:
-        library.close()
     print(f"removed {removed} document{'s' if removed != 1 else ''}")
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import TextIO
 
@@ -12,20 +13,33 @@ from core.paths import to_key
 PROBLEMS_SHOWN = 50
 
 
-class ProgressBar:
-    """A tqdm progress bar on stderr fed by the indexer's progress callback."""
+PLAIN_EVERY_S = 10.0  # progress lines when stderr is a file or a pipe, not a terminal
 
-    def __init__(self, quiet: bool) -> None:
+
+class ProgressBar:
+    """A tqdm progress bar on stderr fed by the indexer's progress callback; when stderr is not
+    a terminal (a log, a pipe), a plain line every PLAIN_EVERY_S seconds instead."""
+
+    def __init__(self, quiet: bool, stream: TextIO | None = None) -> None:
         self.bar = None
         self.quiet = quiet
+        self.stream = stream or sys.stderr
+        self.plain = not self.stream.isatty()
+        self._last_line = float("-inf")
 
     def __call__(self, progress) -> None:
         if self.quiet:
             return
+        if self.plain:
+            now = time.monotonic()
+            if now - self._last_line >= PLAIN_EVERY_S and progress.total:
+                self._last_line = now
+                print(f"ponder: {progress.done}/{progress.total} files", file=self.stream)
+            return
         if self.bar is None:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=progress.total, unit="file", file=sys.stderr, leave=False)
+            self.bar = tqdm(total=progress.total, unit="file", file=self.stream, leave=False)
         self.bar.total = progress.total
         self.bar.n = progress.done
         name = Path(to_key(progress.path)).name  # printable even for a non-UTF-8 file name
