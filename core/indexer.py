@@ -95,9 +95,13 @@ class IndexRun:
         self._done = 0
         self._total = 0
 
-    def run(self, roots: list[str]) -> IndexSummary:
-        self.store.add_roots([to_key(r) for r in roots])
-        found = [(to_key(root), f) for root in roots for f in walk(root)]
+    def run(self, roots: list[str], follow_links: bool | None = None) -> IndexSummary:
+        """Index `roots`; `follow_links` None walks each as recorded (new ones: not)."""
+        self.store.add_roots([to_key(r) for r in roots], follow_links)
+        follow = {r.path: r.follow_links for r in self.store.root_rows()}
+        found = [
+            (to_key(root), f) for root in roots for f in walk(root, follow.get(to_key(root), False))
+        ]
         self._total = len(found)
         self.store.mark_pending([PendingFile(to_key(f.path), root) for root, f in found])
         self.progress(Progress(0, self._total, "", self.summary, "scanned"))
@@ -132,6 +136,8 @@ class IndexRun:
         key = to_key(item.path)
         if item.problem:
             return self._record(key, root, item, Status.FAILED, item.problem)
+        if item.skipped:
+            return self._record(key, root, item, Status.SKIPPED, item.skipped)
         doc = self.store.document(key)
         if (
             doc is not None
@@ -190,6 +196,7 @@ class IndexRun:
             page_starts=tuple(extracted.page_starts),
             sentences=tuple(NewSentence(s.start, s.end, s.line, s.page, s.text) for s in sentences),
             windows=tuple(windows),
+            note=extracted.note,
         )
         self._buffer.append(_Prepared(item, document, _passage_texts(document, windows)))
         if sum(len(p.document.sentences) for p in self._buffer) >= FLUSH_SENTENCES:

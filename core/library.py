@@ -105,12 +105,15 @@ class Library:
         paths: Sequence[str | Path],
         progress: ProgressCallback | None = None,
         control: RunControl | None = None,
+        follow_links: bool | None = None,
     ) -> IndexSummary:
-        """Index files and folders (recursively); only new or changed files are embedded."""
+        """Index files and folders (recursively); only new or changed files are embedded.
+        Symlinks that lead out of a folder are followed only if `follow_links` (remembered per
+        folder; None keeps what the folder had)."""
         run = IndexRun(self.catalog, lambda: self.encoder, progress, control)
         try:
             with activity.indexing(self.data_dir):
-                return run.run([absolute(p) for p in paths])
+                return run.run([absolute(p) for p in paths], follow_links)
         finally:
             self.catalog.save_if_due()
 

@@ -79,6 +79,15 @@ class NewDocument:
     page_starts: tuple[int, ...]
     sentences: tuple[NewSentence, ...]
     windows: tuple[Window, ...]
+    note: str = ""  # what a limit left out ("first 2,000 pages indexed"), shown as its reason
+
+
+@dataclass(frozen=True)
+class RootRow:
+    """A folder or file the user added."""
+
+    path: str  # the stored key
+    follow_links: bool  # whether symlinks inside may lead out of it
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ Version 1 is the schema Ponder 0.1 wrote. Version 2 adds what lets several proce
 library: every vector row carries the generation (write transaction) that wrote it, and a trigger
 logs every vector row that leaves, so any process can bring its vector index from the generation
 it holds to the current one by reading only what changed. It also makes path keys unambiguous
-(see `core.paths`).
+(see `core.paths`). Version 3 remembers, per folder, whether its symlinks may lead out of it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlite_utils
 
 from core.paths import legacy_from_key, to_key
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 VECTOR_TABLES = ("sentences", "passages")
 
 _V1 = """
@@ -99,5 +99,15 @@ def _to_v2(db: sqlite_utils.Database) -> None:
             )
 
 
+def _to_v3(db: sqlite_utils.Database) -> None:
+    """Whether the walk of a folder may follow symlinks out of it, remembered per folder so
+    that a refresh walks it as the user asked."""
+    db["roots"].add_column("follow_links", int, not_null_default=0)
+
+
 # Migration from version N to N+1 is MIGRATIONS[N]; version 0 is an empty database.
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {0: _to_v1, 1: _to_v2}
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
+    0: _to_v1,
+    1: _to_v2,
+    2: _to_v3,
+}

@@ -27,6 +27,7 @@ from core.records import (
     IndexInfo,
     NewDocument,
     PendingFile,
+    RootRow,
     SentenceRow,
     Status,
 )
@@ -119,14 +120,22 @@ class Store:
 
     # -- roots (what the user added to the library) ---------------------------------------------
 
-    def add_roots(self, paths: Sequence[str]) -> None:
+    def add_roots(self, paths: Sequence[str], follow_links: bool | None = None) -> None:
+        """Remember folders (or files) the user added; `follow_links` None keeps what each
+        already had (off for a new one)."""
         with self._write() as tx:
             tx.conn.executemany(
-                "INSERT OR IGNORE INTO roots VALUES (?, ?)", [(p, time.time()) for p in paths]
+                "INSERT INTO roots (path, added, follow_links) VALUES (?, ?, ?) "
+                "ON CONFLICT(path) DO UPDATE SET follow_links = coalesce(?, follow_links)",
+                [(p, time.time(), bool(follow_links), follow_links) for p in paths],
             )
 
     def roots(self) -> list[str]:
-        return [r[0] for r in self._connections.rows("SELECT path FROM roots ORDER BY path")]
+        return [r.path for r in self.root_rows()]
+
+    def root_rows(self) -> list[RootRow]:
+        rows = self._connections.rows("SELECT path, follow_links FROM roots ORDER BY path")
+        return [RootRow(path, bool(follow)) for path, follow in rows]
 
     # -- documents ----------------------------------------------------------------------------
 
@@ -201,6 +210,7 @@ class Store:
                 mtime=doc.mtime,
                 hash=doc.digest,
                 status=Status.INDEXED,
+                reason=doc.note or None,
                 kind=doc.kind,
                 title=doc.title,
                 text=doc.text,

@@ -63,7 +63,10 @@ def opened(args: argparse.Namespace, *, create: bool = False) -> Iterator:
 
 def cmd_index(args: argparse.Namespace) -> int:
     paths = existing(args.paths)
-    return _run_index(args, lambda lib, bar: lib.index(paths, bar), create=True)
+    follow = args.follow_links
+    return _run_index(
+        args, lambda lib, bar: lib.index(paths, bar, follow_links=follow), create=True
+    )
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:

@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="add files or folders (recursively) to the library")
     p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument(
+        "--follow-links",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="follow symlinks that lead out of the folder (remembered; default: no)",
+    )
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("refresh", help="re-scan every folder in the library")

@@ -66,3 +66,44 @@ def test_nothing_embedded_means_no_model_bound(tmp_path: Path, tiny_model: Path)
         assert library.counts() == Counts()
     finally:
         library.close()
+
+
+def test_following_links_out_of_a_folder_is_asked_for_and_remembered(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "elsewhere.txt").write_text("The cat sat on the mat.")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "own.txt").write_text("Water the garden.")
+    (notes / "link.txt").symlink_to(outside / "elsewhere.txt")
+    library = Library(tmp_path / "data", tiny_model)
+    try:
+        summary = library.index([notes])
+        assert summary.indexed == 1 and summary.skipped == 1
+        assert "outside the folder" in summary.problems[0].reason
+        assert library.index([notes], follow_links=True).indexed == 1
+        assert library.refresh().unchanged == 2  # remembered: the link is still followed
+        assert library.counts().indexed == 2
+    finally:
+        library.close()
+
+
+def test_what_a_limit_left_out_is_recorded_on_the_document(
+    tmp_path: Path, tiny_model: Path, monkeypatch
+) -> None:
+    from core.extract import limits
+
+    monkeypatch.setattr(limits, "MARKDOWN_MAX_CHARS", 100)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "big.md").write_text("# Garden\n\nWater the *tomato* garden.\n" * 20)
+    library = Library(tmp_path / "data", tiny_model)
+    try:
+        assert library.index([notes]).indexed == 1
+        [doc] = library.documents()
+        assert doc.status is Status.INDEXED
+        assert doc.reason and "indexed as plain text" in doc.reason
+    finally:
+        library.close()

@@ -31,3 +31,22 @@ def test_walk_of_a_single_file_and_a_missing_path(tmp_path: Path) -> None:
     assert [f.path for f in walk(str(path))] == [str(path)]
     [missing] = list(walk(str(tmp_path / "nope")))
     assert missing.problem and "not found" in missing.problem
+
+
+def test_symlinks_out_of_the_folder_are_not_followed_unless_asked(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("not a note")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "own.txt").write_text("a note")
+    os.symlink(outside / "secret.txt", notes / "passwd.txt")
+    os.symlink(outside, notes / "linked")
+    os.symlink(notes / "own.txt", notes / "alias.txt")  # stays inside: followed
+    found = {Path(f.path).name: f for f in walk(str(notes))}
+    assert found["passwd.txt"].skipped and "outside the folder" in found["passwd.txt"].skipped
+    assert found["linked"].skipped
+    assert "secret.txt" not in found  # the linked folder was not entered
+    assert found["alias.txt"].skipped is None and found["alias.txt"].problem is None
+    followed = {Path(f.path).name: f for f in walk(str(notes), follow_links=True)}
+    assert followed["passwd.txt"].skipped is None and "secret.txt" in followed
