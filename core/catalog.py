@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import threading
 import time
 from dataclasses import dataclass
@@ -199,6 +200,7 @@ class Catalog:
             for table, mirror in self._mirrors.items():
                 if mirror.saved != mirror.generation:
                     path = self.data_dir / f"{table}.g{mirror.generation:06d}.faiss"
+                    self._check_room(path, mirror.index.count())
                     try:
                         mirror.index.save(path)
                     except (OSError, RuntimeError) as exc:
@@ -214,6 +216,21 @@ class Catalog:
             if self._mirrors and self.store.log_size() > LOG_KEEP:
                 self.store.trim_log(min(m.generation for m in self._mirrors.values()))
 
+    def _check_room(self, path: Path, count: int) -> None:
+        """Refuse to start a save that cannot fit (FAISS would half-write the file and
+        complain on stderr); the store's copy of every vector stays the truth."""
+        needed = count * (self.dimension * 4 + 16) + (1 << 20)
+        try:
+            free = shutil.disk_usage(self.data_dir).free
+        except OSError:
+            return
+        if free < needed:
+            raise StoreError(
+                f"not enough free space to save the search index {path.name} "
+                f"({needed / 1e6:.1f} MB needed); the library itself is intact and will "
+                "rebuild it"
+            )
+
     def save_if_due(self) -> None:
         """Save (what changed) when the last save is older than SAVE_INTERVAL_S; a save that
         fails is a warning (the files are a cache of SQLite)."""
@@ -225,7 +242,8 @@ class Catalog:
             self.save()
         except PonderError as exc:
             self._saved_at = time.monotonic()  # not again at once
-            self.warnings.append(str(exc))
+            if str(exc) not in self.warnings:
+                self.warnings.append(str(exc))
 
     def close(self) -> None:
         """Save what changed and close. The index files are a cache of SQLite, so failing to

@@ -19,6 +19,7 @@ import numpy as np
 
 from core.encoder import Encoder
 from core.errors import PonderError
+from core.library import Library
 
 
 def load_beir(folder: Path) -> tuple[dict[str, tuple[str, str]], dict[str, str], dict]:
@@ -88,7 +89,6 @@ def evaluate_retrieval(
     k: int = 100,
 ) -> dict[str, float]:
     """BEIR metrics of Ponder's document ranking on `folder`."""
-    from core.library import Library
 
     corpus, queries, qrels = load_beir(folder)
     with tempfile.TemporaryDirectory(prefix="ponder-eval-") as tmp:
@@ -112,7 +112,6 @@ def evaluate_notes(
 
     The folder is indexed as a user would index it; a query scores by where its file ranks.
     """
-    from core.library import Library
 
     try:
         with open(folder / "queries.tsv", encoding="utf-8") as handle:

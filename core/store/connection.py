@@ -15,6 +15,7 @@ rows it removes (logged by a trigger) are stamped with the generation that will 
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -29,6 +30,7 @@ import sqlite_utils
 from core.errors import StoreError
 
 BUSY_TIMEOUT_S = 30.0
+FULL_BELOW_BYTES = 1 << 20  # a disk with less free space than this counts as full
 BUSY_RETRIES = 4
 _BUMP = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
 _GENERATION = "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'"
@@ -43,9 +45,21 @@ def translated(path: Path) -> Iterator[None]:
         raise StoreError(describe(exc, path)) from exc
 
 
+def disk_full(path: Path) -> bool:
+    """Whether the disk holding `path` has (next to) no room left."""
+    try:
+        return shutil.disk_usage(path.parent).free < FULL_BELOW_BYTES
+    except OSError:
+        return False
+
+
 def describe(exc: sqlite3.Error, path: Path) -> str:
     name = getattr(exc, "sqlite_errorname", "") or ""
-    if name.startswith("SQLITE_FULL") or "disk is full" in str(exc):
+    full = name.startswith("SQLITE_FULL") or "disk is full" in str(exc)
+    # A full disk also shows as an I/O error, or as read-only once the library had to be
+    # opened read-only for lack of room.
+    indirect = name.startswith(("SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN"))
+    if full or (indirect and disk_full(path)):
         return (
             f"the disk holding the library is full ({path}); nothing was half-written and "
             "unfinished files stay pending. Free some space, then run the command again"
@@ -97,24 +111,29 @@ class Connections:
 
     def _open(self) -> sqlite3.Connection:
         with translated(self.path):
-            conn = self._connect()
+            conn = self._connect(os.access(self.path.parent, os.W_OK))
             try:
                 conn.execute("PRAGMA journal_mode=WAL")
             except sqlite3.OperationalError as exc:
-                if "readonly" not in str(exc):
-                    raise  # a read-only library keeps the journal mode it has
+                if not disk_full(self.path):
+                    if "readonly" not in str(exc):
+                        raise  # a read-only library keeps the journal mode it has
+                else:  # no room for the WAL's shared-memory file: read what is there
+                    conn.close()
+                    conn = self._connect(writable=False)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
         with self._lock:
             self._all.append(conn)
         return conn
 
-    def _connect(self) -> sqlite3.Connection:
-        """A read-write connection, or on a read-only folder or disk a read-only one: SQLite
-        cannot create a WAL database's shared-memory file there, so it is opened read-only,
-        and as immutable if even that fails (nobody can be writing to a read-only disk)."""
+    def _connect(self, writable: bool) -> sqlite3.Connection:
+        """A read-write connection, or on a read-only (or full) folder or disk a read-only one:
+        SQLite cannot create a WAL database's shared-memory file there, so it is opened
+        read-only, and as immutable if even that fails (what it then reads is the last
+        checkpoint, which every clean close makes complete)."""
         options = dict(timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-        if os.access(self.path.parent, os.W_OK):
+        if writable:
             return sqlite3.connect(self.path, **options)
         uri = "file:" + urllib.parse.quote(str(self.path))
         try:

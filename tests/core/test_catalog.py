@@ -94,12 +94,25 @@ def _foreign(data: Path) -> None:
     other.save(path)
 
 
+def _wrong_ids(data: Path) -> None:
+    """Damage in the id map: the same number of vectors, filed under the wrong ids."""
+    path = next(data.glob("sentences.*.faiss"))
+    index = FlatIndex.load(path, 32)
+    ids = index.ids()
+    vectors = index.reconstruct(ids)
+    shuffled = FlatIndex(32)
+    shuffled.add(ids + 1000, vectors)
+    shuffled.save(path)
+
+
 def _from_the_future(data: Path) -> None:
     path = next(data.glob("sentences.*.faiss"))
     path.rename(data / "sentences.g999999.faiss")
 
 
-@pytest.mark.parametrize("damage", [_delete, _garble, _truncate, _foreign, _from_the_future])
+@pytest.mark.parametrize(
+    "damage", [_delete, _garble, _truncate, _foreign, _wrong_ids, _from_the_future]
+)
 def test_damaged_faiss_is_rebuilt_from_sqlite_without_embedding(
     indexed, tiny_model: Path, damage: Callable[[Path], None], rebuilds
 ) -> None:
