@@ -9,11 +9,16 @@ it holds to the current one by reading only what changed. It also makes path key
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import sqlite_utils
 
+from core.errors import StoreError
 from core.paths import legacy_from_key, to_key
+from core.store.connection import Connections
 
 SCHEMA_VERSION = 3
 VECTOR_TABLES = ("sentences", "passages")
@@ -111,3 +116,46 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     1: _to_v2,
     2: _to_v3,
 }
+
+
+def create(path: Path) -> None:
+    """A new library appears whole or not at all: its schema is written under a private
+    temporary name (owner-only permissions, which SQLite gives its journal files too) and
+    linked into place, so a crash never leaves an empty or half-made database behind."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.new")
+    try:
+        os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        connections = Connections(tmp)
+        try:
+            migrate(connections)
+        finally:
+            connections.close()
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process created it meanwhile: use theirs
+    except OSError as exc:
+        raise StoreError(f"cannot create the library database {path}: {exc.strerror}") from exc
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+
+
+def migrate(connections: Connections) -> None:
+    path = connections.path
+    try:
+        version = connections.rows("PRAGMA user_version")[0][0]
+    except StoreError as exc:
+        raise StoreError(f"{path} is not a readable Ponder library: {exc}") from exc
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} was written by a newer Ponder (schema {version} > {SCHEMA_VERSION})"
+        )
+    while version < SCHEMA_VERSION:
+        with connections.transaction(bump=False) as tx:
+            # Another process may have migrated while we waited for the write lock.
+            version = tx.conn.execute("PRAGMA user_version").fetchone()[0]
+            if version < SCHEMA_VERSION:
+                MIGRATIONS[version](tx.db)
+                version += 1
+                tx.conn.execute(f"PRAGMA user_version = {version}")

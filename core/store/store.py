@@ -9,8 +9,6 @@ process brings its copy of the vector index up to date without a rebuild.
 from __future__ import annotations
 
 import json
-import os
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,7 +31,7 @@ from core.records import (
 )
 from core.store import sql
 from core.store.connection import Connections, Transaction
-from core.store.schema import MIGRATIONS, SCHEMA_VERSION, VECTOR_TABLES
+from core.store.schema import VECTOR_TABLES, create, migrate
 
 BATCH = 50_000
 
@@ -55,14 +53,14 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         if not self.path.exists():
-            _create(self.path)
+            create(self.path)
         elif self.path.stat().st_size == 0:
             raise StoreError(
                 f"the library database {self.path} is empty (0 bytes), so it was damaged. Move "
                 "it aside and add your folders again (`ponder index FOLDER...`) to rebuild it"
             )
         self._connections = Connections(self.path)
-        _migrate(self._connections)
+        migrate(self._connections)
 
     def close(self) -> None:
         self._connections.close()
@@ -400,46 +398,3 @@ class Store:
             return []
         values = [int(i) for i in ids]
         return self._connections.rows(query.format(marks=",".join("?" * len(values))), values)
-
-
-def _create(path: Path) -> None:
-    """A new library appears whole or not at all: its schema is written under a private
-    temporary name (owner-only permissions, which SQLite gives its journal files too) and
-    linked into place, so a crash never leaves an empty or half-made database behind."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.new")
-    try:
-        os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        connections = Connections(tmp)
-        try:
-            _migrate(connections)
-        finally:
-            connections.close()
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass  # another process created it meanwhile: use theirs
-    except OSError as exc:
-        raise StoreError(f"cannot create the library database {path}: {exc.strerror}") from exc
-    finally:
-        for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
-            leftover.unlink(missing_ok=True)
-
-
-def _migrate(connections: Connections) -> None:
-    path = connections.path
-    try:
-        version = connections.rows("PRAGMA user_version")[0][0]
-    except StoreError as exc:
-        raise StoreError(f"{path} is not a readable Ponder library: {exc}") from exc
-    if version > SCHEMA_VERSION:
-        raise StoreError(
-            f"{path} was written by a newer Ponder (schema {version} > {SCHEMA_VERSION})"
-        )
-    while version < SCHEMA_VERSION:
-        with connections.transaction(bump=False) as tx:
-            # Another process may have migrated while we waited for the write lock.
-            version = tx.conn.execute("PRAGMA user_version").fetchone()[0]
-            if version < SCHEMA_VERSION:
-                MIGRATIONS[version](tx.db)
-                version += 1
-                tx.conn.execute(f"PRAGMA user_version = {version}")
