@@ -66,3 +66,12 @@ def test_every_xcb_library_is_here() -> None:
     assert {"libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libegl1"} <= set(
         XCB_LIBRARIES.values()
     )
+
+
+def test_readme_and_ci_install_every_package_the_window_needs() -> None:
+    """A plain Debian desktop gets the list from the README; CI installs the same."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for package in sorted(set(XCB_LIBRARIES.values())):
+        assert package in readme.split(), f"README does not name {package}"
+        assert package in ci.split(), f".ci/run does not install {package}"
