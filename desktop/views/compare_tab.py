@@ -27,6 +27,7 @@ from core.pooling import POOLING_STRATEGIES
 from desktop.background.session import LibrarySession
 from desktop.background.workers import Worker, WorkerFailure
 from desktop.views.compare_model import CompareModel, Role
+from desktop.views.plain_text import plain_label
 
 NAME_WIDTH, VALUE_WIDTH, PAD = 170, 70, 10
 
@@ -144,7 +145,7 @@ class CompareTab(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.view.setUniformItemSizes(True)
-        self.status = QLabel()
+        self.status = plain_label()
         self.status.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)

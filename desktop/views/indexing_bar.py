@@ -3,11 +3,11 @@ pause/resume and cancel buttons."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QProgressBar, QPushButton, QWidget
 
 from desktop.background.job import Job
 from desktop.background.job_queue import JobProgress, JobQueue
+from desktop.views.plain_text import plain_label
 
 
 def format_eta(seconds: float | None) -> str:
@@ -39,13 +39,11 @@ class IndexingBar(QFrame):
         self.jobs = jobs
         self.setObjectName("indexing-bar")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.title = QLabel()
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title = plain_label()
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
-        self.details = QLabel()
-        self.details.setTextFormat(Qt.TextFormat.PlainText)
+        self.details = plain_label()
         self.details.setMinimumWidth(320)
         self.bar = QProgressBar()
         self.bar.setMinimumWidth(240)

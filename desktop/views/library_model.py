@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QApplication, QStyle
 from core.paths import from_key
 from core.records import DocumentRow, Status
 from desktop.background.snapshot import Snapshot
+from desktop.views.plain_text import tooltip
 
 FAILED, INDEXED, PENDING, SKIPPED = Status.FAILED, Status.INDEXED, Status.PENDING, Status.SKIPPED
 
@@ -161,9 +162,9 @@ class LibraryModel(QAbstractItemModel):
             return self._file_icon if own is not None else self._folder_icon
         if role == Qt.ItemDataRole.ToolTipRole:
             if own is not None and own.reason:
-                return f"{root.path}\n{own.status}: {own.reason}"
+                return tooltip(f"{root.path}\n{own.status}: {own.reason}")
             watching = "watched for changes" if root.watched else "not watched"
-            return f"{root.path}\n{watching}" if own is None else root.path
+            return tooltip(f"{root.path}\n{watching}" if own is None else root.path)
         if role == Qt.ItemDataRole.ForegroundRole and column == 1 and own is not None:
             return _colour(own.status)
         return self._common(role, root.path, own.status if own else "", own, True, root.watched)
@@ -177,7 +178,7 @@ class LibraryModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return self._file_icon
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{path}\n{doc.status}: {doc.reason}" if doc.reason else path
+            return tooltip(f"{path}\n{doc.status}: {doc.reason}" if doc.reason else path)
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
             return _colour(doc.status)
         return self._common(role, path, doc.status, doc, False, root.watched)

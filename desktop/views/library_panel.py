@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPushButton,
     QTreeView,
     QVBoxLayout,
@@ -18,6 +17,7 @@ from core.records import Status
 from desktop.background.session import LibrarySession
 from desktop.background.snapshot import Snapshot
 from desktop.views.library_model import LibraryModel, Role
+from desktop.views.plain_text import plain_label
 
 FAILED, INDEXED, PENDING, SKIPPED = Status.FAILED, Status.INDEXED, Status.PENDING, Status.SKIPPED
 
@@ -77,8 +77,7 @@ class LibraryPanel(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.reindex_button)
         buttons.addWidget(self.remove_button)
-        self.totals = QLabel()
-        self.totals.setTextFormat(Qt.TextFormat.PlainText)
+        self.totals = plain_label()
         self.totals.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)

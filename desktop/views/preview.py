@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
 
 from core.search import DocumentHit
+from desktop.views.plain_text import plain_label, tooltip
 from desktop.views.results_model import display_title
 from desktop.views.text_offsets import utf16_mapper
 
@@ -26,13 +27,13 @@ def highlight_alpha(score: float, best: float, floor: float) -> int:
 class PreviewPane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = QLabel()
+        self.title = plain_label()
         font = QFont(self.title.font())
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.title.setFont(font)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.path = QLabel()
+        self.path = plain_label()
         self.path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.path.setStyleSheet("color: palette(placeholder-text);")
         self.text = QPlainTextEdit()
@@ -67,7 +68,7 @@ class PreviewPane(QWidget):
         self.path.setText(
             metrics.elidedText(hit.path, Qt.TextElideMode.ElideMiddle, max(200, self.width()))
         )
-        self.path.setToolTip(hit.path)
+        self.path.setToolTip(tooltip(hit.path))
         self.text.setPlainText(text)
         position = utf16_mapper(text)
         best = hit.matches[0].score if hit.matches else hit.sentence.score

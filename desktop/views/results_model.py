@@ -8,6 +8,7 @@ from enum import IntEnum
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from core.search import DocumentHit
+from desktop.views.plain_text import tooltip
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 NO_PARENT = QModelIndex()  # the invalid index, as a default argument
@@ -61,7 +62,7 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             more = len(hit.matches) - 1
             extra = f", {more} more matching sentence{'s' if more != 1 else ''}" if more else ""
-            return f"{hit.path}\nRelevance {hit.score:.2f}{extra}"
+            return tooltip(f"{hit.path}\nRelevance {hit.score:.2f}{extra}")
         if role == Role.FOLDER:
             return os.path.dirname(hit.path)
         if role == Role.SCORE:

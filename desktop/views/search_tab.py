@@ -10,7 +10,6 @@ from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QLabel,
     QLineEdit,
     QListView,
     QSplitter,
@@ -24,6 +23,7 @@ from core.search import DocumentHit
 from desktop.background.search_controller import SearchResults
 from desktop.background.session import LibrarySession
 from desktop.views.empty_state import EmptyState
+from desktop.views.plain_text import plain_label
 from desktop.views.preview import PreviewPane
 from desktop.views.results_delegate import ResultDelegate
 from desktop.views.results_model import ResultsModel, Role
@@ -55,8 +55,7 @@ class SearchTab(QWidget):
         self.field.setMinimumHeight(38)
         self.field.textChanged.connect(session.search.set_query)
         self.field.installEventFilter(self)
-        self.summary = QLabel()
-        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary = plain_label()
         self.summary.setStyleSheet("color: palette(placeholder-text);")
         self.model = ResultsModel(self)
         self.view = QListView()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from core import __version__
 from desktop.window.crash import install_crash_handler, uninstall_crash_handler
+from desktop.window.display import display_problem
 from desktop.window.process import freeze_long_lived_objects, leave_a_core_for_the_window
 from desktop.window.resources import APP_ID, icon_path
 from desktop.window.settings import APP_NAME, ORGANISATION, Settings
@@ -68,7 +69,15 @@ def _exec(app: QApplication) -> int:
 def run_gui(
     data_dir: Path | None, search: str | None = None, open_paths: Sequence[str] = ()
 ) -> int:
-    """Open the main window (`ponder` with no sub-command) and run until it is closed."""
+    """Open the main window (`ponder` with no sub-command) and run until it is closed.
+
+    Without a display or a library Qt needs, Qt would abort the process; say why in one line.
+    """
+    if QApplication.instance() is None:
+        problem = display_problem()
+        if problem:
+            print(f"ponder: error: {problem}", file=sys.stderr)
+            return 1
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     configure_application(app)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QGuiApplication, QShowEvent
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from core.library import Library
 from desktop.background.session import LibrarySession
@@ -17,6 +17,7 @@ from desktop.background.snapshot import Snapshot
 from desktop.views.compare_tab import CompareTab
 from desktop.views.indexing_bar import IndexingBar
 from desktop.views.library_panel import LibraryPanel
+from desktop.views.plain_text import plain_label, tooltip
 from desktop.views.search_tab import SearchTab
 from desktop.window.drops import FileDrops
 from desktop.window.menus import MenuBuilder, show_about, show_shortcuts
@@ -70,9 +71,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.indexing_bar)
         self.setCentralWidget(central)
-        self.message = QLabel()
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.library_label = QLabel()
+        self.message = plain_label()
+        self.library_label = plain_label()
         self.statusBar().addWidget(self.message, 1)
         self.statusBar().addPermanentWidget(self.library_label)
         self._message_timer = QTimer(self)
@@ -201,7 +201,7 @@ class MainWindow(QMainWindow):
             parts.append(f"{n:,} document{'s' if n != 1 else ''}")
         parts += [library.model_name, library.pooling]
         self.library_label.setText(" · ".join(parts))
-        self.library_label.setToolTip(f"Data folder: {library.data_dir}")
+        self.library_label.setToolTip(tooltip(f"Data folder: {library.data_dir}"))
 
     def _on_tab_changed(self, index: int) -> None:
         if index == LIBRARY_TAB:
@@ -214,7 +214,7 @@ class MainWindow(QMainWindow):
         colour = {Level.ERROR: "#c0392b", Level.WARNING: "#b9770e"}.get(message.level, "")
         self.message.setStyleSheet(f"color: {colour};" if colour else "")
         self.message.setText(message.text)
-        self.message.setToolTip(message.text)
+        self.message.setToolTip(tooltip(message.text))
         self._message_timer.start(MESSAGE_MS[message.level])
 
     # -- actions ------------------------------------------------------------------------------

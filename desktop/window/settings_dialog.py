@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from core.errors import PonderError
 from core.modelspec import default_model_folder, read_model_folder
 from core.pooling import POOLING_STRATEGIES
+from desktop.views.plain_text import bold_then_plain
 from desktop.window.settings import DATA_DIR_ENV
 
 
@@ -94,6 +95,7 @@ class SettingsDialog(QDialog):
             self.watched.addItem("No folders in the library yet")
             self.watched.setEnabled(False)
         self.notice = QLabel()
+        self.notice.setTextFormat(Qt.TextFormat.RichText)  # a bold lead; the rest escaped
         self.notice.setWordWrap(True)
         self.notice.setObjectName("rebuild-notice")
         form = QFormLayout()
@@ -169,17 +171,22 @@ class SettingsDialog(QDialog):
         try:
             effective(choices.model_folder, choices.pooling)
         except PonderError as exc:
-            self.notice.setText(f"<b>This model folder cannot be used.</b> {exc}")
+            self.notice.setText(bold_then_plain("This model folder cannot be used.", str(exc)))
             ok.setEnabled(False)
             return
         ok.setEnabled(True)
         if self.needs_rebuild():
             self.notice.setText(
-                "<b>A rebuild is needed.</b> The library was built with another model or pooling "
-                "strategy, and vectors from different ones cannot be mixed. After OK every "
-                "document is embedded again in the background; search comes back when it ends."
+                bold_then_plain(
+                    "A rebuild is needed.",
+                    "The library was built with another model or pooling strategy, and vectors "
+                    "from different ones cannot be mixed. After OK every document is embedded "
+                    "again in the background; search comes back when it ends.",
+                )
             )
         elif choices.data_dir and choices.data_dir != self.current.data_dir:
-            self.notice.setText("Ponder will switch to the library in the new data folder.")
+            self.notice.setText(
+                bold_then_plain("", "Ponder will switch to the library in the new data folder.")
+            )
         else:
             self.notice.setText("")
