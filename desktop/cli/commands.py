@@ -122,8 +122,14 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def _stdin_queries() -> Iterator[str]:
     """One query per line; bytes that are not UTF-8 become U+FFFD instead of ending the batch."""
-    for raw in sys.stdin.buffer:
-        line = raw.decode("utf-8", "replace").rstrip("\r\n")
+    raw_lines = getattr(sys.stdin, "buffer", None)  # absent when stdin was replaced by text
+    lines = (
+        (raw.decode("utf-8", "replace") for raw in raw_lines)
+        if raw_lines is not None
+        else (_text(line) for line in sys.stdin)
+    )
+    for line in lines:
+        line = line.rstrip("\r\n")
         if line.strip():
             yield line
 
