@@ -1,4 +1,8 @@
-"""`kill -9` in the middle of indexing leaves a library that is consistent and resumable."""
+"""`kill -9` in the middle of indexing leaves a library that is consistent and resumable.
+
+This test kills one run once; `test_kill_harness.py` kills many at random moments. Both start
+`ponder` and read its database with the helpers here.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from support import shared_path
@@ -16,11 +22,43 @@ from support import shared_path
 from core.library import DB_NAME, Library
 
 ROOT = Path(__file__).resolve().parents[2]
+# One torch thread per process. With two threads on a two-core machine that is busy with other
+# work, torch's OpenMP threads wait on each other and embedding is several times slower
+# (measured: 114 s against 16 s for the same 120 man pages); kills are timed, so runs must take
+# about as long on every machine.
+ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
+
+
+@contextmanager
+def read_db(data: Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection to the library's database (never creating it), closed on leaving.
+
+    A connection left to the garbage collector is a hazard here: copying the database (a plain
+    `open` and `close` in this process) drops every POSIX lock this process holds on it, another
+    process's last connection then deletes the WAL index under it, and later connections in this
+    process read a stale one ("database disk image is malformed")."""
+    uri = f"file:{data / DB_NAME}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True, timeout=5)) as db:
+        yield db
+
+
+def ponder_argv(data: Path, model: Path, *args: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "desktop.cli.main",
+        "--data-dir",
+        str(data),
+        "--model",
+        str(model),
+        "-q",
+        *args,
+    ]
 
 
 def _indexed(data: Path) -> int:
     try:
-        with sqlite3.connect(data / DB_NAME, timeout=5) as db:
+        with read_db(data) as db:
             return db.execute("SELECT count(*) FROM documents WHERE status = 'indexed'").fetchone()[
                 0
             ]
@@ -37,17 +75,9 @@ def test_kill_9_mid_run_leaves_indexed_or_pending_files_and_a_matching_index(
         shutil.copy(page, notes / page.name)
     data = tmp_path / "data"
     run = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "desktop.cli.main",
-            "--data-dir",
-            str(data),
-            "--model",
-            str(tiny_model),
-        ]
-        + ["-q", "index", str(notes)],
+        ponder_argv(data, tiny_model, "index", str(notes)),
         cwd=ROOT,
+        env=ENV,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
