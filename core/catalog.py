@@ -58,6 +58,7 @@ class Catalog:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = Path(data_dir)
         _private_folder(self.data_dir)
+        _sweep_leftovers(self.data_dir)
         self.store = Store(self.data_dir / DB_NAME)
         self._lock = threading.RLock()
         self._mirrors: dict[str, _Mirror] = {}
@@ -262,6 +263,33 @@ def _remove(paths: list[Path]) -> None:
             path.unlink(missing_ok=True)
         except OSError:
             pass
+
+
+# Temporary files are named for the process that writes them: `…faiss.<pid>-<thread>.tmp` and
+# `.library.sqlite3.<pid>-<thread>.new`. Only a process killed mid-write leaves one behind.
+_LEFTOVER = re.compile(r"\.(?P<pid>\d+)-\d+\.(?:tmp|new)$")
+
+
+def _sweep_leftovers(folder: Path) -> None:
+    """Remove what killed writers left half-written (a full-size index copy, say)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        match = _LEFTOVER.search(name)
+        if match and not _alive(int(match["pid"])):
+            _remove([folder / name])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: leave its files alone
+    return True
 
 
 def _private_folder(folder: Path) -> None:

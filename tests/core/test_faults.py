@@ -3,6 +3,7 @@ library that works again once the cause is gone."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import stat
 from pathlib import Path
@@ -166,3 +167,23 @@ def test_two_stores_creating_one_library_at_once(tmp_path: Path) -> None:
     assert all(s.roots() == ["/a"] for s in stores)
     for s in stores:
         s.close()
+
+
+def test_files_a_killed_writer_left_are_swept(indexed, tiny_model: Path) -> None:
+    import subprocess
+    import sys
+
+    data, _ = indexed
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    left = [
+        data / f"sentences.g000003.faiss.{dead}-140000.tmp",
+        data / f".library.sqlite3.{dead}-140000.new",
+    ]
+    for path in left:
+        path.write_bytes(b"half a file")
+    mine = data / f"passages.g000003.faiss.{os.getpid()}-1.tmp"  # a live writer's: kept
+    mine.write_bytes(b"being written")
+    Library(data, tiny_model).close()
+    assert not any(p.exists() for p in left)
+    assert mine.exists()
