@@ -250,8 +250,8 @@ class IndexRun:
         big.next = end
         size = big.loaded.item.found.size
         self._work(size * end // len(ids) - size * first // len(ids))
-        if end < len(ids):
-            return
+        if end < len(ids):  # the bar moves while a big file is embedded
+            return self.progress(self._progress(big.loaded.item.found.path, "reading"))
         self._big.pop(0)
         head = self._cache.encode([big.loaded.opening])
         self._write(big.loaded, big.vectors, head, counted=True)

@@ -5,7 +5,8 @@ Not a test (pytest does not collect it). Run from the repository root:
     python tests/benchmarks/bench_index.py [--files 150] [--repeats 3]
 
 Both sides get the same real sentences (man pages from ../shared/eval): Ponder indexes the files
-(extraction, splitting, embedding sentences and each opening passage, SQLite, FAISS) in a fresh library,
+(extraction, splitting, embedding sentences and each opening passage, SQLite, FAISS) in a fresh
+library,
 then sentence-transformers encodes exactly the sentences Ponder stored, and so does Ponder's encoder
 alone (no passages, no storage) to show where the time goes; tokens/s count the sentences'
 tokens, special tokens included, and the peak RSS is the largest `ponder index` process's.
