@@ -31,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT.parent / "shared" / "eval" / "manpages" / "notes" / "files"
+sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
 
 
 def main() -> int:
