@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +20,10 @@ import core.offline  # noqa: F401  (must precede transformers)
 from core.errors import ModelError
 from core.modelspec import ModelSpec, default_model_folder, read_model_folder
 from core.pooling import STATIC, check_pooling, pool
+from core.quantize import FP32, apply_precision, check_precision
 
-DEFAULT_BATCH_SIZE = 32
+DEFAULT_BATCH_SIZE = 256  # rows per batch at most; short texts fill a batch by tokens first
+DEFAULT_TOKEN_BUDGET = 4096  # padded tokens per batch: 16 x 256 or 128 x 32 (best of 4k/8k/16k)
 
 
 @dataclass
@@ -29,12 +31,14 @@ class EncoderStats:
     """Counts the work done, so tests can prove an incremental run embedded nothing."""
 
     calls: int = 0  # encode() calls that embedded at least one text
-    texts: int = 0
+    texts: int = 0  # texts asked for
+    unique: int = 0  # distinct texts among them: the ones that went through the model
+    tokens: int = 0  # tokens of those, special tokens included
     batches: int = 0
 
 
 class Encoder:
-    """One loaded model plus the pooling strategy its vectors are made with."""
+    """One loaded model plus the pooling strategy and precision its vectors are made with."""
 
     def __init__(
         self,
@@ -42,17 +46,24 @@ class Encoder:
         pooling: str | None = None,
         *,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        precision: str = FP32,
+        token_budget: int = DEFAULT_TOKEN_BUDGET,
     ) -> None:
         self.spec: ModelSpec = read_model_folder(folder or default_model_folder())
         self.pooling = check_pooling(pooling or self.spec.pooling)
+        self.precision = check_precision(precision)
         self.batch_size = batch_size
+        self.token_budget = token_budget
         self.stats = EncoderStats()
-        self._tokenizer, self._model = _load(self.spec.path)
+        self._tokenizer, model = _load(self.spec.path)
+        self._model = apply_precision(model, self.precision)
         # A fast tokenizer mutates its truncation settings on call; two threads at once would
         # raise "Already borrowed".
         self._tokenizer_lock = threading.Lock()
-        self.dimension = int(self._model.get_input_embeddings().embedding_dim)
+        self._embeddings = self._model.get_input_embeddings()
+        self.dimension = int(self._embeddings.embedding_dim)
         self._pad_id = self._tokenizer.pad_token_id or 0
+        self._special_ids = np.array(sorted(set(self._tokenizer.all_special_ids)), dtype=np.int64)
         self._with_types = "token_type_ids" in self._tokenizer.model_input_names
 
     @property
@@ -61,7 +72,14 @@ class Encoder:
 
     def token_lengths(self, texts: Sequence[str]) -> list[int]:
         """Token count of each text after truncation (special tokens included)."""
-        return [len(ids) for ids in self._tokenize(list(texts))["input_ids"]]
+        return [len(ids) for ids in self.tokenize(texts)]
+
+    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of each text, truncated to the model's window, special tokens included.
+
+        Safe to call from another thread while this encoder embeds (the indexer tokenises ahead).
+        """
+        return self._tokenize(list(texts))["input_ids"]
 
     def encode(self, texts: Sequence[str], pooling: str | None = None) -> np.ndarray:
         """Unit vectors (len(texts), dimension) float32 under one pooling strategy."""
@@ -70,20 +88,32 @@ class Encoder:
 
     def encode_many(self, texts: Sequence[str], poolings: Iterable[str]) -> dict[str, np.ndarray]:
         """Vectors under several strategies from a single transformer pass per batch."""
-        names = [check_pooling(p) for p in poolings]
-        out = {n: np.zeros((len(texts), self.dimension), dtype=np.float32) for n in names}
-        if not texts:
+        return self.encode_ids(self.tokenize(texts) if texts else [], poolings)
+
+    def encode_ids(
+        self, ids: Sequence[Sequence[int]], poolings: Iterable[str] | None = None
+    ) -> dict[str, np.ndarray]:
+        """Vectors of texts already tokenised by `tokenize`, under each strategy.
+
+        Identical token sequences are embedded once. Batches are filled up to `token_budget`
+        padded tokens (longest first, so each batch pads little) and at most `batch_size` rows.
+        """
+        names = [check_pooling(p) for p in (poolings or (self.pooling,))]
+        out = {n: np.zeros((len(ids), self.dimension), dtype=np.float32) for n in names}
+        if not len(ids):
             return out
+        first: dict[tuple[int, ...], int] = {}
+        where = np.array([first.setdefault(tuple(x), len(first)) for x in ids], dtype=np.int64)
+        unique = [list(key) for key in first]
         self.stats.calls += 1
-        self.stats.texts += len(texts)
-        encoded = self._tokenize(list(texts))
-        ids, special = encoded["input_ids"], encoded["special_tokens_mask"]
-        order = np.argsort([-len(x) for x in ids], kind="stable")
+        self.stats.texts += len(ids)
+        self.stats.unique += len(unique)
+        self.stats.tokens += sum(len(x) for x in unique)
+        vectors = {n: np.zeros((len(unique), self.dimension), dtype=np.float32) for n in names}
         contextual = any(n not in STATIC for n in names)
         with torch.inference_mode():
-            for begin in range(0, len(order), self.batch_size):
-                rows = order[begin : begin + self.batch_size]
-                features = self._features([ids[i] for i in rows], [special[i] for i in rows])
+            for rows in self._batches(unique):
+                features = self._features([unique[i] for i in rows])
                 if contextual:
                     features["token_embeddings"] = self._model(
                         **{k: features[k] for k in self._model_inputs()}
@@ -91,20 +121,27 @@ class Encoder:
                 else:
                     features["token_embeddings"] = features["word_embeddings"]
                 for name in names:
-                    vectors = torch.nn.functional.normalize(pool(name, features), p=2, dim=1)
-                    out[name][rows] = vectors.float().numpy()
+                    pooled = torch.nn.functional.normalize(pool(name, features), p=2, dim=1)
+                    vectors[name][rows] = pooled.float().numpy()
                 self.stats.batches += 1
+        for name in names:
+            out[name] = vectors[name][where]
         return out
 
+    def _batches(self, ids: list[list[int]]) -> Iterator[np.ndarray]:
+        """Row numbers of each batch, longest texts first (sentence-transformers sorts too)."""
+        order = np.argsort([-len(x) for x in ids], kind="stable")
+        begin = 0
+        while begin < len(order):
+            width = len(ids[order[begin]])  # the longest in the batch, as they are sorted
+            rows = max(1, min(self.batch_size, self.token_budget // max(width, 1)))
+            yield order[begin : begin + rows]
+            begin += rows
+
     def _model_inputs(self) -> tuple[str, ...]:
-        return (
-            ("input_ids", "attention_mask", "token_type_ids")
-            if self._with_types
-            else (
-                "input_ids",
-                "attention_mask",
-            )
-        )
+        if self._with_types:
+            return ("input_ids", "attention_mask", "token_type_ids")
+        return ("input_ids", "attention_mask")
 
     def _tokenize(self, texts: list[str]) -> dict:
         cleaned = [t.strip() for t in texts]
@@ -115,30 +152,28 @@ class Encoder:
                 cleaned,
                 truncation="longest_first",
                 max_length=self.spec.max_seq_length,
-                return_special_tokens_mask=True,
                 return_attention_mask=False,
                 return_token_type_ids=False,
             )
 
-    def _features(self, ids: list[list[int]], special: list[list[int]]) -> dict:
+    def _features(self, ids: list[list[int]]) -> dict:
         width = max(len(x) for x in ids)
         input_ids = np.full((len(ids), width), self._pad_id, dtype=np.int64)
         mask = np.zeros((len(ids), width), dtype=np.int64)
-        special_mask = np.ones((len(ids), width), dtype=np.int64)
         left = self._tokenizer.padding_side == "left"
-        for row, (tokens, spec) in enumerate(zip(ids, special, strict=True)):
+        for row, tokens in enumerate(ids):
             cols = slice(width - len(tokens), width) if left else slice(0, len(tokens))
             input_ids[row, cols] = tokens
             mask[row, cols] = 1
-            special_mask[row, cols] = spec
+        special = np.isin(input_ids, self._special_ids) | (mask == 0)
         features = {
             "input_ids": torch.from_numpy(input_ids),
             "attention_mask": torch.from_numpy(mask),
-            "special_tokens_mask": torch.from_numpy(special_mask),
+            "special_tokens_mask": torch.from_numpy(special.astype(np.int64)),
         }
         if self._with_types:
             features["token_type_ids"] = torch.zeros_like(features["input_ids"])
-        features["word_embeddings"] = self._model.get_input_embeddings()(features["input_ids"])
+        features["word_embeddings"] = self._embeddings(features["input_ids"])
         return features
 
 

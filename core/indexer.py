@@ -2,10 +2,16 @@
 
 A run first walks everything it was given and records each new file as `pending`, so an
 interrupted run (quit, crash, `kill -9`) leaves a library in which every file is either indexed or
-visibly pending. It then visits each file: unchanged ones (same size and mtime, or same content
-hash) cost a `stat`; renamed ones are recognised by their hash and keep their vectors; the rest are
-read once (the same bytes are hashed and extracted), split, embedded in batches that span files,
+visibly pending. Unchanged files (same size and mtime) cost a `stat`. The rest are handed to a
+`Reader` thread (core/pipeline.py) that reads, hashes, extracts, splits and tokenises them while
+this thread embeds and writes: same content hash means unchanged, a vanished file's hash means
+moved (its vectors are kept), anything else is embedded in token-budget batches that span files
 and written one document per transaction.
+
+Work is bounded: a file of more than BIG_TOKENS tokens is embedded in slices of SLICE_TOKENS,
+taking turns with the small files behind it, so small notes become searchable while a big one is
+still being embedded; the reader never runs more than a few files or 64 MB ahead; progress counts
+bytes of work, not files, so one big file does not make the ETA lie.
 
 The run writes only through the store; the catalog's vector indexes follow the store's log, so a
 search in this process or any other sees each document as soon as its transaction commits.
@@ -13,33 +19,30 @@ search in this process or any other sees each document as soon as its transactio
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from core import chunking, extract, passages
+from core import extract
 from core.catalog import Catalog
 from core.control import RunControl
 from core.encoder import Encoder
-from core.errors import FileProblem
 from core.paths import from_key, to_key
+from core.pipeline import Loaded, Reader, ToRead
 from core.records import (
     DocumentRow,
-    NewDocument,
-    NewSentence,
     PendingFile,
     Problem,
     Status,
-    Window,
 )
 from core.scan import Found, walk
+from core.vector_cache import VectorCache
 
-FLUSH_SENTENCES = 256  # embed once this many sentences are waiting, across files
-CHARS_PER_TOKEN = 4  # rough, for cutting over-long sentences before tokenizing
+FLUSH_TOKENS = 16_384  # embed once this many tokens are waiting, across files
+BIG_TOKENS = 32_768  # a file with more is embedded in slices, taking turns with small files
+SLICE_TOKENS = 16_384  # tokens of a big file embedded per turn
 
 
 @dataclass
@@ -63,20 +66,24 @@ class Progress:
     path: str
     summary: IndexSummary
     phase: str = "done"  # "scanned" (total known), "reading" (path started), "done" (path finished)
+    work_done: int = 0  # bytes of the files to read that are embedded (big files count in part)
+    work_total: int = 0  # bytes of all the files to read (known once scanned)
 
 
 ProgressCallback = Callable[[Progress], None]
 
 
-@dataclass(frozen=True)
-class _Prepared:
-    found: Found
-    document: NewDocument
-    passage_texts: list[str]
+@dataclass
+class _Big:
+    """A file embedded slice by slice; its vectors gather here until it is written whole."""
+
+    loaded: Loaded
+    vectors: np.ndarray
+    next: int = 0  # first sentence not embedded yet
 
 
 class IndexRun:
-    """One pass over some paths. `encoder` is called only when something must be embedded, so
+    """One pass over some paths. `encoder` is called only when something must be read, so
     a run over unchanged files never loads the model."""
 
     def __init__(
@@ -91,9 +98,13 @@ class IndexRun:
         self.progress = progress or (lambda _p: None)
         self.control = control or RunControl()
         self.summary = IndexSummary()
-        self._buffer: list[_Prepared] = []
+        self._buffer: list[Loaded] = []
+        self._big: list[_Big] = []
+        self._cache: VectorCache | None = None
         self._done = 0
         self._total = 0
+        self._work_done = 0
+        self._work_total = 0
 
     def run(self, roots: list[str], follow_links: bool | None = None) -> IndexSummary:
         """Index `roots`; `follow_links` None walks each as recorded (new ones: not)."""
@@ -104,16 +115,18 @@ class IndexRun:
         ]
         self._total = len(found)
         self.store.mark_pending([PendingFile(to_key(f.path), root) for root, f in found])
-        self.progress(Progress(0, self._total, "", self.summary, "scanned"))
+        self.progress(self._progress("", "scanned"))
         seen = {to_key(f.path) for _, f in found}
         missing = {doc.hash: doc for doc in self._vanished(roots, seen) if doc.hash}
+        to_read = []
         for root, item in found:
             if self.control.checkpoint():
                 self.summary.cancelled = True
                 return self.summary
-            self._visit(root, item, missing)
-        self._flush()
-        if self.control.cancelled:
+            if (wanted := self._stat(root, item)) is not None:
+                to_read.append(wanted)
+        self._work_total = sum(t.found.size for t in to_read)
+        if to_read and not self._read_all(to_read, missing):
             self.summary.cancelled = True
             return self.summary
         # Every file that vanished, whatever its hash: `missing` keeps one document per hash (for
@@ -132,7 +145,8 @@ class IndexRun:
             if doc.path not in seen and not os.path.lexists(from_key(doc.path))
         ]
 
-    def _visit(self, root: str, item: Found, missing: dict[str, DocumentRow]) -> None:
+    def _stat(self, root: str, item: Found) -> ToRead | None:
+        """What a `stat` can settle (problems, skips, unchanged files); else the file to read."""
         key = to_key(item.path)
         if item.problem:
             return self._record(key, root, item, Status.FAILED, item.problem)
@@ -147,82 +161,110 @@ class IndexRun:
         ):
             self.summary.unchanged += 1
             return self._tick(item.path)
-        try:
-            extract.precheck(Path(item.path), item.size)
-            data = read_file(item.path, extract.MAX_FILE_BYTES)
-        except FileProblem as exc:
-            status = Status.SKIPPED if isinstance(exc, extract.SkipFile) else Status.FAILED
-            return self._record(key, root, item, status, str(exc))
-        except OSError as exc:  # vanished, unreadable, renamed while being read
-            return self._record(key, root, item, Status.FAILED, exc.strerror or str(exc))
-        digest = hashlib.blake2b(data, digest_size=20).hexdigest()
-        if doc is not None and doc.status == Status.INDEXED and doc.hash == digest:
-            self.store.touch(key, item.size, item.mtime)
-            self.summary.unchanged += 1
-            return self._tick(item.path)
-        if digest in missing and (doc is None or doc.status == Status.PENDING):
-            old = missing.pop(digest)
-            self.store.move_document(old.path, key, root, item.size, item.mtime)
-            self.summary.moved += 1
-            return self._tick(item.path)
-        try:
-            self._prepare(root, item, digest, data)
-        except FileProblem as exc:
-            status = Status.SKIPPED if isinstance(exc, extract.SkipFile) else Status.FAILED
-            self._record(key, root, item, status, str(exc))
+        return ToRead(root, item, doc)
 
-    def _prepare(self, root: str, item: Found, digest: str, data: bytes) -> None:
-        self.progress(Progress(self._done, self._total, item.path, self.summary, "reading"))
+    def _read_all(self, to_read: list[ToRead], missing: dict[str, DocumentRow]) -> bool:
+        """Read on the reader thread, embed and write here; False when cancelled."""
         encoder = self.encoder()
-        extracted = extract.extract(Path(item.path), data)
-        sentences = chunking.split_sentences(
-            extracted.text,
-            page_starts=extracted.page_starts,
-            max_chars=encoder.spec.max_seq_length * CHARS_PER_TOKEN,
-        )
-        if not sentences:
-            raise extract.SkipFile("no sentences found")
-        lengths = [n - 2 for n in encoder.token_lengths([s.text for s in sentences])]
-        windows = passages.pack(lengths, encoder.spec.max_seq_length - 2)
-        document = NewDocument(
-            path=to_key(item.path),
-            root=root,
-            size=item.size,
-            mtime=item.mtime,
-            digest=digest,
-            kind=extracted.kind,
-            title=extracted.title,
-            text=extracted.text,
-            page_starts=tuple(extracted.page_starts),
-            sentences=tuple(NewSentence(s.start, s.end, s.line, s.page, s.text) for s in sentences),
-            windows=tuple(windows),
-            note=extracted.note,
-        )
-        self._buffer.append(_Prepared(item, document, _passage_texts(document, windows)))
-        if sum(len(p.document.sentences) for p in self._buffer) >= FLUSH_SENTENCES:
+        self._cache = VectorCache(encoder)
+        reader = Reader(to_read, encoder, lambda path, n: read_file(path, n), missing.__contains__)
+        try:
+            while True:
+                if self.control.checkpoint():
+                    return False
+                loaded = reader.next(block=False)
+                if loaded is None:  # the reader is behind: do what is waiting meanwhile
+                    if self._buffer:
+                        self._flush()
+                    elif self._big:
+                        self._embed_slice()
+                    elif reader.exhausted:
+                        return True
+                    elif (loaded := reader.next(block=True)) is None:
+                        continue
+                if loaded is not None:
+                    self._take(reader, loaded, missing)
+        finally:
+            reader.close()
+
+    def _take(self, reader: Reader, loaded: Loaded, missing: dict[str, DocumentRow]) -> None:
+        item, key = loaded.item, to_key(loaded.item.found.path)
+        found, root = item.found, item.root
+        if loaded.problem is not None:
+            self._record(key, root, found, *loaded.problem)
+            return self._work(found.size)
+        row = item.row
+        if row is not None and row.status == Status.INDEXED and row.hash == loaded.digest:
+            self.store.touch(key, found.size, found.mtime)
+            self.summary.unchanged += 1
+            self._work(found.size)
+            return self._tick(found.path)
+        if loaded.data is not None:  # the reader held back: it might be a moved file
+            if loaded.digest in missing:
+                old = missing.pop(loaded.digest)
+                self.store.move_document(old.path, key, root, found.size, found.mtime)
+                self.summary.moved += 1
+                self._work(found.size)
+                return self._tick(found.path)
+            loaded = reader.prepare(item, loaded.digest, loaded.data)
+            return self._take(reader, loaded, missing)
+        self.progress(self._progress(found.path, "reading"))
+        assert loaded.document is not None
+        if loaded.tokens > BIG_TOKENS:
+            dimension = self.encoder().dimension
+            vectors = np.zeros((len(loaded.ids), dimension), dtype=np.float32)
+            self._big.append(_Big(loaded, vectors))
+            return
+        self._buffer.append(loaded)
+        if sum(p.tokens for p in self._buffer) >= FLUSH_TOKENS:
             self._flush()
+            if self._big:  # a big file takes its turn after every batch of small ones
+                self._embed_slice()
 
     def _flush(self) -> None:
         """Embed everything buffered in one go, then write one transaction per document."""
+        assert self._cache is not None
         if not self._buffer or self.control.cancelled:
             self._buffer.clear()
             return
-        sentence_texts = [s.text for p in self._buffer for s in p.document.sentences]
-        passage_texts = [t for p in self._buffer for t in p.passage_texts]
-        vectors = self.encoder().encode(sentence_texts + passage_texts)
-        sentence_vectors, passage_vectors = np.split(vectors, [len(sentence_texts)])
-        s_at = p_at = 0
-        for prepared in self._buffer:
-            ns, np_ = len(prepared.document.sentences), len(prepared.document.windows)
-            self.store.write_document(
-                prepared.document,
-                sentence_vectors[s_at : s_at + ns],
-                passage_vectors[p_at : p_at + np_],
-            )
-            s_at, p_at = s_at + ns, p_at + np_
-            self.summary.indexed += 1
-            self._tick(prepared.found.path)
+        ids = [x for p in self._buffer for x in p.ids]
+        heads = [p.opening for p in self._buffer]
+        vectors = self._cache.encode(ids + heads)
+        s_at, p_at = 0, len(ids)
+        for loaded in self._buffer:
+            n = len(loaded.ids)
+            self._write(loaded, vectors[s_at : s_at + n], vectors[p_at : p_at + 1])
+            s_at, p_at = s_at + n, p_at + 1
         self._buffer.clear()
+
+    def _embed_slice(self) -> None:
+        """Embed the next SLICE_TOKENS of the oldest big file; write it once all is embedded."""
+        assert self._cache is not None
+        big = self._big[0]
+        ids, first = big.loaded.ids, big.next
+        end, used = first, 0
+        while end < len(ids) and (end == first or used + len(ids[end]) <= SLICE_TOKENS):
+            used += len(ids[end])
+            end += 1
+        big.vectors[first:end] = self._cache.encode(ids[first:end])
+        big.next = end
+        size = big.loaded.item.found.size
+        self._work(size * end // len(ids) - size * first // len(ids))
+        if end < len(ids):  # the bar moves while a big file is embedded
+            return self.progress(self._progress(big.loaded.item.found.path, "reading"))
+        self._big.pop(0)
+        head = self._cache.encode([big.loaded.opening])
+        self._write(big.loaded, big.vectors, head, counted=True)
+
+    def _write(
+        self, loaded: Loaded, sentences: np.ndarray, head: np.ndarray, counted: bool = False
+    ) -> None:
+        assert loaded.document is not None
+        self.store.write_document(loaded.document, sentences, head)
+        self.summary.indexed += 1
+        if not counted:
+            self._work(loaded.item.found.size)
+        self._tick(loaded.item.found.path)
 
     def _record(self, key: str, root: str, item: Found, status: Status, reason: str) -> None:
         self.store.record_status(key, root, item.size, item.mtime, status, reason)
@@ -233,14 +275,17 @@ class IndexRun:
         self.summary.problems.append(Problem(key, status, reason))
         self._tick(item.path)
 
+    def _work(self, amount: int) -> None:
+        self._work_done += amount
+
     def _tick(self, path: str) -> None:
         self._done += 1
-        self.progress(Progress(self._done, self._total, path, self.summary))
+        self.progress(self._progress(path, "done"))
 
-
-def _passage_texts(document: NewDocument, windows: list[Window]) -> list[str]:
-    s = document.sentences
-    return [document.text[s[w.first].start : s[w.last].end] for w in windows]
+    def _progress(self, path: str, phase: str) -> Progress:
+        return Progress(
+            self._done, self._total, path, self.summary, phase, self._work_done, self._work_total
+        )
 
 
 def read_file(path: str, max_bytes: int) -> bytes:

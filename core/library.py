@@ -21,6 +21,7 @@ from core.indexer import IndexRun, IndexSummary, ProgressCallback
 from core.modelspec import default_model_folder, read_model_folder
 from core.paths import absolute, from_key, to_key
 from core.pooling import check_pooling
+from core.quantize import DEFAULT_PRECISION, FP32, check_precision
 from core.records import Counts, DocumentRow, IndexInfo
 from core.search import DocumentHit, search
 from core.store import Store
@@ -54,7 +55,11 @@ class Library:
     """
 
     def __init__(
-        self, data_dir: Path | str, model: Path | str | None = None, pooling: str | None = None
+        self,
+        data_dir: Path | str,
+        model: Path | str | None = None,
+        pooling: str | None = None,
+        precision: str | None = None,
     ) -> None:
         self.data_dir = Path(data_dir).expanduser()
         self.catalog = Catalog(self.data_dir)
@@ -67,12 +72,20 @@ class Library:
         )
         spec = read_model_folder(self.model_path)
         self.pooling = check_pooling(pooling or (info.pooling if info else spec.pooling))
-        if info and (info.model != spec.name or info.pooling != self.pooling):
+        self.precision = check_precision(
+            precision or (info.precision if info else DEFAULT_PRECISION)
+        )
+        if info and (
+            info.model != spec.name
+            or info.pooling != self.pooling
+            or info.precision != self.precision
+        ):
             self.catalog.close()
             raise IndexMismatchError(
-                f"this library was built with model {info.model!r} and pooling "
-                f"{info.pooling!r}; it cannot search with model {spec.name!r} and pooling "
-                f"{self.pooling!r} without a rebuild (ponder rebuild --pooling ...)."
+                f"this library was built with model {info.model!r}, pooling "
+                f"{info.pooling!r} and precision {info.precision}; it cannot search with model "
+                f"{spec.name!r}, pooling {self.pooling!r} and precision {self.precision} "
+                f"without a rebuild (ponder rebuild --pooling ...)."
             )
         self.model_name = spec.name
         self._encoder: Encoder | None = None
@@ -87,13 +100,13 @@ class Library:
         """Loaded on first use; binds the library to the model's vectors."""
         with self._encoder_lock:
             if self._encoder is None:
-                self.use_encoder(Encoder(self.model_path, self.pooling))
+                self.use_encoder(Encoder(self.model_path, self.pooling, precision=self.precision))
             assert self._encoder is not None
             return self._encoder
 
     def use_encoder(self, encoder: Encoder) -> None:
         """Take an encoder that is already loaded (a rebuild, or tests sharing one)."""
-        self.catalog.bind(IndexInfo(encoder.model_name, encoder.pooling, encoder.dimension))
+        self.catalog.bind(_info(encoder))
         if self.catalog.store.get_meta("model_path") != self.model_path:
             self.catalog.store.set_meta("model_path", self.model_path)
         self._encoder = encoder
@@ -188,8 +201,9 @@ def rebuild(
     pooling: str | None = None,
     progress: ProgressCallback | None = None,
     control: RunControl | None = None,
+    precision: str | None = None,
 ) -> tuple[Library, IndexSummary]:
-    """Switch a library to another model or pooling: drop every vector and re-embed."""
+    """Switch a library to another model, pooling or precision: drop every vector, re-embed."""
     data_dir = Path(data_dir).expanduser()
     store = Store(data_dir / DB_NAME)
     try:
@@ -198,11 +212,15 @@ def rebuild(
             if model
             else store.get_meta("model_path") or default_model_folder()
         )
-        encoder = Encoder(model_path, pooling)
-        info = IndexInfo(encoder.model_name, encoder.pooling, encoder.dimension)
-        store.reset_vectors(info, model_path)
+        encoder = Encoder(model_path, pooling, precision=precision or DEFAULT_PRECISION)
+        store.reset_vectors(_info(encoder), model_path)
     finally:
         store.close()
-    library = Library(data_dir, model_path, encoder.pooling)
+    library = Library(data_dir, model_path, encoder.pooling, encoder.precision)
     library.use_encoder(encoder)
     return library, library.refresh(progress, control)
+
+
+def _info(encoder: Encoder) -> IndexInfo:
+    precision = getattr(encoder, "precision", FP32)  # stand-ins in tests may not say
+    return IndexInfo(encoder.model_name, encoder.pooling, encoder.dimension, precision)

@@ -32,3 +32,17 @@ def pack(token_lengths: Sequence[int], budget: int) -> list[Window]:
             break
         first = max(last + 1 - OVERLAP, first + 1)
     return passages
+
+
+def opening(token_lengths: Sequence[int], budget: int) -> Window:
+    """The document's opening passage: as many leading sentences as fit `budget` tokens.
+
+    It is the only passage the indexer embeds (search scores a document by it; see
+    core/search.py): packing every passage embedded each token a second time and bought no
+    ranking quality (README, "Indexing").
+    """
+    last, used = 0, token_lengths[0] if token_lengths else 0
+    while last + 1 < len(token_lengths) and used + token_lengths[last + 1] <= budget:
+        last += 1
+        used += token_lengths[last]
+    return Window(0, last)

@@ -98,11 +98,13 @@ class PendingFile:
 
 @dataclass(frozen=True)
 class IndexInfo:
-    """Which vectors a library holds; vectors of another model or pooling never mix in."""
+    """Which vectors a library holds; vectors of another model, pooling or precision never mix
+    in. A library from before precisions were recorded was built in fp32."""
 
     model: str
     pooling: str
     dimension: int
+    precision: str = "fp32"
 
 
 @dataclass(frozen=True)

@@ -170,11 +170,13 @@ class JobQueue(QObject):
                 indexed=summary.indexed,
                 skipped=summary.skipped,
                 failed=summary.failed,
-                eta_s=self._eta(progress.done, progress.total),
+                eta_s=self._eta(*_work(progress)),
             )
         )
 
     def _eta(self, done: int, total: int) -> float | None:
+        """From the work done so far (bytes of files read and embedded, big files in part):
+        one big file among small ones would make a count of files lie."""
         active = time.monotonic() - self._started_at - self._paused_total
         if done <= 0 or active < 1.0:
             return None
@@ -205,3 +207,11 @@ class JobQueue(QObject):
         if busy != self._busy:
             self._busy = busy
             self.busy_changed.emit(busy)
+
+
+def _work(progress: Progress) -> tuple[int, int]:
+    """(done, total) in bytes of work when the engine reports it, else in files."""
+    work_total = getattr(progress, "work_total", 0)
+    if work_total > 0:
+        return progress.work_done, work_total
+    return progress.done, progress.total

@@ -34,14 +34,32 @@ class ProgressBar:
             now = time.monotonic()
             if now - self._last_line >= PLAIN_EVERY_S and progress.total:
                 self._last_line = now
-                print(f"ponder: {progress.done}/{progress.total} files", file=self.stream)
+                share = _share(progress)
+                print(
+                    f"ponder: {progress.done}/{progress.total} files"
+                    + (f", {share:.0%} of the work" if share is not None else ""),
+                    file=self.stream,
+                )
             return
+        # The bar counts bytes of work (a big file moves it while it is embedded), not files.
+        work = getattr(progress, "work_total", 0) > 0
+        total, done = (
+            (progress.work_total, progress.work_done)
+            if work
+            else (
+                progress.total,
+                progress.done,
+            )
+        )
         if self.bar is None:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=progress.total, unit="file", file=self.stream, leave=False)
-        self.bar.total = progress.total
-        self.bar.n = progress.done
+            self.bar = tqdm(
+                total=total, unit="B" if work else "file", unit_scale=work, file=self.stream,
+                leave=False,
+            )  # fmt: skip
+        self.bar.total = total
+        self.bar.n = done
         name = Path(to_key(progress.path)).name  # printable even for a non-UTF-8 file name
         self.bar.set_postfix_str(name[-30:], refresh=False)
         self.bar.refresh()
@@ -49,6 +67,11 @@ class ProgressBar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def _share(progress) -> float | None:
+    total = getattr(progress, "work_total", 0)
+    return progress.work_done / total if total > 0 else None
 
 
 def print_summary(summary, out: TextIO) -> None:

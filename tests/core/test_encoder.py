@@ -54,3 +54,18 @@ def test_core_never_imports_the_oracle_or_qt() -> None:
         cwd=Path(__file__).resolve().parents[2],
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_batches_are_filled_by_tokens(tiny_model: Path) -> None:
+    encoder = Encoder(tiny_model, token_budget=64)
+    texts = ["the dog sat on the mat " * 8, "a cat", "the dog", "bread", "oven", "water"]
+    vectors = encoder.encode(texts)
+    assert encoder.stats.batches == 2  # the long text alone, then every short one together
+    np.testing.assert_allclose(vectors, Encoder(tiny_model, batch_size=1).encode(texts), atol=1e-5)
+
+
+def test_identical_texts_go_through_the_model_once(tiny_model: Path) -> None:
+    encoder = Encoder(tiny_model)
+    vectors = encoder.encode(["the dog", "a cat", "the dog", " the dog "])
+    assert (encoder.stats.texts, encoder.stats.unique) == (4, 2)
+    np.testing.assert_array_equal(vectors[0], vectors[2])

@@ -19,3 +19,11 @@ def test_one_passage_when_everything_fits_and_long_sentences_stand_alone() -> No
     assert pack([3, 4, 5], 100) == [Window(0, 2)]
     assert pack([50, 300, 50], 100) == [Window(0, 0), Window(1, 1), Window(2, 2)]
     assert pack([], 100) == []
+
+
+def test_the_opening_passage_is_the_leading_sentences_that_fit() -> None:
+    from core.passages import opening
+
+    assert opening([10, 10, 10, 10], 25) == Window(0, 1)
+    assert opening([300, 10], 100) == Window(0, 0)  # a long first sentence alone
+    assert opening([3, 4, 5], 100) == Window(0, 2)

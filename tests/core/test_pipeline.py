@@ -1,0 +1,126 @@
+"""One big file never holds the library back: small notes are searchable while it is embedded."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core import indexer as indexer_module
+from core.encoder import Encoder
+from core.errors import IndexMismatchError
+from core.library import Library
+from core.records import IndexInfo, Status
+from core.vector_cache import VectorCache
+
+WORDS = "the dog cat chased sat on mat bread bake oven garden tomato water money train".split()
+SMALL = 24
+
+
+def _folder(root: Path) -> tuple[Path, Path]:
+    """24 small notes and, sorted first, one big single-line file with no sentence end."""
+    notes = root / "notes"
+    notes.mkdir()
+    rng = random.Random(7)
+    big = notes / "000-big.txt"
+    big.write_text(" ".join(rng.choices(WORDS, k=80_000)))  # about 400 KB, 80k tokens
+    for i in range(SMALL):
+        words = " ".join(rng.choices(WORDS, k=8))
+        (notes / f"note{i:02d}.txt").write_text(f"Note {i} is about {words}.\n")
+    return notes, big
+
+
+def test_small_notes_are_committed_and_searchable_before_the_big_file(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    notes, big = _folder(tmp_path)
+    library = Library(tmp_path / "data", tiny_model)
+    seen: list[tuple[int, Status | None, int]] = []  # (indexed, big file's status, hits)
+
+    def progress(p: indexer_module.Progress) -> None:
+        if p.phase != "done" or not p.work_total:
+            return
+        row = library.catalog.store.document(str(big))
+        hits = len(library.search("the dog sat on the mat", k=5))
+        seen.append((library.counts().indexed, row.status if row else None, hits))
+
+    summary = library.index([notes], progress=progress)
+    assert (summary.indexed, summary.failed, summary.skipped) == (SMALL + 1, 0, 0)
+    early = [(n, hits) for n, status, hits in seen if status == Status.PENDING]
+    assert early and max(n for n, _ in early) == SMALL  # every small note, big one still pending
+    assert all(hits > 0 for n, hits in early if n)  # and they are found meanwhile
+    row = library.catalog.store.document(str(big))
+    assert row is not None and row.status == Status.INDEXED
+    assert library.counts().sentences > 1000  # the big file, embedded whole in slices
+    library.close()
+
+
+def test_progress_counts_bytes_of_work_not_files(tmp_path: Path, tiny_model: Path) -> None:
+    notes, big = _folder(tmp_path)
+    library = Library(tmp_path / "data", tiny_model)
+    reports: list[indexer_module.Progress] = []
+    library.index([notes], progress=reports.append)
+    total = sum(p.stat().st_size for p in notes.iterdir())
+    assert {p.work_total for p in reports[1:]} == {total}
+    work = [p.work_done for p in reports]
+    assert work == sorted(work) and work[-1] == total
+    # while the big file (most of the bytes) is embedded, the bar moves though no file finished
+    assert len({p.work_done for p in reports if p.done == SMALL}) > 2
+    library.close()
+
+
+def test_identical_texts_are_embedded_once(tmp_path: Path, tiny_model: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    text = "The dog sat on the mat. The cat chased the dog.\n"
+    for i in range(5):
+        (notes / f"copy{i}.txt").write_text(text + f"Note {i}.\n")
+    library = Library(tmp_path / "data", tiny_model)
+    assert library.index([notes]).indexed == 5
+    stats = library.encoder.stats
+    # 20 texts asked for (3 sentences and a head per file), in one batch or several: the two
+    # shared sentences go through the model once, then only each "Note i." and each head
+    assert stats.unique <= 2 + 5 + 5 < 5 * 4
+    library.close()
+
+
+def test_vector_cache_returns_what_the_encoder_gives(tiny_model: Path) -> None:
+    encoder = Encoder(tiny_model)
+    ids = [np.asarray(x, np.int32) for x in encoder.tokenize(["the dog", "a cat", "the dog"])]
+    cache = VectorCache(encoder, max_entries=1)
+    first = cache.encode(ids)
+    again = cache.encode(ids[::-1])
+    np.testing.assert_allclose(first, encoder.encode(["the dog", "a cat", "the dog"]), atol=1e-6)
+    np.testing.assert_allclose(again, first[::-1], atol=1e-6)
+    assert cache.hits >= 1
+
+
+def test_precision_is_recorded_and_never_mixed(tmp_path: Path, tiny_model: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.txt").write_text("The dog sat on the mat.")
+    library = Library(tmp_path / "data", tiny_model, precision="int8")
+    library.index([notes])
+    assert library.catalog.info.precision == "int8"
+    library.close()
+    with pytest.raises(IndexMismatchError, match="precision"):
+        Library(tmp_path / "data", tiny_model, precision="fp32")
+    reopened = Library(tmp_path / "data", tiny_model)  # keeps what it was built with
+    assert reopened.precision == "int8" and len(reopened.search("dog")) == 1
+    reopened.close()
+
+
+def test_a_library_from_before_precisions_loads_as_fp32() -> None:
+    old = json.loads('{"model": "m", "pooling": "mean", "dimension": 384}')
+    assert IndexInfo(**old).precision == "fp32"
+    assert IndexInfo(**old) != IndexInfo("m", "mean", 384, "int8")
+
+
+def test_int8_vectors_stay_close_to_fp32(tiny_model: Path) -> None:
+    texts = ["the dog sat on the mat", "bake the bread in the oven", "a train to paris"]
+    exact = Encoder(tiny_model, precision="fp32").encode(texts)
+    fast = Encoder(tiny_model, precision="int8").encode(texts)
+    assert np.min(np.sum(exact * fast, axis=1)) > 0.95
