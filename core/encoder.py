@@ -20,7 +20,7 @@ import core.offline  # noqa: F401  (must precede transformers)
 from core.errors import ModelError
 from core.modelspec import ModelSpec, default_model_folder, read_model_folder
 from core.pooling import STATIC, check_pooling, pool
-from core.quantize import FP32, apply_precision, check_precision
+from core.precision import FP32, apply_precision, check_precision
 
 DEFAULT_BATCH_SIZE = 256  # rows per batch at most; short texts fill a batch by tokens first
 DEFAULT_TOKEN_BUDGET = 4096  # padded tokens per batch: 16 x 256 or 128 x 32 (best of 4k/8k/16k)
@@ -117,12 +117,12 @@ class Encoder:
                 if contextual:
                     features["token_embeddings"] = self._model(
                         **{k: features[k] for k in self._model_inputs()}
-                    ).last_hidden_state
+                    ).last_hidden_state.float()  # pooling sums in float32 at every precision
                 else:
                     features["token_embeddings"] = features["word_embeddings"]
                 for name in names:
                     pooled = torch.nn.functional.normalize(pool(name, features), p=2, dim=1)
-                    vectors[name][rows] = pooled.float().numpy()
+                    vectors[name][rows] = pooled.numpy()
                 self.stats.batches += 1
         for name in names:
             out[name] = vectors[name][where]
@@ -173,7 +173,7 @@ class Encoder:
         }
         if self._with_types:
             features["token_type_ids"] = torch.zeros_like(features["input_ids"])
-        features["word_embeddings"] = self._embeddings(features["input_ids"])
+        features["word_embeddings"] = self._embeddings(features["input_ids"]).float()
         return features
 
 

@@ -21,7 +21,7 @@ from core.indexer import IndexRun, IndexSummary, ProgressCallback
 from core.modelspec import default_model_folder, read_model_folder
 from core.paths import absolute, from_key, to_key
 from core.pooling import check_pooling
-from core.quantize import DEFAULT_PRECISION, FP32, check_precision
+from core.precision import FP32, check_precision, default_precision
 from core.records import Counts, DocumentRow, IndexInfo
 from core.search import DocumentHit, search
 from core.store import Store
@@ -73,7 +73,7 @@ class Library:
         spec = read_model_folder(self.model_path)
         self.pooling = check_pooling(pooling or (info.pooling if info else spec.pooling))
         self.precision = check_precision(
-            precision or (info.precision if info else DEFAULT_PRECISION)
+            precision or (info.precision if info else default_precision())
         )
         if info and (
             info.model != spec.name
@@ -212,7 +212,7 @@ def rebuild(
             if model
             else store.get_meta("model_path") or default_model_folder()
         )
-        encoder = Encoder(model_path, pooling, precision=precision or DEFAULT_PRECISION)
+        encoder = Encoder(model_path, pooling, precision=precision or default_precision())
         store.reset_vectors(_info(encoder), model_path)
     finally:
         store.close()
