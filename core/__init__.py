@@ -6,3 +6,5 @@ No Qt, no printing, no exiting: callers get return values or `core.errors.Ponder
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+import core.native  # noqa: E402, F401  (native-library settings, before anything loads torch)

@@ -35,6 +35,7 @@ class LibraryStatus:
     model: str
     model_path: str
     pooling: str
+    precision: str
     dimension: int
     counts: Counts
     roots: list[str]
@@ -184,6 +185,7 @@ class Library:
             model=self.model_name,
             model_path=self.model_path,
             pooling=self.pooling,
+            precision=self.precision,
             dimension=self.dimension,
             counts=self.counts(),
             roots=self.catalog.store.roots(),

@@ -113,6 +113,7 @@ def print_status(status, as_json: bool) -> None:
                     "model": status.model,
                     "model_path": status.model_path,
                     "pooling": status.pooling,
+                    "precision": status.precision,
                     "dimension": status.dimension,
                     "counts": c.as_dict(),
                     "roots": status.roots,
@@ -127,7 +128,7 @@ def print_status(status, as_json: bool) -> None:
         return
     print(f"library:   {status.data_dir} ({status.bytes_on_disk / 1e6:.1f} MB on disk)")
     print(f"model:     {status.model} ({status.model_path})")
-    print(f"pooling:   {status.pooling}, {status.dimension} dimensions")
+    print(f"pooling:   {status.pooling}, {status.dimension} dimensions, {status.precision}")
     print(
         f"documents: {c.indexed} indexed, {c.pending} pending, {c.skipped} skipped, "
         f"{c.failed} failed; {c.sentences} sentences, {c.passages} passages"

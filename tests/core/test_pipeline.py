@@ -124,3 +124,25 @@ def test_int8_vectors_stay_close_to_fp32(tiny_model: Path) -> None:
     exact = Encoder(tiny_model, precision="fp32").encode(texts)
     fast = Encoder(tiny_model, precision="int8").encode(texts)
     assert np.min(np.sum(exact * fast, axis=1)) > 0.95
+
+
+@pytest.mark.parametrize("pooling", ["mean", "cls", "max", "static_mean"])
+def test_bf16_vectors_stay_close_to_fp32_under_every_pooling(tiny_model: Path, pooling) -> None:
+    texts = ["the dog sat on the mat", "bake the bread in the oven", "a train to paris"]
+    exact = Encoder(tiny_model, pooling, precision="fp32").encode(texts)
+    fast = Encoder(tiny_model, pooling, precision="bf16").encode(texts)
+    assert fast.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
+    assert np.min(np.sum(exact * fast, axis=1)) > 0.99
+
+
+def test_a_new_library_takes_bf16_only_where_the_cpu_runs_it_fast(
+    tmp_path: Path, tiny_model: Path, monkeypatch
+) -> None:
+    from core import precision
+
+    for fast, expected in ((True, "bf16"), (False, "fp32")):
+        monkeypatch.setattr(precision, "fast_bf16", lambda fast=fast: fast)
+        library = Library(tmp_path / f"data-{expected}", tiny_model)
+        assert library.precision == expected
+        library.close()
