@@ -28,7 +28,7 @@ HTML_MAX_ELEMENTS = 2_000_000
 # still found, the markup stays in, and the note says so.
 MARKDOWN_MAX_CHARS = 1_000_000
 
-# --- zip-based formats (docx; later epub, odt) ----------------------------------------------
+# --- zip-based formats (docx, epub, odt) ------------------------------------------------------
 # A reader holds every member's bytes at once. 200 MB of XML is some 40,000 pages of text, and
 # images do not grow when unpacked. Checked against the central directory before unpacking,
 # then again while unpacking, since declared sizes can lie.
@@ -48,3 +48,13 @@ PDF_MAX_PAGES = 2000
 # after this long keeps the pages read so far, and the note says so. Checked between pages, so
 # one pathological page can overrun it.
 PDF_TIME_BUDGET_S = 30.0
+
+# --- mailboxes --------------------------------------------------------------------------------
+# Every message of an .mbox becomes its own document. Ten thousand is years of a busy person's
+# mail in one file; past that the messages read so far are kept and the note says so.
+MBOX_MAX_MESSAGES = 10_000
+
+# --- LaTeX ------------------------------------------------------------------------------------
+# pylatexenc builds a node per macro, group and run of text in Python; like markdown, a source
+# beyond a million characters (some 500 pages) is indexed as plain text, markup and all.
+LATEX_MAX_CHARS = 1_000_000
