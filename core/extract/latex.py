@@ -8,6 +8,8 @@ indexed as plain text, markup and all, and the note says so.
 
 from __future__ import annotations
 
+import re
+
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 from pylatexenc.latexwalker import LatexMacroNode, LatexWalker
 
@@ -16,6 +18,7 @@ from core.extract.base import Format, Pages
 from core.extract.decode import decode
 from core.extract.normalise import clean
 
+_BEFORE_PUNCT = re.compile(r" +(?=[.,;:!?])")
 _SECTIONS = ("part", "chapter", "section", "subsection", "subsubsection", "paragraph")
 _DROPPED = ("maketitle", "cite", "ref", "eqref", "label", "pageref", "autoref", "cref", "Cref")
 
@@ -43,7 +46,8 @@ def read_latex(source: str) -> Pages:
     nodes, _, _ = LatexWalker(source, tolerant_parsing=True).get_latex_nodes()
     title = _first(nodes, ("title",)) or _first(nodes, _SECTIONS)
     text = _TO_TEXT.nodelist_to_text(nodes)
-    paragraphs = [" ".join(p.split()) for p in text.split("\n\n")]
+    # A dropped citation or reference leaves a space before the punctuation that followed it.
+    paragraphs = [_BEFORE_PUNCT.sub("", " ".join(p.split())) for p in text.split("\n\n")]
     return Pages(["\n\n".join(p for p in paragraphs if p)], title)
 
 
