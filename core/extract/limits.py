@@ -59,3 +59,9 @@ MBOX_MAX_MESSAGES = 10_000
 # input found (a million characters of unclosed "\\section{"). Beyond ten million characters (some
 # 5,000 pages, far past any one source file) the file is indexed as plain text, markup and all.
 LATEX_MAX_CHARS = 10_000_000
+
+# --- RTF --------------------------------------------------------------------------------------
+# striprtf tokenises in Python: measured 3 s per million characters of dense markup. Pictures and
+# embedded objects (hex data, most of a big RTF) are cut out first; what remains past four
+# million characters (some 2,000 pages of text) is refused rather than read for 12 s or more.
+RTF_MAX_CHARS = 4_000_000

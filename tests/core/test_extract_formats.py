@@ -11,7 +11,7 @@ import pytest
 from support_formats import make_email, make_epub, make_mbox, make_odt
 
 from core.errors import ExtractionFailed, SkipFile
-from core.extract import extract
+from core.extract import extract, limits
 from core.library import Library
 from core.records import Status
 
@@ -329,3 +329,66 @@ def test_mbox_reindex_move_damage_and_delete(tmp_path: Path, tiny_model: Path) -
     assert summary.removed == 3 and _mbox_keys(library, moved) == []
     assert library.counts().sentences == 0
     library.close()
+
+
+# --- limits: the zip and XML guards, and each format's own ------------------------------------
+
+
+@pytest.mark.parametrize("name", ["book.epub", "doc.odt"])
+def test_epub_and_odt_pass_the_zip_guards_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    path = tmp_path / name
+    many = "".join(f"<text:p>p{k}</text:p>" for k in range(50))
+    path.write_bytes(
+        make_epub([f"Big\n{'<b>x</b>' * 50}"]) if name.endswith("epub") else make_odt(many)
+    )
+    monkeypatch.setattr(limits, "ZIP_MAX_XML_ELEMENTS", 40)
+    with pytest.raises(ExtractionFailed, match="document has more than 40 XML elements"):
+        extract(path)
+    monkeypatch.setattr(limits, "ZIP_MAX_MEMBERS", 1)
+    with pytest.raises(ExtractionFailed, match="archive has more than 1 members"):
+        extract(path)
+
+
+def test_mbox_message_cap_keeps_the_first_ones_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = make_mbox(tmp_path / "big.mbox", [make_email(f"M{i}", f"Body {i}.") for i in range(3)])
+    monkeypatch.setattr(limits, "MBOX_MAX_MESSAGES", 2)
+    got = extract(path)
+    assert [p.title for p in got.parts] == ["M0", "M1"]
+    assert got.note == "only the first 2 of 3 messages were read"
+
+
+def test_rtf_pictures_are_cut_out_and_a_huge_rest_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "pic.rtf"
+    path.write_text(
+        r"{\rtf1 {\*\shppict{\pict\pngblip " + "0a1b" * 5000 + r"}} Caption {\b here}.}"
+    )
+    monkeypatch.setattr(limits, "RTF_MAX_CHARS", 1000)
+    assert extract(path).text == "Caption here."  # 20,000 hex digits did not count
+    path.write_text(r"{\rtf1 " + "word " * 300 + "}")
+    with pytest.raises(SkipFile, match="RTF has more than 1,000 characters besides pictures"):
+        extract(path)
+
+
+def test_latex_scan_is_linear_and_never_recurses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "deep.tex"
+    path.write_text("\\section{" * 50_000 + "Deep words." + "}" * 50_000)
+    assert extract(path).text == "Deep words."
+    monkeypatch.setattr(limits, "LATEX_MAX_CHARS", 100)
+    path.write_text("\\textbf{bold} words. " * 10)
+    got = extract(path)
+    assert got.text.startswith("\\textbf{bold}") and "indexed as plain text" in got.note
+
+
+def test_deeply_nested_notebook_json_is_refused_with_a_reason(tmp_path: Path) -> None:
+    path = tmp_path / "deep.ipynb"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ExtractionFailed, match="damaged notebook"):
+        extract(path)
