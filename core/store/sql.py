@@ -63,6 +63,18 @@ def move_parts(conn: sqlite3.Connection, old: str, new: str) -> None:
     )
 
 
+def reread_containers(conn: sqlite3.Connection, doc_ids: Sequence[int]) -> None:
+    """Parts among `doc_ids` will be embedded again only if their file is read again: mark the
+    container files' rows pending too (a refresh passes over an unchanged file unread)."""
+    marks = ",".join("?" * len(doc_ids))
+    paths = conn.execute(f"SELECT path FROM documents WHERE id IN ({marks})", list(doc_ids))
+    containers = {c for (path,) in paths if (c := container_of(path)) is not None}
+    conn.executemany(
+        "UPDATE documents SET status = ?, hash = NULL WHERE path = ?",
+        [(Status.PENDING, c) for c in containers],
+    )
+
+
 def upsert(conn: sqlite3.Connection, **row: object) -> int:
     """Insert or replace a document row by path; unnamed columns become NULL."""
     values = {column: None for column in DOCUMENT_COLUMNS} | row | {"updated": time.time()}

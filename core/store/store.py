@@ -344,6 +344,7 @@ class Store:
                 f"UPDATE documents SET status = ?, hash = NULL, reason = ? WHERE id IN ({marks})",
                 [Status.PENDING, "its stored vectors were damaged; re-index to restore", *doc_ids],
             )
+            sql.reread_containers(tx.conn, doc_ids)  # a damaged mbox message: read the mbox again
 
     def trim_log(self, upto: int) -> None:
         """Forget the removal log up to generation `upto` (indexes older than it rebuild)."""

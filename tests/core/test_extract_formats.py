@@ -392,3 +392,27 @@ def test_deeply_nested_notebook_json_is_refused_with_a_reason(tmp_path: Path) ->
     path.write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(ExtractionFailed, match="damaged notebook"):
         extract(path)
+
+
+def test_a_quarantined_message_is_embedded_again_by_the_next_refresh(
+    tmp_path: Path, tiny_model: Path
+) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    mbox = make_mbox(notes / "inbox.mbox", [make_email("One", "First."), make_email("Two", "2nd.")])
+    library = Library(tmp_path / "data", tiny_model)
+    library.index([notes])
+    store = library.catalog.store
+    part = store.document(f"{mbox}/#2")
+    assert part is not None
+    damaged = [r.id for r in store.sentences_of([part.id], library.dimension)[part.id][0]]
+    store.quarantine("sentences", damaged[:1])
+    assert store.document(str(mbox)).status == Status.PENDING  # so the refresh reads it again
+    summary = library.index([notes])
+    assert summary.indexed == 1
+    assert {d.path: d.status for d in library.documents()} == {
+        str(mbox): Status.INDEXED,
+        f"{mbox}/#1": Status.INDEXED,
+        f"{mbox}/#2": Status.INDEXED,
+    }
+    library.close()
