@@ -416,3 +416,34 @@ def test_a_quarantined_message_is_embedded_again_by_the_next_refresh(
         f"{mbox}/#2": Status.INDEXED,
     }
     library.close()
+
+
+class _Crash(Exception):
+    pass
+
+
+def test_an_interrupted_mailbox_stays_pending_and_is_finished_by_the_next_run(
+    tmp_path: Path, tiny_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    mbox = make_mbox(notes / "inbox.mbox", [make_email(f"M{i}", f"Body {i}.") for i in range(3)])
+    library = Library(tmp_path / "data", tiny_model)
+    store = library.catalog.store
+    write = store.write_document
+
+    def crash_at_the_second_message(doc, sentences, passages):  # type: ignore[no-untyped-def]
+        if doc.path == f"{mbox}/#2":
+            raise _Crash
+        return write(doc, sentences, passages)
+
+    monkeypatch.setattr(store, "write_document", crash_at_the_second_message)
+    with pytest.raises(_Crash):
+        library.index([notes])
+    assert store.document(str(mbox)).status == Status.PENDING  # not taken for indexed
+    assert store.document(f"{mbox}/#1").status == Status.INDEXED  # already searchable
+    monkeypatch.undo()
+    summary = library.index([notes])
+    assert summary.indexed == 1
+    assert [d.status for d in library.documents()] == [Status.INDEXED] * 4
+    library.close()
