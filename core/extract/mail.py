@@ -41,18 +41,18 @@ def read_message(data: bytes) -> Pages:
 
 def split_mbox(data: bytes) -> tuple[list[bytes], str]:
     """The messages of an mbox file, and a note when a limit left some out."""
-    starts = [m for m in _FROM_LINE.finditer(data)]
-    if not starts or starts[0].start() != len(data) - len(data.lstrip()):
+    starts = list(_FROM_LINE.finditer(data))
+    if not starts or data[: starts[0].start()].strip():
         raise ExtractionFailed('not an mbox mailbox (it does not begin with a "From " line)')
+    cap = limits.MBOX_MAX_MESSAGES
+    ends = [m.start() for m in starts[1:]] + [len(data)]
     messages = [
-        _QUOTED_FROM.sub(
-            rb"\1", data[m.end() : (starts[k + 1].start() if k + 1 < len(starts) else len(data))]
-        )
-        for k, m in enumerate(starts[: limits.MBOX_MAX_MESSAGES])
+        _QUOTED_FROM.sub(rb"\1", data[start.end() : end])
+        for start, end in zip(starts[:cap], ends[:cap], strict=True)
     ]
-    note = ""
-    if len(starts) > limits.MBOX_MAX_MESSAGES:
-        note = f"only the first {limits.MBOX_MAX_MESSAGES:,} of {len(starts):,} messages were read"
+    note = (
+        f"only the first {cap:,} of {len(starts):,} messages were read" if len(starts) > cap else ""
+    )
     return messages, note
 
 
@@ -61,7 +61,7 @@ def _header(message: EmailMessage, name: str) -> str:
     try:
         value = message.get(name)
     except Exception:  # the policy's parser gave up on it; the raw value is still words
-        value = message.get_all(name, [""])[0] if message.get_all(name) else ""
+        value = next((v for k, v in message.raw_items() if k.lower() == name.lower()), "")
     return " ".join(str(value or "").split())
 
 
