@@ -29,7 +29,7 @@ from core import extract
 from core.catalog import Catalog
 from core.control import RunControl
 from core.encoder import Encoder
-from core.paths import from_key, to_key
+from core.paths import container_of, from_key, to_key
 from core.pipeline import Loaded, Reader, ToRead
 from core.records import (
     DocumentRow,
@@ -142,7 +142,7 @@ class IndexRun:
             doc
             for root in roots
             for doc in self.store.documents(inside=to_key(root))
-            if doc.path not in seen and not os.path.lexists(from_key(doc.path))
+            if doc.path not in seen and not _exists(doc.path)
         ]
 
     def _stat(self, root: str, item: Found) -> ToRead | None:
@@ -209,6 +209,11 @@ class IndexRun:
             loaded = reader.prepare(item, loaded.digest, loaded.data)
             return self._take(reader, loaded, missing)
         self.progress(self._progress(found.path, "reading"))
+        for document in loaded.parts or [loaded]:  # a container's parts; else the file itself
+            self._queue(document)
+
+    def _queue(self, loaded: Loaded) -> None:
+        """Embed a document with the next batch, or slice by slice when it is big."""
         assert loaded.document is not None
         if loaded.tokens > BIG_TOKENS:
             dimension = self.encoder().dimension
@@ -261,9 +266,19 @@ class IndexRun:
     ) -> None:
         assert loaded.document is not None
         self.store.write_document(loaded.document, sentences, head)
-        self.summary.indexed += 1
         if not counted:
             self._work(loaded.item.found.size)
+        if (container := loaded.owner) is not None:
+            container.left -= 1
+            if container.left:
+                return
+            # Every part is written: the container's row, last, says the file is indexed (an
+            # interrupted run leaves it pending, to be read again) and forgets its old parts.
+            assert container.document is not None
+            empty = np.zeros((0, 0), dtype=np.float32)
+            self.store.write_document(container.document, empty, empty)
+            loaded = container
+        self.summary.indexed += 1
         self._tick(loaded.item.found.path)
 
     def _record(self, key: str, root: str, item: Found, status: Status, reason: str) -> None:
@@ -286,6 +301,14 @@ class IndexRun:
         return Progress(
             self._done, self._total, path, self.summary, phase, self._work_done, self._work_total
         )
+
+
+def _exists(key: str) -> bool:
+    """Whether the file of a stored key is still there; a part lives while its file does."""
+    container = container_of(key)
+    if container is not None and os.path.isfile(from_key(container)):
+        return True
+    return os.path.lexists(from_key(key))
 
 
 def read_file(path: str, max_bytes: int) -> bytes:

@@ -49,6 +49,24 @@ def legacy_from_key(key: str) -> str:
     return re.sub(r"\\x([89a-f][0-9a-f])", lambda m: chr(0xDC00 + int(m.group(1), 16)), key)
 
 
+# A file of many documents (an mbox of messages) is stored as its own row, which keeps the file's
+# size, mtime and hash, and one row per document under it: `inbox.mbox/#3`. A file cannot have
+# children, so no real path collides with a part key while the file exists; `under` finds a
+# file's parts as it finds a folder's files, so removing or moving the file takes them along.
+PART_MARK = "/#"
+
+
+def part_key(key: str, number: int) -> str:
+    """The key of document `number` (from 1) of the container file `key`."""
+    return f"{key}{PART_MARK}{number}"
+
+
+def container_of(key: str) -> str | None:
+    """The file key a part key belongs to; None for a key that is not shaped like a part."""
+    head, mark, number = key.rpartition(PART_MARK)
+    return head if mark and head and number.isascii() and number.isdigit() else None
+
+
 def under(key: str) -> str:
     """The prefix every key inside the folder `key` starts with."""
     return key.rstrip("/") + "/"

@@ -14,7 +14,7 @@ import hashlib
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,7 @@ import numpy as np
 from core import chunking, extract, passages
 from core.encoder import Encoder
 from core.errors import FileProblem
-from core.paths import to_key
+from core.paths import part_key, to_key
 from core.records import DocumentRow, NewDocument, NewSentence, Status
 from core.scan import Found
 
@@ -52,6 +52,11 @@ class Loaded:
     document: NewDocument | None = None
     ids: list[np.ndarray] = field(default_factory=list)  # token ids of each sentence
     opening: np.ndarray | None = None  # token ids of the opening passage
+    # A container file (an mbox): the documents in it, each written before the container's own
+    # row, which waits until `left` of them remain to be written is 0.
+    parts: list[Loaded] = field(default_factory=list)
+    left: int = 0
+    owner: Loaded | None = None  # for a part: its container
 
     @property
     def tokens(self) -> int:
@@ -168,6 +173,41 @@ class Reader:
 def _prepare(encoder: Encoder, item: ToRead, digest: str, data: bytes) -> Loaded:
     extracted = extract.extract(Path(item.found.path), data)
     del data
+    key = to_key(item.found.path)
+    if not extracted.parts:
+        return _document(encoder, item, digest, extracted, key, item.found.size)
+    # A container (an mbox): one document per part, then its own row, written after them all.
+    parts: list[Loaded] = []
+    total, count = item.found.size, len(extracted.parts)
+    for number, part in enumerate(extracted.parts, 1):
+        # Each part carries its share of the file's bytes, so progress adds up to the file.
+        share = total * number // count - total * (number - 1) // count
+        found = replace(item.found, size=share)
+        try:  # a part's digest is never a file's: a part is never taken for a moved file
+            loaded = _document(
+                encoder, ToRead(item.root, found, None), f"{digest}:{number}", part,
+                part_key(key, number), total,
+            )  # fmt: skip
+        except extract.SkipFile:  # a message with nothing to embed
+            continue
+        parts.append(loaded)
+    if not parts:
+        raise extract.SkipFile("no sentences found")
+    document = NewDocument(
+        path=key, root=item.root, size=total, mtime=item.found.mtime, digest=digest,
+        kind=extracted.kind, title=extracted.title, text="", page_starts=(), sentences=(),
+        windows=(), note=extracted.note, parts=tuple(p.document.path for p in parts if p.document),
+    )  # fmt: skip
+    container = Loaded(item, digest, document=document, parts=parts, left=len(parts))
+    for loaded in parts:
+        loaded.owner = container
+    return container
+
+
+def _document(
+    encoder: Encoder, item: ToRead, digest: str, extracted: extract.Extracted, key: str, size: int
+) -> Loaded:
+    """One document of `extracted`, split into sentences and tokenised, stored under `key`."""
     window = encoder.spec.max_seq_length
     sentences = chunking.split_sentences(
         extracted.text, page_starts=extracted.page_starts, max_chars=window * CHARS_PER_TOKEN
@@ -180,9 +220,9 @@ def _prepare(encoder: Encoder, item: ToRead, digest: str, data: bytes) -> Loaded
         ids.extend(np.asarray(x, dtype=np.int32) for x in part)
     opening = passages.opening([len(x) - 2 for x in ids], window - 2)
     document = NewDocument(
-        path=to_key(item.found.path),
+        path=key,
         root=item.root,
-        size=item.found.size,
+        size=size,
         mtime=item.found.mtime,
         digest=digest,
         kind=extracted.kind,
@@ -199,6 +239,8 @@ def _prepare(encoder: Encoder, item: ToRead, digest: str, data: bytes) -> Loaded
 
 
 def _weight(loaded: Loaded) -> int:
+    if loaded.parts:
+        return sum(_weight(part) for part in loaded.parts)
     if loaded.document is not None:
         return len(loaded.document.text)
     return len(loaded.data or b"")

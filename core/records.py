@@ -80,6 +80,9 @@ class NewDocument:
     sentences: tuple[NewSentence, ...]
     windows: tuple[Window, ...]
     note: str = ""  # what a limit left out ("first 2,000 pages indexed"), shown as its reason
+    # A container file (an mbox) has no text or sentences of its own: its documents are written
+    # first under these keys (core.paths.part_key), and writing it forgets any others it had.
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

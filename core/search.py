@@ -14,7 +14,7 @@ import numpy as np
 
 from core.catalog import Catalog
 from core.encoder import Encoder
-from core.paths import from_key
+from core.paths import container_of, from_key
 from core.records import DocumentRow, SentenceRow
 
 # Document score: how well the query matches the document's opening passage (its title and
@@ -155,7 +155,7 @@ def _document_hit(scored: _Scored, doc: DocumentRow, text: str) -> DocumentHit:
     context_start, context = _context(text, scored.rows, scored.matches[0].ordinal)
     return DocumentHit(
         document_id=scored.document_id,
-        path=from_key(doc.path),
+        path=from_key(container_of(doc.path) or doc.path),  # an mbox message opens its file
         title=doc.title or "",
         score=scored.score,
         sentence=scored.matches[0],

@@ -5,8 +5,11 @@ and page numbers all refer to `Extracted.text`. Anything that goes wrong becomes
 not index this on purpose) or `ExtractionFailed` (we tried and could not), each with a one-line
 reason for the user; no exception of a third-party library escapes.
 
-One module per format (`text`, `markdown`, `html`, `pdf`, `docx`), listed by suffix in
-`registry`; every resource limit lives in `limits`.
+One module per format (`text`, `markdown`, `html`, `pdf`, `docx`, `epub`, `odt`, `rtf`, `mail`,
+`notebook`, `latex`), listed by suffix in `registry`; every resource limit lives in `limits`.
+
+A container format (an mbox of messages) gives an `Extracted` with no text of its own and one
+`parts` entry per document in it; the indexer stores each part as a document of its own.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import ExtractionFailed, SkipFile
+from core.errors import ExtractionFailed, FileProblem, SkipFile
+from core.extract.base import Format
 from core.extract.limits import MAX_FILE_BYTES
 from core.extract.normalise import clean, join_pages
 from core.extract.reasons import first_line, os_reason
@@ -45,6 +49,8 @@ class Extracted:
     kind: str
     # Empty when the whole file was read; else what a limit left out, to show beside the file.
     note: str = ""
+    # The documents of a container file (the messages of an mbox), in file order; else empty.
+    parts: tuple[Extracted, ...] = ()
 
 
 def precheck(path: Path, size: int, *, max_bytes: int = MAX_FILE_BYTES) -> None:
@@ -71,6 +77,18 @@ def extract(path: Path, data: bytes | None = None, *, max_bytes: int = MAX_FILE_
     else:
         precheck(path, len(data), max_bytes=max_bytes)
     fmt = BY_SUFFIX[path.suffix.lower()]
+    # A file name may be any bytes (PEP 383 surrogates); a title is shown and stored as UTF-8.
+    stem = path.stem.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if fmt.split is not None:
+        return _container(fmt, data, stem)
+    extracted = _read(fmt, data, stem)
+    if extracted is None:
+        raise SkipFile(fmt.blank_reason)
+    return extracted
+
+
+def _read(fmt: Format, data: bytes, fallback_title: str) -> Extracted | None:
+    """One document's text and title by `fmt`; None when it has no text."""
     try:
         pages, title, note = fmt.read(data)
     except (SkipFile, ExtractionFailed):
@@ -79,11 +97,43 @@ def extract(path: Path, data: bytes | None = None, *, max_bytes: int = MAX_FILE_
         raise ExtractionFailed(f"could not read {fmt.kind} file ({first_line(exc)})") from exc
     text, page_starts = join_pages([clean(page) for page in pages])
     if not text.strip():
-        raise SkipFile(fmt.blank_reason)
-    # A file name may be any bytes (PEP 383 surrogates); a title is shown and stored as UTF-8.
-    stem = path.stem.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    title = " ".join(clean(title).split()) or stem
+        return None
+    title = " ".join(clean(title).split()) or fallback_title
     return Extracted(text, title, page_starts if fmt.paged else (), fmt.kind, note)
+
+
+def _container(fmt: Format, data: bytes, stem: str) -> Extracted:
+    """A file of many documents: each part read by `fmt`; parts without text are left out.
+
+    One unreadable part costs only itself (the note counts them); a container none of whose
+    parts can be read is refused with the first part's reason.
+    """
+    assert fmt.split is not None
+    try:
+        chunks, note = fmt.split(data)
+    except (SkipFile, ExtractionFailed):
+        raise
+    except Exception as exc:
+        raise ExtractionFailed(f"could not read {fmt.kind} file ({first_line(exc)})") from exc
+    parts: list[Extracted] = []
+    failures: list[FileProblem] = []
+    for number, chunk in enumerate(chunks, 1):
+        try:
+            part = _read(fmt, chunk, f"{stem}, part {number}")
+        except FileProblem as exc:
+            failures.append(exc)
+            continue
+        if part is not None:
+            parts.append(part)
+    if not parts:
+        if failures:
+            raise ExtractionFailed(f"no part could be read: {failures[0]}")
+        raise SkipFile(fmt.blank_reason)
+    if failures:
+        note = "; ".join(
+            filter(None, [note, f"{len(failures)} of {len(chunks)} could not be read"])
+        )
+    return Extracted("", stem, (), fmt.kind, note, tuple(parts))
 
 
 def _read_file(path: Path, max_bytes: int) -> bytes:

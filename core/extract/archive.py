@@ -1,4 +1,4 @@
-"""Zip-based formats (docx now; epub and odt later): refuse an archive over a limit unread.
+"""Zip-based formats (docx, epub, odt): refuse an archive over a limit unread.
 
 `check` looks at the central directory first (member count, declared unpacked size), then
 unpacks every member in a stream, counting the bytes that really come out, since declared sizes
@@ -19,7 +19,8 @@ from core.extract import limits
 from core.extract.reasons import first_line, size
 
 _CHUNK = 1 << 20
-_XML_SUFFIXES = (".xml", ".rels")
+# XML in all but name too: EPUB chapters, package documents and tables of contents.
+_XML_SUFFIXES = (".xml", ".rels", ".xhtml", ".opf", ".ncx", ".html", ".htm")
 
 
 def check(data: bytes) -> None:

@@ -2,7 +2,7 @@
 
 A format is one module that builds a `Format`: the file kind, the suffixes that name it and a
 reader from the file's bytes to its pages and title. `registry.py` lists them by suffix, so a
-new format (EPUB, ODT, RTF...) is one new module and one line there.
+new format is one new module and one line there.
 """
 
 from __future__ import annotations
@@ -32,3 +32,6 @@ class Format:
     paged: bool = False
     # Said when the file yields no text: "empty" for text files, "no text found" for documents.
     blank_reason: str = "no text found"
+    # A container of many documents (an mbox of messages): the file's bytes to each document's
+    # bytes, read by `read`, plus a note when a limit left some out.
+    split: Callable[[bytes], tuple[list[bytes], str]] | None = None

@@ -5,7 +5,7 @@ Adding a format is one module that builds a `Format` and one entry in `FORMATS`.
 
 from __future__ import annotations
 
-from core.extract import docx, html, markdown, pdf, text
+from core.extract import docx, epub, html, latex, mail, markdown, notebook, odt, pdf, rtf, text
 from core.extract.base import Format
 
 FORMATS: tuple[Format, ...] = (
@@ -16,6 +16,13 @@ FORMATS: tuple[Format, ...] = (
     html.FORMAT,
     pdf.FORMAT,
     docx.FORMAT,
+    epub.FORMAT,
+    odt.FORMAT,
+    rtf.FORMAT,
+    mail.EML,
+    mail.MBOX,
+    notebook.FORMAT,
+    latex.FORMAT,
 )
 
 BY_SUFFIX: dict[str, Format] = {suffix: f for f in FORMATS for suffix in f.suffixes}

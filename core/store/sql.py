@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import sqlite_utils
 
+from core.paths import PART_MARK, container_of
 from core.records import DocumentRow, Status
 from core.store.schema import VECTOR_TABLES
 
@@ -30,6 +31,48 @@ SENTENCES_OF = (
     'SELECT id, document_id, ordinal, start, "end", line, page, text, vector FROM sentences '
     "WHERE document_id IN ({marks}) ORDER BY document_id, ordinal"
 )
+
+
+def delete_parts(conn: sqlite3.Connection, path: str, keep: Sequence[str] = ()) -> None:
+    """Forget the part rows of the container file `path` (see core.paths), but those in `keep`.
+
+    Only keys shaped like parts (`path/#N`) go: a folder's files are never touched here."""
+    prefix = path + PART_MARK
+    rows = conn.execute(
+        "SELECT id, path FROM documents WHERE substr(path, 1, ?) = ?", (len(prefix), prefix)
+    ).fetchall()
+    kept = set(keep)
+    gone = [i for i, key in rows if key not in kept and container_of(key) == path]
+    for start in range(0, len(gone), 500):
+        chunk = gone[start : start + 500]
+        conn.execute(f"DELETE FROM documents WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+
+
+def move_parts(conn: sqlite3.Connection, old: str, new: str) -> None:
+    """A container file moved: its part rows follow, keeping their ids (and vectors)."""
+    if old == new:
+        return
+    delete_parts(conn, new)  # what an earlier file at the new path left
+    prefix = old + PART_MARK
+    rows = conn.execute(
+        "SELECT id, path FROM documents WHERE substr(path, 1, ?) = ?", (len(prefix), prefix)
+    ).fetchall()
+    conn.executemany(
+        "UPDATE documents SET path = ? WHERE id = ?",
+        [(new + key[len(old) :], i) for i, key in rows if container_of(key) == old],
+    )
+
+
+def reread_containers(conn: sqlite3.Connection, doc_ids: Sequence[int]) -> None:
+    """Parts among `doc_ids` will be embedded again only if their file is read again: mark the
+    container files' rows pending too (a refresh passes over an unchanged file unread)."""
+    marks = ",".join("?" * len(doc_ids))
+    paths = conn.execute(f"SELECT path FROM documents WHERE id IN ({marks})", list(doc_ids))
+    containers = {c for (path,) in paths if (c := container_of(path)) is not None}
+    conn.executemany(
+        "UPDATE documents SET status = ?, hash = NULL WHERE path = ?",
+        [(Status.PENDING, c) for c in containers],
+    )
 
 
 def upsert(conn: sqlite3.Connection, **row: object) -> int:

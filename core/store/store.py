@@ -194,6 +194,7 @@ class Store:
                 tx.conn, path=path, root=root, size=size, mtime=mtime, status=status, reason=reason
             )
             sql.delete_vectors(tx.conn, [doc_id])
+            sql.delete_parts(tx.conn, path)  # a broken mbox loses the messages it had
 
     def write_document(
         self, doc: NewDocument, sentence_vectors: np.ndarray, passage_vectors: np.ndarray
@@ -215,22 +216,14 @@ class Store:
                 page_starts=json.dumps(list(doc.page_starts)),
             )
             sql.delete_vectors(tx.conn, [doc_id])
+            sql.delete_parts(tx.conn, doc.path, keep=doc.parts)
             vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32)
             tx.db["sentences"].insert_all(
                 [
                     [*sql.SENTENCE_COLUMNS, "gen"],
                     *(
-                        (
-                            doc_id,
-                            i,
-                            s.start,
-                            s.end,
-                            s.line,
-                            s.page,
-                            s.text,
-                            vectors[i].tobytes(),
-                            tx.generation,
-                        )  # fmt: skip
+                        (doc_id, i, s.start, s.end, s.line, s.page, s.text)
+                        + (vectors[i].tobytes(), tx.generation)
                         for i, s in enumerate(doc.sentences)
                     ),
                 ]
@@ -250,11 +243,12 @@ class Store:
     def move_document(
         self, old_path: str, new_path: str, root: str | None, size: int, mtime: float
     ) -> None:
-        """A file was renamed or moved: keep its vectors, change where it lives."""
+        """A file was renamed or moved: keep its vectors (and its parts'), change where it lives."""
         with self._write() as tx:
             tx.conn.execute(
                 "DELETE FROM documents WHERE path = ? AND path != ?", (new_path, old_path)
             )
+            sql.move_parts(tx.conn, old_path, new_path)  # an mbox's messages come along
             tx.conn.execute(
                 "UPDATE documents SET path = ?, root = ?, size = ?, mtime = ?, updated = ? "
                 "WHERE path = ?",
@@ -350,6 +344,7 @@ class Store:
                 f"UPDATE documents SET status = ?, hash = NULL, reason = ? WHERE id IN ({marks})",
                 [Status.PENDING, "its stored vectors were damaged; re-index to restore", *doc_ids],
             )
+            sql.reread_containers(tx.conn, doc_ids)  # a damaged mbox message: read the mbox again
 
     def trim_log(self, upto: int) -> None:
         """Forget the removal log up to generation `upto` (indexes older than it rebuild)."""

@@ -62,9 +62,10 @@ def write(tmp_path: Path, name: str, data: bytes | str) -> Path:
 
 
 def test_supported_suffixes_are_lower_case_with_dot() -> None:
-    assert {".txt", ".md", ".markdown", ".rst", ".org", ".html", ".htm", ".pdf", ".docx"} == set(
-        SUPPORTED_SUFFIXES
-    )
+    assert {
+        ".txt", ".md", ".markdown", ".rst", ".org", ".html", ".htm", ".pdf", ".docx",
+        ".epub", ".odt", ".rtf", ".eml", ".mbox", ".ipynb", ".tex", ".latex",
+    } == set(SUPPORTED_SUFFIXES)  # fmt: skip
     assert MAX_FILE_BYTES == 50 * 1024 * 1024
 
 
