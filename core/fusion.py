@@ -1,7 +1,8 @@
 """How keyword evidence (BM25) and meaning (cosine) combine into one document score.
 
 Score interpolation: a document's fused score is its semantic score plus a bounded bonus for
-its keyword match, `KEYWORD_WEIGHT * bm25 / (bm25 + KEYWORD_HALF)`. The bonus saturates, so a
+its keyword match, `KEYWORD_WEIGHT * bm25 / (bm25 + KEYWORD_HALF)`, divided by
+`1 + KEYWORD_WEIGHT` so that scores stay within [-1, 1]. The bonus saturates, so a
 strong keyword match can lift a document over near neighbours by meaning (an identifier that
 occurs in one file) but a middling one cannot outvote a clearly better meaning match (BM25 is
 much weaker on question-shaped queries). Reciprocal rank fusion, equal or weighted, lowered
@@ -39,7 +40,8 @@ def fuse(
         return dict(semantic)
     if mode is Mode.KEYWORD:
         return {d: keyword.get(d, 0.0) for d in semantic if d in keyword}
-    return {d: s + keyword_bonus(keyword.get(d, 0.0)) for d, s in semantic.items()}
+    scale = 1.0 + KEYWORD_WEIGHT
+    return {d: (s + keyword_bonus(keyword.get(d, 0.0))) / scale for d, s in semantic.items()}
 
 
 def is_weak(score: float, mode: Mode = Mode.FUSED) -> bool:

@@ -21,6 +21,7 @@ from core.extract.normalise import clean, join_pages
 from core.extract.reasons import first_line, os_reason
 from core.extract.reasons import size as human_size
 from core.extract.registry import BY_SUFFIX
+from core.extract.titles import readable_name
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -82,7 +83,7 @@ def extract(path: Path, data: bytes | None = None, *, max_bytes: int = MAX_FILE_
         raise SkipFile(fmt.blank_reason)
     # A file name may be any bytes (PEP 383 surrogates); a title is shown and stored as UTF-8.
     stem = path.stem.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    title = " ".join(clean(title).split()) or stem
+    title = " ".join(clean(title).split()) or readable_name(stem)
     return Extracted(text, title, page_starts if fmt.paged else (), fmt.kind, note)
 
 

@@ -165,7 +165,7 @@ def test_unexpected_library_errors_become_extraction_failed(tmp_path: Path, monk
 
 def test_plain_text(tmp_path: Path) -> None:
     result = extract(write(tmp_path, "groceries.txt", "Milk and eggs.\nBread.\n"))
-    assert result == Extracted("Milk and eggs.\nBread.\n", "groceries", (), "text")
+    assert result == Extracted("Milk and eggs.\nBread.\n", "Groceries", (), "text")
 
 
 def test_newlines_normalised_and_control_characters_dropped(tmp_path: Path) -> None:
@@ -245,7 +245,7 @@ def test_markdown_front_matter_gives_title(tmp_path: Path) -> None:
 
 
 def test_markdown_without_heading_uses_file_stem(tmp_path: Path) -> None:
-    assert extract(write(tmp_path, "ideas.md", "just a line\n")).title == "ideas"
+    assert extract(write(tmp_path, "ideas.md", "just a line\n")).title == "Ideas"
 
 
 HTML = """\
@@ -284,7 +284,7 @@ def test_html_declared_charset_is_used(tmp_path: Path) -> None:
     page = '<html><head><meta charset="iso-8859-1"></head><body><p>Café crème</p></body></html>'
     result = extract(write(tmp_path, "menu.htm", page.encode("latin-1")))
     assert result.text == "Café crème"
-    assert result.title == "menu"
+    assert result.title == "Menu"
 
 
 def test_html_with_only_script_has_no_text(tmp_path: Path) -> None:
@@ -340,7 +340,7 @@ def test_pdf_pages_and_title(tmp_path: Path) -> None:
 
 
 def test_pdf_without_title_uses_stem(tmp_path: Path) -> None:
-    assert extract(write(tmp_path, "scan2.pdf", make_pdf(["Text."]))).title == "scan2"
+    assert extract(write(tmp_path, "scan2.pdf", make_pdf(["Text."]))).title == "Scan2"
 
 
 def test_pdf_without_text_is_skipped(tmp_path: Path) -> None:
