@@ -72,6 +72,8 @@ def parse(raw: str) -> Query:
     for found in _TOKEN.finditer(raw):
         minus, name, quoted, bare = found.groups()
         value = quoted if quoted is not None else bare
+        if not name and value.endswith(":") and value[:-1].lower() in FILTER_NAMES:
+            name, value = value[:-1], ""  # "type:" with nothing after it
         if name and name.lower() in FILTER_NAMES and not minus:
             filters = filters.merged(_filter(name.lower(), value))
             continue

@@ -140,10 +140,10 @@ def _narrowed(
 
 
 def _literal(text: str, phrases: tuple[str, ...]) -> bool:
-    """Whether every phrase occurs in `text` as written (any case, any run of white space):
-    the keyword index matches stemmed words, which is not what quotes promise."""
+    """Whether every phrase occurs in `text` as written, as whole words (any case, any run of
+    white space): the keyword index matches stemmed words, which is not what quotes promise."""
     return all(
-        re.search(r"\s+".join(re.escape(w) for w in p.split()), text, re.IGNORECASE)
+        re.search(r"(?<!\w)" + r"\s+".join(map(re.escape, p.split())) + r"(?!\w)", text, re.I)
         for p in phrases
     )
 
