@@ -22,7 +22,7 @@ def plain_heading(text: str) -> str:
     if (
         not line
         or not line[0].isalnum()
-        or line[-1] in ".,;:!?)("
+        or line[-1] in ".,;:!?"
         or _SENTENCE_INSIDE.search(line)
         or len(line.split()) > 12
     ):

@@ -456,3 +456,21 @@ def test_no_library_exception_escapes_for_garbage(tmp_path: Path) -> None:
     for suffix in (".txt", ".md", ".html", ".rst", ".org"):
         with pytest.raises(SkipFile):
             extract(write(tmp_path, f"garbage{suffix}", b"\x00" + garbage))
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "title"),
+    [
+        ("pyfaq-0077.txt", "No, but it helps. :)\n\nMore text follows here.\n", "Pyfaq 0077"),
+        ("trip_notes.txt", "we left early and came back late\nthe end\n", "Trip notes"),
+        ("a.txt", "Packing list\n\nSocks and a hat.\n", "Packing list"),
+        ("b.txt", "# Packing list\n\nSocks and a hat.\n", "Packing list"),
+        ("c.txt", "printf, fprintf, sprintf (3)\n\nSYNOPSIS ...\n", "printf, fprintf, sprintf (3)"),
+        ("d.txt", "Yes. See the docs.\n\nMore.\n", "D"),
+        ("e.txt", "(see below)\n\nMore.\n", "E"),
+    ],
+)
+def test_title_is_a_first_heading_else_the_file_name_made_readable(
+    tmp_path: Path, name: str, text: str, title: str
+) -> None:
+    assert extract(write(tmp_path, name, text)).title == title
