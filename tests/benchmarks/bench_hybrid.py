@@ -57,6 +57,7 @@ def old_search(revision: str):
     ).stdout  # fmt: skip
     spec = importlib.util.spec_from_loader("search_before", loader=None)
     module = importlib.util.module_from_spec(spec)
+    sys.modules["search_before"] = module  # dataclasses look their module up
     exec(compile(source, "search_before.py", "exec"), module.__dict__)
     return module.search
 
@@ -87,7 +88,7 @@ def run_set(folder: Path, keep: Path | None, before) -> dict:
     library.index([files])
     qrels = {str(i): {f: 1} for i, (_, f) in enumerate(pairs)}
     result: dict = {"set": name, "queries": len(pairs)}
-    relevant_scores, fused_ranked = [], {}
+    relevant_scores, ranked_by = [], {}
     for mode in Mode:
         ranked = {}
         for i, (query, target) in enumerate(pairs):
@@ -96,16 +97,12 @@ def run_set(folder: Path, keep: Path | None, before) -> dict:
             if mode is Mode.FUSED:
                 relevant_scores += [h.score for h in hits if Path(h.path).name == target][:1]
         result[str(mode)] = round(ranking_metrics(ranked, qrels)["MRR@10"], 4)
-        if mode is Mode.FUSED:
-            fused_ranked = ranked
+        ranked_by[mode] = ranked
     wins = {"fused": 0, "semantic": 0}
-    semantic = {
-        str(i): [Path(h.path).name for h in library.search(q, 10, Mode.SEMANTIC)]
-        for i, (q, _) in enumerate(pairs)
-    }
     for i, (_, target) in enumerate(pairs):
-        a = fused_ranked[str(i)].index(target) if target in fused_ranked[str(i)] else 99
-        b = semantic[str(i)].index(target) if target in semantic[str(i)] else 99
+        fused, semantic = ranked_by[Mode.FUSED][str(i)], ranked_by[Mode.SEMANTIC][str(i)]
+        a = fused.index(target) if target in fused else 99
+        b = semantic.index(target) if target in semantic else 99
         if a != b:
             wins["fused" if a < b else "semantic"] += 1
     result["queries_better"] = wins
@@ -119,7 +116,7 @@ def run_set(folder: Path, keep: Path | None, before) -> dict:
     if before is not None:
         encoder, catalog = library.encoder, library.catalog
         old, new = [], []
-        for query, _ in pairs[:300]:
+        for query, _ in pairs[:200]:
             started = time.perf_counter()
             before(catalog, encoder, query, 10)
             old.append(time.perf_counter() - started)
