@@ -50,7 +50,8 @@ def test_schema_version_and_wal(indexed) -> None:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert {"meta", "roots", "documents", "sentences", "passages", "removed", "keywords"} <= tables
+        expected = {"meta", "roots", "documents", "sentences", "passages", "removed", "keywords"}
+        assert expected <= tables
         meta = dict(conn.execute("SELECT key, value FROM meta"))
         assert int(meta["generation"]) > 0
         assert json.loads(meta["index"])["pooling"] == "mean"

@@ -107,7 +107,8 @@ def main(shared: Path, out: Path) -> None:
     kinds = defaultdict(int)
     for _, doc, kind in queries:
         kinds[(doc.split("/")[0], kind)] += 1
-    print(f"{len(queries)} queries, {len(keep) + len(corpora['python-faq'])} documents", dict(kinds))
+    documents = sum(k.startswith("manpages/") for k in keep) + len(corpora["python-faq"])
+    print(f"{len(queries)} queries, {documents} documents", dict(kinds))
 
 
 if __name__ == "__main__":
