@@ -37,3 +37,7 @@ class SkipFile(FileProblem):
 
 class ExtractionFailed(FileProblem):
     """The file looked indexable but reading it failed (broken, encrypted, unreadable...)."""
+
+
+class QueryError(PonderError):
+    """A search query's syntax is wrong (an unknown date in `after:`, an unclosed quote...)."""

@@ -3,7 +3,9 @@
 `evaluate_retrieval` runs a BEIR-layout folder (corpus.jsonl, queries.jsonl, qrels/test.tsv)
 through the product's own pipeline: each corpus document becomes a plain-text note in a temporary
 folder, is indexed exactly as a user's file would be, and every query is answered by the same
-`search` the window uses. `evaluate_sts` correlates cosine similarity with human judgements.
+`search` the window uses, once per search mode asked for (fused, semantic-only,
+keyword-only), all from one indexing run. `evaluate_sts` correlates cosine similarity with
+human judgements.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 
 from core.encoder import Encoder
 from core.errors import PonderError
+from core.fusion import Mode
 from core.library import Library
 
 
@@ -87,19 +90,24 @@ def evaluate_retrieval(
     pooling: str | None = None,
     progress: Callable | None = None,
     k: int = 100,
-) -> dict[str, float]:
-    """BEIR metrics of Ponder's document ranking on `folder`."""
+    modes: Sequence[Mode] = (Mode.FUSED,),
+) -> dict[str, dict[str, float]]:
+    """BEIR metrics of Ponder's document ranking on `folder`, per search mode."""
 
     corpus, queries, qrels = load_beir(folder)
     with tempfile.TemporaryDirectory(prefix="ponder-eval-") as tmp:
         files = write_notes(corpus, Path(tmp) / "notes")
         library = Library(Path(tmp) / "data", model, pooling)
         library.index([Path(tmp) / "notes"], progress)
-        ranked = {
-            qid: [files[h.path] for h in library.search(text, k)] for qid, text in queries.items()
-        }
+        results = {}
+        for mode in modes:
+            ranked = {
+                qid: [files[h.path] for h in library.search(text, k, Mode(mode))]
+                for qid, text in queries.items()
+            }
+            results[str(mode)] = ranking_metrics(ranked, qrels)
         library.close()
-    return ranking_metrics(ranked, qrels)
+    return results
 
 
 def evaluate_notes(
@@ -107,7 +115,8 @@ def evaluate_notes(
     model: str | None = None,
     pooling: str | None = None,
     progress: Callable | None = None,
-) -> dict[str, float]:
+    modes: Sequence[Mode] = (Mode.FUSED,),
+) -> dict[str, dict[str, float]]:
     """File-level metrics on a notes folder (`queries.tsv` of query -> file, and `files/`).
 
     The folder is indexed as a user would index it; a query scores by where its file ranks.
@@ -124,19 +133,32 @@ def evaluate_notes(
     with tempfile.TemporaryDirectory(prefix="ponder-eval-") as tmp:
         library = Library(Path(tmp), model, pooling)
         library.index([files], progress)
-        ranked = {
-            str(i): [str(Path(h.path).relative_to(files)) for h in library.search(query, 100)]
-            for i, (query, _) in enumerate(pairs)
-        }
+        qrels = {str(i): {f: 1} for i, (_, f) in enumerate(pairs)}
+        results = {}
+        for mode in modes:
+            ranked = {
+                str(i): [
+                    str(Path(h.path).relative_to(files))
+                    for h in library.search(query, 100, Mode(mode))
+                ]
+                for i, (query, _) in enumerate(pairs)
+            }
+            results[str(mode)] = ranking_metrics(ranked, qrels)
         library.close()
-    return ranking_metrics(ranked, {str(i): {f: 1} for i, (_, f) in enumerate(pairs)})
+    return results
 
 
-def evaluate_folder(folder: Path, model: str | None, pooling: str | None, progress=None):
-    """BEIR metrics for a BEIR folder, file-level metrics for a notes folder."""
+def evaluate_folder(
+    folder: Path,
+    model: str | None,
+    pooling: str | None,
+    progress=None,
+    modes: Sequence[Mode] = (Mode.FUSED,),
+) -> dict[str, dict[str, float]]:
+    """BEIR metrics for a BEIR folder, file-level metrics for a notes folder, per mode."""
     if (folder / "queries.tsv").is_file() and (folder / "files").is_dir():
-        return evaluate_notes(folder, model, pooling, progress)
-    return evaluate_retrieval(folder, model, pooling, progress)
+        return evaluate_notes(folder, model, pooling, progress, modes)
+    return evaluate_retrieval(folder, model, pooling, progress, modes=modes)
 
 
 def load_sts(path: Path) -> tuple[list[str], list[str], np.ndarray]:

@@ -17,11 +17,13 @@ from core.catalog import DB_NAME, Catalog
 from core.control import RunControl
 from core.encoder import Encoder
 from core.errors import IndexMismatchError
+from core.fusion import Mode
 from core.indexer import IndexRun, IndexSummary, ProgressCallback
 from core.modelspec import default_model_folder, read_model_folder
 from core.paths import absolute, from_key, to_key
 from core.pooling import check_pooling
 from core.precision import FP32, check_precision, default_precision
+from core.query import Query
 from core.records import Counts, DocumentRow, IndexInfo
 from core.search import DocumentHit, search
 from core.store import Store
@@ -143,10 +145,11 @@ class Library:
         self.catalog.save_if_due()
         return removed
 
-    def search(self, query: str, k: int = 10) -> list[DocumentHit]:
+    def search(self, query: str | Query, k: int = 10, mode: Mode = Mode.FUSED) -> list[DocumentHit]:
+        """The best `k` documents for `query` (its syntax: `core.query`)."""
         if self.catalog.info is None:  # nothing was ever embedded
             return []
-        return search(self.catalog, self.encoder, query, k)
+        return search(self.catalog, self.encoder, query, k, mode)
 
     def compare(self, a: str, b: str, poolings: Sequence[str]) -> dict[str, float]:
         """Cosine similarity of two texts under each pooling strategy (one model pass)."""

@@ -4,17 +4,22 @@ A document is scored from two granularities: its best passage (a run of sentence
 model, which keeps a sentence's context) and its best single sentence (which is what we highlight).
 FAISS finds candidates at both levels; the few best candidates are then rescored exactly from their
 stored vectors, so a document's score never depends on which of its vectors made the cut.
+The keyword index (FTS5, BM25) adds its best documents to the shortlist and its evidence to the
+score (`core.fusion`); a query's phrases, exclusions and filters (`core.query`) narrow both.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from core.catalog import Catalog
 from core.encoder import Encoder
+from core.fusion import Mode, fuse, is_weak
 from core.paths import container_of, from_key
+from core.query import Query, parse
 from core.records import DocumentRow, SentenceRow
 
 # Document score: how well the query matches the document's opening passage (its title and
@@ -28,6 +33,8 @@ RESCORE = 3  # documents rescored exactly per result asked for
 MATCH_MARGIN = 0.12  # a sentence "matches" when within this of the best one...
 MATCH_FLOOR = 0.25  # ...and at least this similar to the query
 CONTEXT_CHARS = 320
+KEYWORD_CANDIDATES = 30  # best keyword documents added to the shortlist
+NARROW_LIMIT = 2000  # a narrowed query scores up to this many allowed documents one by one
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,7 @@ class DocumentHit:
     context: str  # text around the best sentence
     context_start: int  # offset of `context` in the document text
     matches: list[SentenceHit]  # every matching sentence, best first (includes `sentence`)
+    weak: bool = False  # under the relevance floor: a "weaker match"
 
     def to_json(self) -> dict:
         s = self.sentence
@@ -66,28 +74,78 @@ class DocumentHit:
             "context": self.context,
             "context_start": self.context_start,
             "matches": len(self.matches),
+            "weak": self.weak,
         }
 
 
-def search(catalog: Catalog, encoder: Encoder, query: str, k: int = 10) -> list[DocumentHit]:
+def search(
+    catalog: Catalog, encoder: Encoder, query: str | Query, k: int = 10, mode: Mode = Mode.FUSED
+) -> list[DocumentHit]:
     """The `k` documents that best match `query`, as of the library's latest write.
 
     The number of SQL statements is the same whatever `k` and the number of candidates.
     """
-    query = query.strip()
-    if not query or k <= 0 or catalog.vector_count("sentences") == 0:
+    parsed = parse(query) if isinstance(query, str) else query
+    if not parsed.text.strip() or k <= 0 or catalog.vector_count("sentences") == 0:
         return []
-    q = encoder.encode([query])[0]
+    q = encoder.encode([parsed.text])[0]
     rough, heads = _candidates(catalog, q, k)
+    keyword = (
+        {} if mode is Mode.SEMANTIC else catalog.store.keywords.scores(parsed, KEYWORD_CANDIDATES)
+    )
+    if parsed.narrowed:
+        rough = _narrowed(catalog, parsed, rough, heads, q)
     shortlist = sorted(rough, key=rough.get, reverse=True)[: max(RESCORE * k, 20)]
-    scored = _rescore(catalog, q, shortlist, heads)[:k]
+    shortlist += [d for d in keyword if d not in set(shortlist)]
+    heads.update(catalog.store.head_vectors([d for d in shortlist if d not in heads]))
+    scored = _rescore(catalog, q, shortlist, heads)
+    fused = fuse({s.document_id: s.score for s in scored}, keyword, mode)
+    scored = [s for s in scored if s.document_id in fused]
+    scored.sort(key=lambda s: fused[s.document_id], reverse=True)
+    scored = scored[: 2 * k if parsed.phrases else k]  # room for those a phrase check drops
     documents = catalog.store.documents_by_id([s.document_id for s in scored])
     texts = catalog.store.texts(list(documents))
-    return [
-        _document_hit(s, documents[s.document_id], texts.get(s.document_id) or "")
+    hits = [
+        replace(
+            _document_hit(s, documents[s.document_id], texts.get(s.document_id) or ""),
+            score=fused[s.document_id],
+            weak=is_weak(fused[s.document_id], mode),
+        )
         for s in scored
         if s.document_id in documents  # else removed since the shortlist was made
+        and _literal(texts.get(s.document_id) or "", parsed.phrases)
     ]
+    return hits[:k]
+
+
+def _narrowed(
+    catalog: Catalog,
+    query: Query,
+    rough: dict[int, float],
+    heads: dict[int, np.ndarray],
+    q: np.ndarray,
+) -> dict[int, float]:
+    """Rough scores of only the documents the query's filters, phrases and exclusions allow.
+
+    When few are allowed, every one is a candidate (scored by its opening passage if FAISS did
+    not return it), so a narrow filter finds its documents however far they rank overall.
+    """
+    keywords = catalog.store.keywords
+    allowed = keywords.allowed(query, None, NARROW_LIMIT + 1)
+    if len(allowed) > NARROW_LIMIT:
+        keep = set(keywords.allowed(query, list(rough), len(rough)))
+        return {d: score for d, score in rough.items() if d in keep}
+    heads.update(catalog.store.head_vectors([d for d in allowed if d not in heads]))
+    return {d: rough.get(d, float(heads[d] @ q) if d in heads else 0.0) for d in allowed}
+
+
+def _literal(text: str, phrases: tuple[str, ...]) -> bool:
+    """Whether every phrase occurs in `text` as written, as whole words (any case, any run of
+    white space): the keyword index matches stemmed words, which is not what quotes promise."""
+    return all(
+        re.search(r"(?<!\w)" + r"\s+".join(map(re.escape, p.split())) + r"(?!\w)", text, re.I)
+        for p in phrases
+    )
 
 
 @dataclass(frozen=True)

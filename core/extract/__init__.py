@@ -25,6 +25,7 @@ from core.extract.normalise import clean, join_pages
 from core.extract.reasons import first_line, os_reason
 from core.extract.reasons import size as human_size
 from core.extract.registry import BY_SUFFIX
+from core.extract.titles import readable_name
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -98,7 +99,7 @@ def _read(fmt: Format, data: bytes, fallback_title: str) -> Extracted | None:
     text, page_starts = join_pages([clean(page) for page in pages])
     if not text.strip():
         return None
-    title = " ".join(clean(title).split()) or fallback_title
+    title = " ".join(clean(title).split()) or readable_name(fallback_title)
     return Extracted(text, title, page_starts if fmt.paged else (), fmt.kind, note)
 
 

@@ -12,15 +12,12 @@ import re
 from core.extract.base import Format, Pages
 from core.extract.decode import decode
 from core.extract.normalise import clean
-
-_TEXT_TITLE = re.compile(r"\A[ \t]*(\S[^\n]{0,79}?)[ \t]*\n[ \t]*(?:\n|\Z)")
+from core.extract.titles import plain_heading
 
 
 def read_plain(text: str) -> Pages:
-    """A short first line standing alone, not ending like a sentence, is the note's title."""
-    match = _TEXT_TITLE.match(text)
-    title = match.group(1) if match and match.group(1)[-1] not in ".,;:!?" else ""
-    return Pages([text], title)
+    """A first line that reads as a heading is the note's title (`titles.plain_heading`)."""
+    return Pages([text], plain_heading(text))
 
 
 _RST_ADORNMENT = re.compile(r"^([=\-`:'\"~^_*+#<>.])\1{2,}[ \t]*$", re.M)

@@ -5,6 +5,7 @@ library: every vector row carries the generation (write transaction) that wrote 
 logs every vector row that leaves, so any process can bring its vector index from the generation
 it holds to the current one by reading only what changed. It also makes path keys unambiguous
 (see `core.paths`). Version 3 remembers, per folder, whether its symlinks may lead out of it.
+Version 4 adds the keyword index (FTS5 over titles, file names and text; `core.store.keywords`).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import sqlite_utils
 
 from core.errors import StoreError
 from core.paths import legacy_from_key, to_key
+from core.store import keywords
 from core.store.connection import Connections
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 VECTOR_TABLES = ("sentences", "passages")
 
 _V1 = """
@@ -110,11 +112,18 @@ def _to_v3(db: sqlite_utils.Database) -> None:
     db["roots"].add_column("follow_links", int, not_null_default=0)
 
 
+def _to_v4(db: sqlite_utils.Database) -> None:
+    """The keyword index, filled from the documents already there."""
+    db.execute(keywords.NAME_COLUMN)
+    keywords.create(db)
+
+
 # Migration from version N to N+1 is MIGRATIONS[N]; version 0 is an empty database.
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     0: _to_v1,
     1: _to_v2,
     2: _to_v3,
+    3: _to_v4,
 }
 
 

@@ -31,6 +31,7 @@ SENTENCES_OF = (
     'SELECT id, document_id, ordinal, start, "end", line, page, text, vector FROM sentences '
     "WHERE document_id IN ({marks}) ORDER BY document_id, ordinal"
 )
+HEADS_OF = "SELECT document_id, vector FROM passages WHERE ordinal = 0 AND document_id IN ({marks})"
 
 
 def delete_parts(conn: sqlite3.Connection, path: str, keep: Sequence[str] = ()) -> None:

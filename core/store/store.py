@@ -29,7 +29,7 @@ from core.records import (
     SentenceRow,
     Status,
 )
-from core.store import sql
+from core.store import keywords, sql
 from core.store.connection import Connections, Transaction
 from core.store.schema import VECTOR_TABLES, create, migrate
 
@@ -61,6 +61,7 @@ class Store:
             )
         self._connections = Connections(self.path)
         migrate(self._connections)
+        self.keywords = keywords.open_index(self._connections)  # rebuilt if it went missing
 
     def close(self) -> None:
         self._connections.close()
@@ -375,11 +376,7 @@ class Store:
 
     def head_vectors(self, doc_ids: Sequence[int]) -> dict[int, np.ndarray]:
         """Each document's opening passage vector: what the document is about."""
-        rows = self._in(
-            "SELECT document_id, vector FROM passages WHERE ordinal = 0 "
-            "AND document_id IN ({marks})",
-            doc_ids,
-        )
+        rows = self._in(sql.HEADS_OF, doc_ids)
         return {doc: np.frombuffer(blob, dtype=np.float32) for doc, blob in rows}
 
     def owners(self, table: str, ids: Sequence[int]) -> dict[int, int]:

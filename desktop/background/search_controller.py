@@ -3,7 +3,9 @@
 Typing restarts a short timer; when it fires the query gets a serial number. If a search is already
 running, the new query waits as the single pending one (replacing any older pending query, which is
 thus never run). A result is delivered only if its serial is still the newest, so a slow stale
-query can never overwrite the answer to what the user typed last.
+query can never overwrite the answer to what the user typed last. The window's filter controls
+are merged into the query text's own (`core.query`); a query the parser refuses comes back as a
+`problem` to show, not as an error, since it is usually half typed.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from core.errors import QueryError
 from core.library import Library
+from core.query import Filters, parse
 from core.search import DocumentHit
 from desktop.background.workers import Worker, WorkerFailure, WorkerPool
 from desktop.window.notify import Notifier
@@ -28,6 +32,7 @@ class SearchResults:
     query: str
     hits: list[DocumentHit]
     seconds: float
+    problem: str = ""  # why the query could not be run (its syntax)
 
 
 class SearchController(QObject):
@@ -47,6 +52,7 @@ class SearchController(QObject):
         self._notifier = notifier
         self.result_count = result_count
         self._query = ""
+        self.filters = Filters()
         self._serial = 0
         self._running = False
         self._pending: tuple[int, str] | None = None
@@ -73,6 +79,11 @@ class SearchController(QObject):
             self.results_ready.emit(SearchResults(self._serial, text, [], 0.0))
             return
         self._timer.start()
+
+    def set_filters(self, filters: Filters) -> None:
+        """The window's filter controls changed: search again with them."""
+        self.filters = filters
+        self.search_now()
 
     def search_now(self) -> None:
         """Run the current query without waiting for the debounce (Enter, library changes)."""
@@ -101,10 +112,15 @@ class SearchController(QObject):
             self.results_ready.emit(SearchResults(serial, query, [], 0.0))
             return
         count = self.result_count
+        filters = self.filters
 
         def search(_report: object) -> SearchResults:
             started = time.perf_counter()
-            hits = library.search(query, k=count)
+            try:
+                parsed = parse(query).with_filters(filters)
+            except QueryError as exc:
+                return SearchResults(serial, query, [], 0.0, str(exc))
+            hits = library.search(parsed, k=count)
             return SearchResults(serial, query, hits, time.perf_counter() - started)
 
         self._running = True

@@ -164,18 +164,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from core.evaluate import evaluate_folder
+    from core.fusion import Mode
 
     folder = Path(existing([args.dir])[0])
+    modes = list(Mode) if args.mode == "all" else [Mode(args.mode)]
     results = {}
     for pooling in poolings(args.eval_pooling):
         bar = ProgressBar(args.quiet)
         try:
-            results[pooling] = evaluate_folder(folder, args.model, pooling, progress=bar)
+            by_mode = evaluate_folder(folder, args.model, pooling, progress=bar, modes=modes)
         finally:
             bar.close()
-        if not args.json:
-            metrics = "  ".join(f"{k} {v:.4f}" for k, v in results[pooling].items())
-            print(f"{pooling:<14} {metrics}", flush=True)
+        for mode, metrics in by_mode.items():
+            name = pooling if args.mode == "fused" else f"{pooling}/{mode}"
+            results[name] = metrics
+            if not args.json:
+                shown = "  ".join(f"{k} {v:.4f}" for k, v in metrics.items())
+                print(f"{name:<14} {shown}", flush=True)
     if args.json:
         print(json.dumps(results))
     return 0

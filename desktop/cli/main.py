@@ -69,7 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rebuild", help="re-embed everything, e.g. with another --pooling")
     p.set_defaults(func=cmd_rebuild)
 
-    p = sub.add_parser("search", help="find documents by meaning")
+    p = sub.add_parser(
+        "search",
+        help='find documents by meaning and keywords; "exact phrase", -word, type:pdf, '
+        "in:FOLDER, after:/before:YYYY-MM-DD",
+    )
     p.add_argument("query", nargs="?", metavar="QUERY")
     p.add_argument("-k", type=int, default=10, help="number of documents (default 10)")
     p.add_argument(
@@ -99,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("dir", metavar="DIR")
     p.add_argument("--pooling", dest="eval_pooling", default="mean", metavar="NAME|all")
+    p.add_argument(
+        "--mode",
+        choices=["fused", "semantic", "keyword", "all"],
+        default="fused",
+        help="ranking to measure: keyword + meaning (default), one of them alone, or all three",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
 

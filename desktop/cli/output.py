@@ -94,7 +94,11 @@ def print_hits(query: str, hits, as_json: bool) -> None:
         return
     if not hits:
         print("no results")
+    elif hits[0].weak:
+        print("no close match")
     for rank, hit in enumerate(hits, 1):
+        if hit.weak and (rank == 1 or not hits[rank - 2].weak):
+            print("weaker matches:")
         where = f"line {hit.sentence.line}" + (
             f", page {hit.sentence.page}" if hit.sentence.page else ""
         )

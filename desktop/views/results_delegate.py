@@ -1,7 +1,8 @@
 """Paints one search result: title, folder, a relevance bar, and the best sentence highlighted
 inside its surrounding text, with how many more sentences of the document matched.
 
-Everything painted comes from the model's roles; the delegate keeps no state of its own.
+Everything painted comes from the model's roles; the delegate keeps no state of its own. The
+first result under the relevance floor carries a "Weaker matches" heading above it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ BAR_WIDTH, BAR_HEIGHT = 64, 6
 HIGHLIGHT = QColor("#ffe9a8")
 HIGHLIGHT_TEXT = QColor("#1d1d1d")
 LEAD_IN = 60  # characters of context kept before the best sentence
+WEAKER_HEADING = "Weaker matches"
 
 
 def relevance_fraction(score: float) -> float:
@@ -73,7 +75,11 @@ class ResultDelegate(QStyledItemDelegate):
             + 2 * GAP
             + CONTEXT_LINES * QFontMetrics(body).lineSpacing()
         )
-        return QSize(400, height)
+        return QSize(400, height + self._heading_height(option.font, index))
+
+    @staticmethod
+    def _heading_height(base: QFont, index: QModelIndex | QPersistentModelIndex) -> int:
+        return 2 * PAD_Y + QFontMetrics(base).height() if index.data(Role.FIRST_WEAK) else 0
 
     # -- painting -----------------------------------------------------------------------------
 
@@ -89,6 +95,10 @@ class ResultDelegate(QStyledItemDelegate):
         widget = option.widget
         style = widget.style() if widget is not None else None
         painter.save()
+        heading = self._heading_height(option.font, index)
+        if heading:
+            self._paint_heading(painter, option, heading)
+            opt.rect = opt.rect.adjusted(0, heading, 0, 0)
         if style is not None:
             style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
@@ -99,7 +109,7 @@ class ResultDelegate(QStyledItemDelegate):
         muted = QColor(text_colour)
         muted.setAlphaF(0.65)
         title_font, small_font, body_font = self._fonts(option.font)
-        rect = option.rect.adjusted(PAD_X, PAD_Y, -PAD_X, -PAD_Y)
+        rect = opt.rect.adjusted(PAD_X, PAD_Y, -PAD_X, -PAD_Y)
 
         # line 1: title and relevance bar
         title_metrics = QFontMetrics(title_font)
@@ -156,6 +166,23 @@ class ResultDelegate(QStyledItemDelegate):
         painter.setPen(QColor(127, 127, 127, 50))
         painter.drawLine(option.rect.bottomLeft(), option.rect.bottomRight())
         painter.restore()
+
+    @staticmethod
+    def _paint_heading(painter: QPainter, option: QStyleOptionViewItem, height: int) -> None:
+        band = QRect(option.rect.left(), option.rect.top(), option.rect.width(), height)
+        font = QFont(option.font)
+        font.setBold(True)
+        painter.setFont(font)
+        colour = QColor(option.palette.color(QPalette.ColorRole.Text))
+        colour.setAlphaF(0.6)
+        painter.setPen(colour)
+        painter.drawText(
+            band.adjusted(PAD_X, 0, -PAD_X, 0),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            WEAKER_HEADING,
+        )
+        painter.setPen(QColor(127, 127, 127, 90))
+        painter.drawLine(band.bottomLeft(), band.bottomRight())
 
     @staticmethod
     def _paint_bar(

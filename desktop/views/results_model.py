@@ -1,4 +1,5 @@
-"""The search results as a list model: one row per document, ranked by meaning."""
+"""The search results as a list model: one row per document, close matches first, then the
+weaker ones (under the relevance floor) after a heading the delegate paints."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ class Role(IntEnum):
     MORE_MATCHES = Qt.ItemDataRole.UserRole + 7  # other matching sentences in the document
     DOCUMENT_ID = Qt.ItemDataRole.UserRole + 8
     HIT = Qt.ItemDataRole.UserRole + 9  # the whole DocumentHit, for the preview
+    WEAK = Qt.ItemDataRole.UserRole + 10  # under the relevance floor
+    FIRST_WEAK = Qt.ItemDataRole.UserRole + 11  # the first weak row: "Weaker matches" above it
 
 
 def display_title(hit: DocumentHit) -> str:
@@ -78,6 +81,10 @@ class ResultsModel(QAbstractListModel):
             return hit.document_id
         if role == Role.HIT:
             return hit
+        if role == Role.WEAK:
+            return hit.weak
+        if role == Role.FIRST_WEAK:
+            return hit.weak and (index.row() == 0 or not self._hits[index.row() - 1].weak)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{display_title(hit)}: {hit.sentence.text}"
         return None

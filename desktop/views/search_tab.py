@@ -23,6 +23,7 @@ from core.search import DocumentHit
 from desktop.background.search_controller import SearchResults
 from desktop.background.session import LibrarySession
 from desktop.views.empty_state import EmptyState
+from desktop.views.filter_bar import FilterBar
 from desktop.views.plain_text import plain_label
 from desktop.views.preview import PreviewPane
 from desktop.views.results_delegate import ResultDelegate
@@ -55,6 +56,10 @@ class SearchTab(QWidget):
         self.field.setMinimumHeight(38)
         self.field.textChanged.connect(session.search.set_query)
         self.field.installEventFilter(self)
+        self.filter_bar = FilterBar()
+        self.filter_bar.changed.connect(
+            lambda: session.search.set_filters(self.filter_bar.filters())
+        )
         self.summary = plain_label()
         self.summary.setStyleSheet("color: palette(placeholder-text);")
         self.model = ResultsModel(self)
@@ -62,7 +67,7 @@ class SearchTab(QWidget):
         self.view.setObjectName("results")
         self.view.setModel(self.model)
         self.view.setItemDelegate(ResultDelegate(self.view))
-        self.view.setUniformItemSizes(True)
+        self.view.setUniformItemSizes(False)  # the first weaker match has a heading
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.installEventFilter(self)
@@ -82,6 +87,7 @@ class SearchTab(QWidget):
         self.stack.addWidget(self.splitter)
         layout = QVBoxLayout(self)
         layout.addWidget(self.field)
+        layout.addWidget(self.filter_bar)
         layout.addWidget(self.summary)
         layout.addWidget(self.stack, 1)
         self._documents = 0
@@ -99,6 +105,9 @@ class SearchTab(QWidget):
         self._documents = documents
         self._pending = pending
         empty = documents == 0 and not has_roots
+        library = self.session.library
+        if library is not None:
+            self.filter_bar.set_folders(library.roots())
         self.stack.setCurrentWidget(self.empty_state if empty else self.splitter)
         if not self.field.text().strip():
             self._idle_summary()
@@ -134,12 +143,21 @@ class SearchTab(QWidget):
             self._idle_summary()
             return
         n = len(results.hits)
+        close = sum(1 for h in results.hits if not h.weak)
         if self.session.library is None:
             self.summary.setText("Search is unavailable while the library is rebuilt.")
-        elif n:
+        elif results.problem:
+            self.summary.setText(results.problem)
+        elif close:
             self.summary.setText(
                 f"{n} result{'s' if n != 1 else ''} for “{results.query.strip()}” "
                 f"· {results.seconds:.2f} s{self._pending_note()}"
+            )
+        elif n:
+            self.summary.setText(
+                f"No close match for “{results.query.strip()}”; {n} weaker "
+                f"match{'es' if n != 1 else ''} below · {results.seconds:.2f} s"
+                + self._pending_note()
             )
         else:
             self.summary.setText(

@@ -97,11 +97,11 @@ def main() -> int:
     found = library.search("Note 3", k=3)
     library.close()
     report = {
-        "files": {p.name: p.stat().st_size for p in sorted(notes.iterdir()) if "note-" not in p.name},
+        "big_files": {p.name: p.stat().st_size for p in notes.iterdir() if "note-" not in p.name},
         "small_notes": args.notes,
         "exit_code": process.returncode,
         "seconds": round(seconds, 1),
-        "small_notes_all_indexed_after_s": None if notes_found_s is None else round(notes_found_s, 1),
+        "small_notes_all_indexed_after_s": notes_found_s and round(notes_found_s, 1),
         "still_pending_then": big_pending_then,
         "peak_rss_mb": round(peak_mb),
         "indexed": counts.indexed,

@@ -166,7 +166,7 @@ def test_unexpected_library_errors_become_extraction_failed(tmp_path: Path, monk
 
 def test_plain_text(tmp_path: Path) -> None:
     result = extract(write(tmp_path, "groceries.txt", "Milk and eggs.\nBread.\n"))
-    assert result == Extracted("Milk and eggs.\nBread.\n", "groceries", (), "text")
+    assert result == Extracted("Milk and eggs.\nBread.\n", "Groceries", (), "text")
 
 
 def test_newlines_normalised_and_control_characters_dropped(tmp_path: Path) -> None:
@@ -246,7 +246,7 @@ def test_markdown_front_matter_gives_title(tmp_path: Path) -> None:
 
 
 def test_markdown_without_heading_uses_file_stem(tmp_path: Path) -> None:
-    assert extract(write(tmp_path, "ideas.md", "just a line\n")).title == "ideas"
+    assert extract(write(tmp_path, "ideas.md", "just a line\n")).title == "Ideas"
 
 
 HTML = """\
@@ -285,7 +285,7 @@ def test_html_declared_charset_is_used(tmp_path: Path) -> None:
     page = '<html><head><meta charset="iso-8859-1"></head><body><p>Café crème</p></body></html>'
     result = extract(write(tmp_path, "menu.htm", page.encode("latin-1")))
     assert result.text == "Café crème"
-    assert result.title == "menu"
+    assert result.title == "Menu"
 
 
 def test_html_with_only_script_has_no_text(tmp_path: Path) -> None:
@@ -341,7 +341,7 @@ def test_pdf_pages_and_title(tmp_path: Path) -> None:
 
 
 def test_pdf_without_title_uses_stem(tmp_path: Path) -> None:
-    assert extract(write(tmp_path, "scan2.pdf", make_pdf(["Text."]))).title == "scan2"
+    assert extract(write(tmp_path, "scan2.pdf", make_pdf(["Text."]))).title == "Scan2"
 
 
 def test_pdf_without_text_is_skipped(tmp_path: Path) -> None:
@@ -457,3 +457,21 @@ def test_no_library_exception_escapes_for_garbage(tmp_path: Path) -> None:
     for suffix in (".txt", ".md", ".html", ".rst", ".org"):
         with pytest.raises(SkipFile):
             extract(write(tmp_path, f"garbage{suffix}", b"\x00" + garbage))
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "title"),
+    [
+        ("pyfaq-0077.txt", "No, but it helps. :)\n\nMore text follows here.\n", "Pyfaq 0077"),
+        ("trip_notes.txt", "we left early and came back late\nthe end\n", "Trip notes"),
+        ("a.txt", "Packing list\n\nSocks and a hat.\n", "Packing list"),
+        ("b.txt", "# Packing list\n\nSocks and a hat.\n", "Packing list"),
+        ("c.txt", "printf, fprintf, sprintf (3)\n\nSYNOPSIS ...\n", "printf, fprintf, sprintf (3)"),
+        ("d.txt", "Yes. See the docs.\n\nMore.\n", "D"),
+        ("e.txt", "(see below)\n\nMore.\n", "E"),
+    ],
+)
+def test_title_is_a_first_heading_else_the_file_name_made_readable(
+    tmp_path: Path, name: str, text: str, title: str
+) -> None:
+    assert extract(write(tmp_path, name, text)).title == title

@@ -10,6 +10,7 @@ import pytest
 
 from core import search as search_module
 from core.catalog import Catalog
+from core.fusion import Mode
 from core.records import IndexInfo, NewDocument, NewSentence, Window
 from core.search import search
 
@@ -59,7 +60,8 @@ def test_head_and_best_sentence_both_count(catalog: Catalog) -> None:
     # "about": the document as a whole is about the query, its sentences only nearly.
     _write(catalog, "about", [_unit(1, 1, 0, 0), _unit(1, 0, 1, 0)], head=_unit(1, 0.1, 0, 0))
     _write(catalog, "other", [_unit(0, 0, 1, 0)], head=_unit(0, 0, 1, 0))
-    hits = search(catalog, FixedEncoder({"q": q}), "q", k=3)
+    # semantic-only: the fused score is this divided by 1 + KEYWORD_WEIGHT when no word matches
+    hits = search(catalog, FixedEncoder({"q": q}), "q", k=3, mode=Mode.SEMANTIC)
     assert [h.title for h in hits] == ["about", "sharp", "other"]
     about = hits[0]
     expected = 0.5 * float(_unit(1, 0.1, 0, 0) @ q) + 0.5 * float(_unit(1, 1, 0, 0) @ q)

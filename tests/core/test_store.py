@@ -46,11 +46,12 @@ def test_schema_version_and_wal(indexed) -> None:
     data, _ = indexed
     conn = sqlite3.connect(data / DB_NAME)
     try:
-        assert SCHEMA_VERSION == 3
+        assert SCHEMA_VERSION == 4
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        assert {"meta", "roots", "documents", "sentences", "passages", "removed"} <= tables
+        expected = {"meta", "roots", "documents", "sentences", "passages", "removed", "keywords"}
+        assert expected <= tables
         meta = dict(conn.execute("SELECT key, value FROM meta"))
         assert int(meta["generation"]) > 0
         assert json.loads(meta["index"])["pooling"] == "mean"

@@ -1,0 +1,86 @@
+"""Keyword + meaning with the real model: phrases, exclusions, filters, the relevance floor."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from core.fusion import Mode
+from core.library import Library
+
+NOTES = {
+    "kite.txt": "We watched the red kite circling over the valley for an hour.",
+    "kites.txt": "Red kites are birds of prey that nest in tall trees.",
+    "toy.md": "# Toy\n\nA kite that is red flew from the beach on a windy day.",
+    "sockets/flags.txt": "Set O_NONBLOCK on the socket so a read returns at once.",
+    "sockets/wait.txt": "A read on a socket can block until data arrives or return early.",
+    "sockets/close.txt": "Close the socket when the reads are done to free the descriptor.",
+    "bread.txt": "Knead the dough, let it rise overnight and bake the bread hot.",
+}
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory, real_encoder):
+    root = tmp_path_factory.mktemp("hybrid")
+    notes = root / "notes"
+    for name, text in NOTES.items():
+        path = notes / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        when = dt.datetime(2024, 6, 1) if name == "bread.txt" else dt.datetime(2025, 3, 1)
+        os.utime(path, (when.timestamp(), when.timestamp()))
+    library = Library(root / "data")
+    library.use_encoder(real_encoder)
+    library.index([notes])
+    yield library, notes
+    library.close()
+
+
+def _names(hits) -> list[str]:
+    return [Path(h.path).name for h in hits]
+
+
+def test_a_quoted_phrase_returns_only_documents_that_contain_it(library) -> None:
+    lib, _ = library
+    hits = lib.search('"red kite"', 10)
+    assert _names(hits) == ["kite.txt"]  # not "red kites", not "a kite that is red"
+    assert set(_names(lib.search("red kite bird", 10))) >= {"kite.txt", "kites.txt", "toy.md"}
+
+
+def test_a_minus_word_excludes_the_documents_that_have_it(library) -> None:
+    lib, _ = library
+    names = _names(lib.search("socket read -O_NONBLOCK", 10))
+    assert "flags.txt" not in names and "wait.txt" in names
+
+
+def test_type_folder_and_date_filters(library) -> None:
+    lib, notes = library
+    assert _names(lib.search("red kite type:md", 10)) == ["toy.md"]
+    assert set(_names(lib.search("kite type:txt", 10))) <= {
+        "kite.txt", "kites.txt", "flags.txt", "wait.txt", "close.txt", "bread.txt"
+    }  # fmt: skip
+    assert set(_names(lib.search("reading data in:sockets", 10))) == {
+        "flags.txt", "wait.txt", "close.txt"
+    }  # fmt: skip
+    assert set(_names(lib.search(f"bake in:{notes / 'sockets'}", 10))) <= {
+        "flags.txt", "wait.txt", "close.txt"
+    }  # fmt: skip
+    assert _names(lib.search("bread before:2025-01-01", 10)) == ["bread.txt"]
+    assert "bread.txt" not in _names(lib.search("bread after:2025-01-01", 10))
+
+
+def test_an_identifier_finds_the_one_document_that_names_it(library) -> None:
+    lib, _ = library
+    assert _names(lib.search("O_NONBLOCK", 3))[0] == "flags.txt"
+    assert _names(lib.search("O_NONBLOCK", 3, Mode.KEYWORD)) == ["flags.txt"]
+
+
+def test_nonsense_has_no_close_match_and_a_real_query_does(library) -> None:
+    lib, _ = library
+    assert all(h.weak for h in lib.search("xqzzv blorp", 10))
+    best = lib.search("bird of prey nesting in trees", 3)[0]
+    assert Path(best.path).name == "kites.txt" and not best.weak
+    assert best.to_json()["weak"] is False

@@ -1,0 +1,127 @@
+"""The keyword index (FTS5) follows every write to the documents, migrates in, and rebuilds."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sqlite_utils
+
+from core.query import parse
+from core.records import NewDocument, NewSentence, Status, Window
+from core.store import SCHEMA_VERSION, Store
+from core.store.schema import MIGRATIONS
+
+
+def _doc(path: str, text: str, title: str = "T") -> NewDocument:
+    spans = (NewSentence(0, len(text), 1, None, text),)
+    return NewDocument(
+        path, "/r", 1, 1.0, "hash-" + path + text, "text", title, text, (), spans, (Window(0, 0),)
+    )
+
+
+def _write(store: Store, path: str, text: str, title: str = "T") -> int:
+    one = np.ones((1, 4), np.float32) / 2
+    return store.write_document(_doc(path, text, title), one, one)
+
+
+def _found(store: Store, query: str) -> set[int]:
+    return set(store.keywords.scores(parse(query), 50))
+
+
+def _intact(path: Path) -> None:
+    """FTS5's own check that the index holds exactly what the documents table holds."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("INSERT INTO keywords(keywords, rank) VALUES ('integrity-check', 1)")
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    store = Store(tmp_path / "db.sqlite3")
+    yield store
+    store.close()
+
+
+def test_writes_edits_moves_and_deletions_keep_it_in_step(store: Store) -> None:
+    a = _write(store, "/r/alpha.txt", "The O_NONBLOCK flag makes reads return at once.")
+    b = _write(store, "/r/beta.txt", "Tomatoes grow on the hill.", title="Garden notes")
+    assert _found(store, "O_NONBLOCK") == {a}
+    assert _found(store, "garden") == {b}  # the title is indexed
+    assert _found(store, "alpha") == {a}  # and the file name
+    _write(store, "/r/alpha.txt", "Now it speaks of O_CLOEXEC only.")  # edited
+    assert _found(store, "O_NONBLOCK") == set()
+    assert _found(store, "O_CLOEXEC") == {a}
+    store.move_document("/r/alpha.txt", "/r/gamma.txt", "/r", 1, 1.0)
+    assert _found(store, "alpha") == set()
+    assert _found(store, "gamma") == {a}
+    store.record_status("/r/beta.txt", "/r", 1, 1.0, Status.FAILED, "broken")  # lost its text
+    assert _found(store, "tomatoes") == set()
+    store.delete_documents([a])
+    assert _found(store, "O_CLOEXEC") == set()
+    _write(store, "/r/x/one.txt", "Shared word here.")
+    store.remove_root("/r/x")
+    assert _found(store, "shared") == set()
+    _intact(store.path)
+
+
+def test_it_is_rebuilt_from_the_documents_when_missing(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    store = Store(path)
+    doc = _write(store, "/r/a.txt", "The SO_REUSEADDR option lets a socket bind again.")
+    store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE keywords")
+    conn.commit()
+    conn.close()
+    again = Store(path)
+    try:
+        assert _found(again, "SO_REUSEADDR") == {doc}
+        _write(again, "/r/b.txt", "Another page about SO_KEEPALIVE.")  # triggers work again
+        assert len(_found(again, "SO_KEEPALIVE")) == 1
+    finally:
+        again.close()
+    _intact(path)
+
+
+def test_a_version_3_library_gains_the_keyword_index(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    db = sqlite_utils.Database(path)
+    for version in range(3):
+        MIGRATIONS[version](db)
+    db.execute("PRAGMA user_version = 3")
+    db.execute(
+        "INSERT INTO documents (path, root, status, title, text, updated) "
+        "VALUES ('/n/wait.txt', '/n', 'indexed', 'Waiting', 'Call waitpid to reap a child.', 0)"
+    )
+    db.conn.commit()
+    db.close()
+    store = Store(path)
+    try:
+        conn = store._connections.db.conn
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert len(_found(store, "waitpid")) == 1
+        assert len(_found(store, "wait")) == 1  # the file name
+    finally:
+        store.close()
+    _intact(path)
+
+
+def test_filters_phrases_and_exclusions_narrow_the_keyword_scores(store: Store) -> None:
+    a = _write(store, "/r/notes/a.txt", "Bake the bread in a hot oven.")
+    b = _write(store, "/r/notes/b.md", "Bread needs a hot oven and time.")
+    c = _write(store, "/r/other/c.pdf", "The oven is hot; bread waits.")
+    assert _found(store, "bread") == {a, b, c}
+    assert _found(store, '"hot oven" bread') == {a, b}
+    assert _found(store, "bread -time") == {a, c}
+    assert _found(store, "bread type:pdf") == {c}
+    assert _found(store, "bread type:md,txt") == {a, b}
+    assert _found(store, "bread in:notes") == {a, b}
+    assert _found(store, "bread in:/r/other") == {c}
+    assert _found(store, "bread after:2999-01-01") == set()
+    assert _found(store, "bread before:2999-01-01") == {a, b, c}
+    assert store.keywords.allowed(parse("in:other"), None, 10) == [c]
