@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel
 from desktop.background.library_jobs import IndexJob
 from desktop.window.main_window import LIBRARY_TAB
 
-MARKUP_TITLE = "<img src=/tmp/ponder-injected.png><font size=7 color=red>INJECTED</font>"
+MARKUP_TITLE = "Note <img src=/tmp/ponder-injected.png><font size=7 color=red>INJECTED</font>"
 MARKUP_NAME = "<u><i>ital.txt"
 
 

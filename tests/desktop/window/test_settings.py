@@ -45,12 +45,12 @@ def test_data_folder_argument_then_environment_then_setting(
 def test_geometry_and_splitter_are_remembered(make_window, tiny_model, qtbot, tmp_path: Path):
     ini = tmp_path / "remember.ini"
     first = make_window(settings_file=ini, resize=False, model_folder=str(tiny_model))
-    first.resize(720, 520)  # within the offscreen screen, which restoreGeometry respects
+    first.resize(760, 540)  # within the offscreen screen, which restoreGeometry respects
     first.search_tab.splitter.setSizes([250, 440])
     sizes = first.search_tab.splitter.sizes()
     first.close()
     second = make_window(settings_file=ini, resize=False)
-    assert (second.width(), second.height()) == (720, 520)
+    assert (second.width(), second.height()) == (760, 540)
     assert second.search_tab.splitter.sizes() == sizes
 
 
