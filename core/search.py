@@ -118,10 +118,11 @@ def _candidates(
             if doc is not None and doc not in best:
                 best[doc] = float(score)
         parts.append(best)
-        floors.append(float(scores[0][-1]) if len(scores[0]) else 0.0)
+        found = scores[0][ids[0] >= 0]  # an approximate index may return fewer than asked
+        floors.append(float(found[-1]) if len(found) else 0.0)
     passages, sentences = parts
     docs = list(passages.keys() | sentences.keys())
-    heads = catalog.store.head_vectors(docs)
+    heads = catalog.store.head_vectors(docs, catalog.dimension)
     rough = {
         d: HEAD_WEIGHT * float(heads[d] @ q if d in heads else floors[0])
         + SENTENCE_WEIGHT * sentences.get(d, floors[1])

@@ -10,6 +10,7 @@ import numpy as np
 import sqlite_utils
 
 from core.records import DocumentRow, Status
+from core.store import codec
 from core.store.schema import VECTOR_TABLES
 
 DOCUMENT_COLUMNS = (
@@ -64,9 +65,7 @@ def rows_matrix(rows: list[tuple], dimension: int) -> tuple[np.ndarray, np.ndarr
 
 
 def matrix(blobs: list[bytes], dimension: int) -> np.ndarray:
-    if not blobs:
-        return empty(dimension)
-    return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), dimension)
+    return codec.decode_rows(blobs, dimension)
 
 
 def empty(dimension: int) -> np.ndarray:

@@ -29,7 +29,7 @@ from core.records import (
     SentenceRow,
     Status,
 )
-from core.store import sql
+from core.store import codec, sql
 from core.store.connection import Connections, Transaction
 from core.store.schema import VECTOR_TABLES, create, migrate
 
@@ -215,7 +215,7 @@ class Store:
                 page_starts=json.dumps(list(doc.page_starts)),
             )
             sql.delete_vectors(tx.conn, [doc_id])
-            vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32)
+            blobs = codec.encode_rows(sentence_vectors)
             tx.db["sentences"].insert_all(
                 [
                     [*sql.SENTENCE_COLUMNS, "gen"],
@@ -228,19 +228,19 @@ class Store:
                             s.line,
                             s.page,
                             s.text,
-                            vectors[i].tobytes(),
+                            blobs[i],
                             tx.generation,
                         )  # fmt: skip
                         for i, s in enumerate(doc.sentences)
                     ),
                 ]
             )
-            vectors = np.ascontiguousarray(passage_vectors, dtype=np.float32)
+            blobs = codec.encode_rows(passage_vectors)
             tx.db["passages"].insert_all(
                 [
                     [*sql.PASSAGE_COLUMNS, "gen"],
                     *(
-                        (doc_id, i, w.first, w.last, vectors[i].tobytes(), tx.generation)
+                        (doc_id, i, w.first, w.last, blobs[i], tx.generation)
                         for i, w in enumerate(doc.windows)
                     ),
                 ]
@@ -378,14 +378,14 @@ class Store:
             for doc, rows in grouped.items()
         }
 
-    def head_vectors(self, doc_ids: Sequence[int]) -> dict[int, np.ndarray]:
+    def head_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
         """Each document's opening passage vector: what the document is about."""
         rows = self._in(
             "SELECT document_id, vector FROM passages WHERE ordinal = 0 "
             "AND document_id IN ({marks})",
             doc_ids,
         )
-        return {doc: np.frombuffer(blob, dtype=np.float32) for doc, blob in rows}
+        return {doc: codec.decode(blob, dimension) for doc, blob in rows}
 
     def owners(self, table: str, ids: Sequence[int]) -> dict[int, int]:
         """Vector id -> document id."""
