@@ -87,13 +87,15 @@ def evaluate_retrieval(
     pooling: str | None = None,
     progress: Callable | None = None,
     k: int = 100,
+    approximate_above: int | None = None,
 ) -> dict[str, float]:
-    """BEIR metrics of Ponder's document ranking on `folder`."""
+    """BEIR metrics of Ponder's document ranking on `folder` (`approximate_above` as in
+    `core.ann.Policy`: 0 measures the approximate index on a small set)."""
 
     corpus, queries, qrels = load_beir(folder)
     with tempfile.TemporaryDirectory(prefix="ponder-eval-") as tmp:
         files = write_notes(corpus, Path(tmp) / "notes")
-        library = Library(Path(tmp) / "data", model, pooling)
+        library = Library(Path(tmp) / "data", model, pooling, approximate_above=approximate_above)
         library.index([Path(tmp) / "notes"], progress)
         ranked = {
             qid: [files[h.path] for h in library.search(text, k)] for qid, text in queries.items()
@@ -107,6 +109,7 @@ def evaluate_notes(
     model: str | None = None,
     pooling: str | None = None,
     progress: Callable | None = None,
+    approximate_above: int | None = None,
 ) -> dict[str, float]:
     """File-level metrics on a notes folder (`queries.tsv` of query -> file, and `files/`).
 
@@ -122,7 +125,7 @@ def evaluate_notes(
         raise PonderError(f"{folder} is not a notes folder: {exc}") from exc
     files = (folder / "files").resolve()
     with tempfile.TemporaryDirectory(prefix="ponder-eval-") as tmp:
-        library = Library(Path(tmp), model, pooling)
+        library = Library(Path(tmp), model, pooling, approximate_above=approximate_above)
         library.index([files], progress)
         ranked = {
             str(i): [str(Path(h.path).relative_to(files)) for h in library.search(query, 100)]
@@ -132,11 +135,17 @@ def evaluate_notes(
     return ranking_metrics(ranked, {str(i): {f: 1} for i, (_, f) in enumerate(pairs)})
 
 
-def evaluate_folder(folder: Path, model: str | None, pooling: str | None, progress=None):
+def evaluate_folder(
+    folder: Path,
+    model: str | None,
+    pooling: str | None,
+    progress=None,
+    approximate_above: int | None = None,
+):
     """BEIR metrics for a BEIR folder, file-level metrics for a notes folder."""
     if (folder / "queries.tsv").is_file() and (folder / "files").is_dir():
-        return evaluate_notes(folder, model, pooling, progress)
-    return evaluate_retrieval(folder, model, pooling, progress)
+        return evaluate_notes(folder, model, pooling, progress, approximate_above)
+    return evaluate_retrieval(folder, model, pooling, progress, approximate_above=approximate_above)
 
 
 def load_sts(path: Path) -> tuple[list[str], list[str], np.ndarray]:

@@ -170,7 +170,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for pooling in poolings(args.eval_pooling):
         bar = ProgressBar(args.quiet)
         try:
-            results[pooling] = evaluate_folder(folder, args.model, pooling, progress=bar)
+            results[pooling] = evaluate_folder(
+                folder, args.model, pooling, progress=bar, approximate_above=args.approximate_above
+            )
         finally:
             bar.close()
         if not args.json:

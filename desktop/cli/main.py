@@ -99,6 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("dir", metavar="DIR")
     p.add_argument("--pooling", dest="eval_pooling", default="mean", metavar="NAME|all")
+    p.add_argument(
+        "--approximate-above",
+        type=int,
+        default=None,
+        metavar="N",
+        help="vectors above which a table's index is approximate (0: always; default 20000)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
 

@@ -56,6 +56,9 @@ def main() -> int:
     parser.add_argument("--sentences", type=int, default=100_000)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--embed", type=int, default=20_000, help="real sentences embedded")
+    parser.add_argument(
+        "--real-cache", type=Path, default=None, help="keep the real embeddings here for reuse"
+    )
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -66,7 +69,7 @@ def main() -> int:
         return 0
     report: dict = {"sentences": args.sentences}
     if not (data / DB_NAME).exists():
-        report |= _build(data, args.sentences, args.embed)
+        report |= _build(data, args.sentences, args.embed, args.real_cache)
     start = time.perf_counter()
     catalog = Catalog(data)  # loads, or builds and trains the index from SQLite
     catalog.close()
@@ -125,14 +128,19 @@ def _sources() -> list[tuple[str, list[str]]]:
     return docs
 
 
-def _build(data: Path, target: int, embed: int) -> dict:
+def _build(data: Path, target: int, embed: int, cache: Path | None) -> dict:
     started = time.perf_counter()
     sources = _sources()
     unique = sorted({s for _, sentences in sources for s in sentences})
     rng = np.random.default_rng(0)
     picked = rng.choice(len(unique), size=min(embed, len(unique)), replace=False)
     encoder = Encoder(default_model_folder(), None, precision=default_precision())
-    real = encoder.encode([unique[i] for i in picked])
+    if cache is not None and cache.exists():
+        real = np.load(cache)
+    else:
+        real = encoder.encode([unique[i] for i in picked])
+        if cache is not None:
+            np.save(cache, real)
     row_of = {unique[i]: n for n, i in enumerate(picked)}
     embedded_s = time.perf_counter() - started
     data.mkdir(parents=True, exist_ok=True)
