@@ -233,6 +233,10 @@ def _exact(data: Path, queries: list[str]) -> list[list[int]]:
     """Each query's ten documents under exact search (flat indexes built from SQLite, never
     saved: this catalog's store is closed without writing index files)."""
     catalog = Catalog(data, approximate_above=10**12)
+    catalog.sync()  # the saved file is approximate: this starts the exact build...
+    catalog.wait_for_builds()  # ...and this waits for it
+    kinds = {type(m.index).__name__ for m in catalog._mirrors.values()}
+    assert kinds == {"FlatIndex"}, kinds
     assert catalog.info is not None
     encoder = Encoder(
         default_model_folder(), catalog.info.pooling, precision=catalog.info.precision

@@ -210,3 +210,20 @@ def test_vectors_are_stored_as_float16_and_older_formats_still_read(tmp_path: Pa
     assert np.abs(matrix[2:] - vectors[2:]).max() < 1e-3
     with pytest.raises(ValueError):
         codec.decode(b"\0" * 7, DIM)
+
+
+def test_statements_per_query_do_not_grow_with_k_on_the_approximate_index(library) -> None:
+    data, _ = library
+    catalog = Catalog(data, approximate_above=0)
+    assert isinstance(catalog._mirrors["sentences"].index, IvfIndex)
+    encoder = _Encoder(_queries(1))
+    search(catalog, encoder, "0", 1)  # the first search of a thread opens its connection
+    statements = {}
+    for k in (1, 10, 50):
+        seen: list[str] = []
+        catalog.store._connections.db.conn.set_trace_callback(seen.append)
+        assert len(search(catalog, encoder, "0", k)) == k
+        catalog.store._connections.db.conn.set_trace_callback(None)
+        statements[k] = len(seen)
+    catalog.close()
+    assert len(set(statements.values())) == 1, statements
