@@ -120,7 +120,10 @@ class IvfIndex:
             return out
 
     def save(self, path: Path) -> None:
+        """Mapped lists would be written as a reference to their file, not their contents, so
+        they are copied into memory first."""
         with self._lock:
+            self._writable()
             write_atomically(self._index, path)
 
     def _lists(self):

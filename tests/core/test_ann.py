@@ -227,3 +227,17 @@ def test_statements_per_query_do_not_grow_with_k_on_the_approximate_index(librar
         statements[k] = len(seen)
     catalog.close()
     assert len(set(statements.values())) == 1, statements
+
+
+def test_a_mapped_index_saved_without_changes_reloads_whole(library) -> None:
+    data, _ = library
+    Catalog(data, approximate_above=0).close()
+    catalog = Catalog(data, approximate_above=0)
+    assert catalog._mirrors["sentences"].index.mapped
+    catalog.store.touch("/r/d0.txt", 2, 1.0)  # a new generation, no vector changed
+    catalog.close()  # writes the index under the new generation
+    again = Catalog(data, approximate_above=0)
+    index = again._mirrors["sentences"].index
+    assert isinstance(index, IvfIndex) and index.mapped
+    assert np.array_equal(np.sort(index.ids()), again.store.ids("sentences"))
+    again.close()
