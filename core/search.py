@@ -80,7 +80,7 @@ def search(catalog: Catalog, encoder: Encoder, query: str, k: int = 10) -> list[
     q = encoder.encode([query])[0]
     rough, heads = _candidates(catalog, q, k)
     shortlist = sorted(rough, key=rough.get, reverse=True)[: max(RESCORE * k, 20)]
-    scored = _rescore(catalog, q, shortlist, heads)[:k]
+    scored = _rescore(catalog, q, shortlist, heads, k)
     documents = catalog.store.documents_by_id([s.document_id for s in scored])
     texts = catalog.store.texts(list(documents))
     return [
@@ -132,23 +132,31 @@ def _candidates(
 
 
 def _rescore(
-    catalog: Catalog, q: np.ndarray, doc_ids: list[int], heads: dict[int, np.ndarray]
+    catalog: Catalog, q: np.ndarray, doc_ids: list[int], heads: dict[int, np.ndarray], k: int
 ) -> list[_Scored]:
-    """Exact scores for a shortlist, best first."""
+    """Exact scores for a shortlist, best first, from its vectors alone; the sentences' rows
+    (text, offsets) are read only for the `k` that are shown."""
+    exact = []
+    for doc_id, vectors in catalog.store.sentence_vectors(doc_ids, catalog.dimension).items():
+        head = float(heads[doc_id] @ q) if doc_id in heads else 0.0
+        exact.append((HEAD_WEIGHT * head + SENTENCE_WEIGHT * float((vectors @ q).max()), doc_id))
+    exact.sort(key=lambda pair: -pair[0])  # stable: ties stay in document id order
+    shown = catalog.store.sentences_of([doc_id for _, doc_id in exact[:k]], catalog.dimension)
     scored = []
-    for doc_id, (rows, vectors) in catalog.store.sentences_of(doc_ids, catalog.dimension).items():
+    for score, doc_id in exact[:k]:
+        if doc_id not in shown:
+            continue  # removed since its vectors were read
+        rows, vectors = shown[doc_id]
         sentence_scores = vectors @ q
         order = np.argsort(-sentence_scores)
         best = float(sentence_scores[order[0]])
-        head = float(heads[doc_id] @ q) if doc_id in heads else 0.0
         floor = max(MATCH_FLOOR, best - MATCH_MARGIN)
         matches = [_hit(rows[order[0]], best)] + [
             _hit(rows[i], float(sentence_scores[i]))
             for i in order[1:]
             if sentence_scores[i] >= floor
         ]
-        scored.append(_Scored(HEAD_WEIGHT * head + SENTENCE_WEIGHT * best, doc_id, rows, matches))
-    scored.sort(key=lambda s: s.score, reverse=True)
+        scored.append(_Scored(score, doc_id, rows, matches))
     return scored
 
 

@@ -27,6 +27,10 @@ DOC_SELECT = "SELECT id, path, root, size, mtime, hash, status, reason, kind, ti
 UNDER = " WHERE path = ? OR substr(path, 1, ?) = ?"
 SENTENCE_COLUMNS = ["document_id", "ordinal", "start", "end", "line", "page", "text", "vector"]
 PASSAGE_COLUMNS = ["document_id", "ordinal", "first_sentence", "last_sentence", "vector"]
+SENTENCE_VECTORS_OF = (
+    "SELECT document_id, vector FROM sentences WHERE document_id IN ({marks}) "
+    "ORDER BY document_id, ordinal"
+)
 SENTENCES_OF = (
     'SELECT id, document_id, ordinal, start, "end", line, page, text, vector FROM sentences '
     "WHERE document_id IN ({marks}) ORDER BY document_id, ordinal"

@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -28,23 +28,13 @@ from core.records import (
     RootRow,
     SentenceRow,
     Status,
+    VectorChanges,
 )
 from core.store import codec, sql
 from core.store.connection import Connections, Transaction
 from core.store.schema import VECTOR_TABLES, create, migrate
 
 BATCH = 50_000
-
-
-@dataclass(frozen=True)
-class VectorChanges:
-    """What happened to one vector table after some generation, up to `generation`."""
-
-    generation: int
-    removed: np.ndarray  # ids that left (some may have come back: they are in `added` too)
-    added_ids: np.ndarray
-    added: np.ndarray  # (len(added_ids), dimension) float32
-    count: int  # rows in the table at `generation`, or -1 if not counted
 
 
 class Store:
@@ -377,6 +367,13 @@ class Store:
             )
             for doc, rows in grouped.items()
         }
+
+    def sentence_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
+        """Each document's sentence vectors in order, in one query: scoring needs no text."""
+        grouped: dict[int, list[bytes]] = {}
+        for doc, blob in self._in(sql.SENTENCE_VECTORS_OF, doc_ids):
+            grouped.setdefault(doc, []).append(blob)
+        return {doc: sql.matrix(blobs, dimension) for doc, blobs in grouped.items()}
 
     def head_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
         """Each document's opening passage vector: what the document is about."""
