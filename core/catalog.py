@@ -25,10 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
+from core import ann
 from core.errors import PonderError, StoreError
 from core.records import IndexInfo
 from core.store import VECTOR_TABLES, Store
-from core.vectors import FlatIndex, VectorIndex
+from core.vectors import VectorIndex
 
 DB_NAME = "library.sqlite3"
 # Index files are only a cache of SQLite, so they are written at most this often during a session
@@ -53,10 +54,21 @@ class _Mirror:
 
 
 class Catalog:
-    """Open the store in `data_dir`; the vector indexes load once the dimension is known."""
+    """Open the store in `data_dir`; the vector indexes load once the dimension is known.
 
-    def __init__(self, data_dir: Path) -> None:
+    Each table's index is exact or approximate by its size (`core.ann.Policy`; pass
+    `approximate_above` to move the threshold, 0 to force approximate). When a table outgrows
+    its index a new one is built on a thread from SQLite while the old one keeps answering, then
+    swapped in, caught up with what changed meanwhile.
+    """
+
+    def __init__(self, data_dir: Path, approximate_above: int | None = None) -> None:
         self.data_dir = Path(data_dir)
+        self.policy = ann.Policy(
+            ann.APPROXIMATE_ABOVE if approximate_above is None else approximate_above
+        )
+        self._builds: dict[str, threading.Thread] = {}
+        self._stop = threading.Event()
         _private_folder(self.data_dir)
         _sweep_leftovers(self.data_dir)
         self.store = Store(self.data_dir / DB_NAME)
@@ -98,6 +110,7 @@ class Catalog:
             for table, mirror in list(self._mirrors.items()):
                 if mirror.generation != now:
                     self._catch_up(table, mirror)
+                self._replan(table)
             self._quarantine()
 
     def _catch_up(self, table: str, mirror: _Mirror, *, verify: bool = False) -> None:
@@ -112,11 +125,46 @@ class Catalog:
 
     def _rebuild(self, table: str) -> None:
         """Recreate one index from the vectors in SQLite; nothing is embedded again."""
-        index = FlatIndex(self.dimension)
-        generation = self.store.vectors(
-            table, self.dimension, lambda ids, matrix: self._add(table, index, ids, matrix)
-        )
+        plan = self.policy.plan(getattr(self.store.counts(), table))
+        index, generation = ann.build(self.store, table, self.dimension, plan, self._adder(table))
         self._mirrors[table] = _Mirror(index, generation)
+
+    def _replan(self, table: str) -> None:
+        """Start a background build when a table's index no longer suits its size."""
+        build = self._builds.get(table)
+        if (build and build.is_alive()) or self._stop.is_set():
+            return
+        plan = self.policy.replan(self._mirrors[table].index)
+        if plan is not None:
+            build = threading.Thread(
+                target=self._build, args=(table, plan), name=f"ponder-index-{table}", daemon=True
+            )
+            self._builds[table] = build
+            build.start()
+
+    def _build(self, table: str, plan: ann.Plan) -> None:
+        """On a thread: build, then swap in under the lock and replay what changed since."""
+        try:
+            index, generation = ann.build(
+                self.store, table, self.dimension, plan, self._adder(table), self._stop
+            )
+        except ann.BuildCancelled:
+            return
+        except (PonderError, ValueError, RuntimeError, MemoryError) as exc:
+            self.warnings.append(f"could not rebuild the {table} index: {_reason(exc)}")
+            return
+        with self._lock:
+            mirror = self._mirrors[table] = _Mirror(index, generation)
+            self._catch_up(table, mirror)
+
+    def wait_for_builds(self, timeout: float | None = None) -> bool:
+        """Wait for background builds (tests, benchmarks); True when none is running."""
+        for build in list(self._builds.values()):
+            build.join(timeout)
+        return not any(b.is_alive() for b in self._builds.values())
+
+    def _adder(self, table: str):
+        return lambda index, ids, matrix: self._add(table, index, ids, matrix)
 
     def _add(self, table: str, index: VectorIndex, ids: np.ndarray, matrix: np.ndarray) -> None:
         """Add stored vectors, keeping out any that damage made non-finite or not unit length
@@ -148,7 +196,7 @@ class Catalog:
             return True
         sample = np.random.default_rng().choice(ids, size=min(SAMPLE, len(ids)), replace=False)
         stored = self.store.vectors_of(table, sample, self.dimension)
-        return np.allclose(index.reconstruct(sample), stored, atol=1e-5)
+        return np.allclose(index.reconstruct(sample), stored, atol=index.tolerance)
 
     def nearest(self, table: str, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids), each (len(queries), k), of the vectors of `table` nearest to each
@@ -174,7 +222,7 @@ class Catalog:
                 if generation > now:
                     continue  # from another library, or a database restored from a backup
                 try:
-                    index = FlatIndex.load(path, dimension)
+                    index = ann.load(path, dimension)
                 except (RuntimeError, ValueError, OSError):
                     continue
                 mirror = self._mirrors[table] = _Mirror(index, generation, generation)
@@ -249,6 +297,8 @@ class Catalog:
     def close(self) -> None:
         """Save what changed and close. The index files are a cache of SQLite, so failing to
         write them (a full disk, a read-only folder) is a warning, not an error."""
+        self._stop.set()
+        self.wait_for_builds()
         try:
             if self._mirrors:
                 self._save_or_warn()

@@ -91,13 +91,17 @@ def evaluate_retrieval(
     progress: Callable | None = None,
     k: int = 100,
     modes: Sequence[Mode] = (Mode.FUSED,),
+    approximate_above: int | None = None,
 ) -> dict[str, dict[str, float]]:
-    """BEIR metrics of Ponder's document ranking on `folder`, per search mode."""
+    """BEIR metrics of Ponder's document ranking on `folder`, per search mode.
+
+    `approximate_above` is as in `core.ann.Policy`: 0 measures the approximate index on a small set.
+    """
 
     corpus, queries, qrels = load_beir(folder)
     with tempfile.TemporaryDirectory(prefix="ponder-eval-") as tmp:
         files = write_notes(corpus, Path(tmp) / "notes")
-        library = Library(Path(tmp) / "data", model, pooling)
+        library = Library(Path(tmp) / "data", model, pooling, approximate_above=approximate_above)
         library.index([Path(tmp) / "notes"], progress)
         results = {}
         for mode in modes:
@@ -116,6 +120,7 @@ def evaluate_notes(
     pooling: str | None = None,
     progress: Callable | None = None,
     modes: Sequence[Mode] = (Mode.FUSED,),
+    approximate_above: int | None = None,
 ) -> dict[str, dict[str, float]]:
     """File-level metrics on a notes folder (`queries.tsv` of query -> file, and `files/`).
 
@@ -131,7 +136,7 @@ def evaluate_notes(
         raise PonderError(f"{folder} is not a notes folder: {exc}") from exc
     files = (folder / "files").resolve()
     with tempfile.TemporaryDirectory(prefix="ponder-eval-") as tmp:
-        library = Library(Path(tmp), model, pooling)
+        library = Library(Path(tmp), model, pooling, approximate_above=approximate_above)
         library.index([files], progress)
         qrels = {str(i): {f: 1} for i, (_, f) in enumerate(pairs)}
         results = {}
@@ -154,11 +159,14 @@ def evaluate_folder(
     pooling: str | None,
     progress=None,
     modes: Sequence[Mode] = (Mode.FUSED,),
+    approximate_above: int | None = None,
 ) -> dict[str, dict[str, float]]:
     """BEIR metrics for a BEIR folder, file-level metrics for a notes folder, per mode."""
     if (folder / "queries.tsv").is_file() and (folder / "files").is_dir():
-        return evaluate_notes(folder, model, pooling, progress, modes)
-    return evaluate_retrieval(folder, model, pooling, progress, modes=modes)
+        return evaluate_notes(folder, model, pooling, progress, modes, approximate_above)
+    return evaluate_retrieval(
+        folder, model, pooling, progress, modes=modes, approximate_above=approximate_above
+    )
 
 
 def load_sts(path: Path) -> tuple[list[str], list[str], np.ndarray]:

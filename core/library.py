@@ -63,9 +63,10 @@ class Library:
         model: Path | str | None = None,
         pooling: str | None = None,
         precision: str | None = None,
+        approximate_above: int | None = None,
     ) -> None:
         self.data_dir = Path(data_dir).expanduser()
-        self.catalog = Catalog(self.data_dir)
+        self.catalog = Catalog(self.data_dir, approximate_above)
         store = self.catalog.store
         info = self.catalog.info
         self.model_path = str(

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 
+import numpy as np
+
 
 class Status(StrEnum):
     """Where a document stands. `PENDING` marks a file whose indexing began but did not finish."""
@@ -130,3 +132,14 @@ class Problem:
     path: str
     status: Status
     reason: str
+
+
+@dataclass(frozen=True)
+class VectorChanges:
+    """What happened to one vector table after some generation, up to `generation`."""
+
+    generation: int
+    removed: np.ndarray  # ids that left (some may have come back: they are in `added` too)
+    added_ids: np.ndarray
+    added: np.ndarray  # (len(added_ids), dimension) float32
+    count: int  # rows in the table at `generation`, or -1 if not counted

@@ -97,12 +97,12 @@ def search(
         rough = _narrowed(catalog, parsed, rough, heads, q)
     shortlist = sorted(rough, key=rough.get, reverse=True)[: max(RESCORE * k, 20)]
     shortlist += [d for d in keyword if d not in set(shortlist)]
-    heads.update(catalog.store.head_vectors([d for d in shortlist if d not in heads]))
-    scored = _rescore(catalog, q, shortlist, heads)
-    fused = fuse({s.document_id: s.score for s in scored}, keyword, mode)
-    scored = [s for s in scored if s.document_id in fused]
-    scored.sort(key=lambda s: fused[s.document_id], reverse=True)
-    scored = scored[: 2 * k if parsed.phrases else k]  # room for those a phrase check drops
+    missing = [d for d in shortlist if d not in heads]
+    heads.update(catalog.store.head_vectors(missing, catalog.dimension))
+    exact = _exact(catalog, q, shortlist, heads)
+    fused = fuse(exact, keyword, mode)
+    best = sorted((d for d in exact if d in fused), key=lambda d: -fused[d])  # stable on ties
+    scored = _shown(catalog, q, best[: 2 * k if parsed.phrases else k], exact)
     documents = catalog.store.documents_by_id([s.document_id for s in scored])
     texts = catalog.store.texts(list(documents))
     hits = [
@@ -135,7 +135,9 @@ def _narrowed(
     if len(allowed) > NARROW_LIMIT:
         keep = set(keywords.allowed(query, list(rough), len(rough)))
         return {d: score for d, score in rough.items() if d in keep}
-    heads.update(catalog.store.head_vectors([d for d in allowed if d not in heads]))
+    heads.update(
+        catalog.store.head_vectors([d for d in allowed if d not in heads], catalog.dimension)
+    )
     return {d: rough.get(d, float(heads[d] @ q) if d in heads else 0.0) for d in allowed}
 
 
@@ -176,10 +178,11 @@ def _candidates(
             if doc is not None and doc not in best:
                 best[doc] = float(score)
         parts.append(best)
-        floors.append(float(scores[0][-1]) if len(scores[0]) else 0.0)
+        found = scores[0][ids[0] >= 0]  # an approximate index may return fewer than asked
+        floors.append(float(found[-1]) if len(found) else 0.0)
     passages, sentences = parts
     docs = list(passages.keys() | sentences.keys())
-    heads = catalog.store.head_vectors(docs)
+    heads = catalog.store.head_vectors(docs, catalog.dimension)
     rough = {
         d: HEAD_WEIGHT * float(heads[d] @ q if d in heads else floors[0])
         + SENTENCE_WEIGHT * sentences.get(d, floors[1])
@@ -188,24 +191,38 @@ def _candidates(
     return rough, heads
 
 
-def _rescore(
+def _exact(
     catalog: Catalog, q: np.ndarray, doc_ids: list[int], heads: dict[int, np.ndarray]
+) -> dict[int, float]:
+    """Exact semantic scores for a shortlist from its vectors alone (one statement, no text)."""
+    exact = {}
+    for doc_id, vectors in catalog.store.sentence_vectors(doc_ids, catalog.dimension).items():
+        head = float(heads[doc_id] @ q) if doc_id in heads else 0.0
+        exact[doc_id] = HEAD_WEIGHT * head + SENTENCE_WEIGHT * float((vectors @ q).max())
+    return exact
+
+
+def _shown(
+    catalog: Catalog, q: np.ndarray, doc_ids: list[int], exact: dict[int, float]
 ) -> list[_Scored]:
-    """Exact scores for a shortlist, best first."""
+    """The documents to show, in order, with their matching sentences: only their sentence
+    rows (text, offsets) are read."""
+    shown = catalog.store.sentences_of(doc_ids, catalog.dimension)
     scored = []
-    for doc_id, (rows, vectors) in catalog.store.sentences_of(doc_ids, catalog.dimension).items():
+    for doc_id in doc_ids:
+        if doc_id not in shown:
+            continue  # removed since its vectors were read
+        rows, vectors = shown[doc_id]
         sentence_scores = vectors @ q
         order = np.argsort(-sentence_scores)
         best = float(sentence_scores[order[0]])
-        head = float(heads[doc_id] @ q) if doc_id in heads else 0.0
         floor = max(MATCH_FLOOR, best - MATCH_MARGIN)
         matches = [_hit(rows[order[0]], best)] + [
             _hit(rows[i], float(sentence_scores[i]))
             for i in order[1:]
             if sentence_scores[i] >= floor
         ]
-        scored.append(_Scored(HEAD_WEIGHT * head + SENTENCE_WEIGHT * best, doc_id, rows, matches))
-    scored.sort(key=lambda s: s.score, reverse=True)
+        scored.append(_Scored(exact[doc_id], doc_id, rows, matches))
     return scored
 
 

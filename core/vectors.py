@@ -20,6 +20,7 @@ class VectorIndex(Protocol):
     """What the rest of the engine may ask of a vector index."""
 
     dimension: int
+    tolerance: float  # how far a reconstructed vector may be from the one added
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
 
@@ -43,8 +44,10 @@ class FlatIndex:
     """Exact inner-product search (`IndexIDMap2` over `IndexFlatIP`), guarded by a lock.
 
     Exact search stays well under the search-as-you-type budget up to a few hundred thousand
-    vectors; an approximate index will replace it behind this same interface.
+    vectors; above that `core.ivf.IvfIndex` takes over behind this same interface.
     """
+
+    tolerance = 1e-5
 
     def __init__(self, dimension: int, index: faiss.Index | None = None) -> None:
         self.dimension = dimension
@@ -91,15 +94,19 @@ class FlatIndex:
             return np.stack([self._index.reconstruct(int(i)) for i in ids])
 
     def save(self, path: Path) -> None:
-        """Write atomically: a crash mid-save leaves the previous file intact. The temporary
-        name is this process's and thread's own, so two savers never write the same file."""
-        tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
-        try:
-            with self._lock:
-                faiss.write_index(self._index, str(tmp))
-            os.chmod(tmp, 0o600)  # the vectors say much about the documents
-            with open(tmp, "rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with self._lock:
+            write_atomically(self._index, path)
+
+
+def write_atomically(index: faiss.Index, path: Path) -> None:
+    """Write atomically: a crash mid-save leaves the previous file intact. The temporary name is
+    this process's and thread's own, so two savers never write the same file."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    try:
+        faiss.write_index(index, str(tmp))
+        os.chmod(tmp, 0o600)  # the vectors say much about the documents
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

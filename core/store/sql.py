@@ -11,6 +11,7 @@ import sqlite_utils
 
 from core.paths import PART_MARK, container_of
 from core.records import DocumentRow, Status
+from core.store import codec
 from core.store.schema import VECTOR_TABLES
 
 DOCUMENT_COLUMNS = (
@@ -27,6 +28,10 @@ DOC_SELECT = "SELECT id, path, root, size, mtime, hash, status, reason, kind, ti
 UNDER = " WHERE path = ? OR substr(path, 1, ?) = ?"
 SENTENCE_COLUMNS = ["document_id", "ordinal", "start", "end", "line", "page", "text", "vector"]
 PASSAGE_COLUMNS = ["document_id", "ordinal", "first_sentence", "last_sentence", "vector"]
+SENTENCE_VECTORS_OF = (
+    "SELECT document_id, vector FROM sentences WHERE document_id IN ({marks}) "
+    "ORDER BY document_id, ordinal"
+)
 SENTENCES_OF = (
     'SELECT id, document_id, ordinal, start, "end", line, page, text, vector FROM sentences '
     "WHERE document_id IN ({marks}) ORDER BY document_id, ordinal"
@@ -108,9 +113,7 @@ def rows_matrix(rows: list[tuple], dimension: int) -> tuple[np.ndarray, np.ndarr
 
 
 def matrix(blobs: list[bytes], dimension: int) -> np.ndarray:
-    if not blobs:
-        return empty(dimension)
-    return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), dimension)
+    return codec.decode_rows(blobs, dimension)
 
 
 def empty(dimension: int) -> np.ndarray:

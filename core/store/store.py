@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -28,23 +28,13 @@ from core.records import (
     RootRow,
     SentenceRow,
     Status,
+    VectorChanges,
 )
-from core.store import keywords, sql
+from core.store import codec, keywords, sql
 from core.store.connection import Connections, Transaction
 from core.store.schema import VECTOR_TABLES, create, migrate
 
 BATCH = 50_000
-
-
-@dataclass(frozen=True)
-class VectorChanges:
-    """What happened to one vector table after some generation, up to `generation`."""
-
-    generation: int
-    removed: np.ndarray  # ids that left (some may have come back: they are in `added` too)
-    added_ids: np.ndarray
-    added: np.ndarray  # (len(added_ids), dimension) float32
-    count: int  # rows in the table at `generation`, or -1 if not counted
 
 
 class Store:
@@ -218,23 +208,23 @@ class Store:
             )
             sql.delete_vectors(tx.conn, [doc_id])
             sql.delete_parts(tx.conn, doc.path, keep=doc.parts)
-            vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32)
+            blobs = codec.encode_rows(sentence_vectors)
             tx.db["sentences"].insert_all(
                 [
                     [*sql.SENTENCE_COLUMNS, "gen"],
                     *(
                         (doc_id, i, s.start, s.end, s.line, s.page, s.text)
-                        + (vectors[i].tobytes(), tx.generation)
+                        + (blobs[i], tx.generation)
                         for i, s in enumerate(doc.sentences)
                     ),
                 ]
             )
-            vectors = np.ascontiguousarray(passage_vectors, dtype=np.float32)
+            blobs = codec.encode_rows(passage_vectors)
             tx.db["passages"].insert_all(
                 [
                     [*sql.PASSAGE_COLUMNS, "gen"],
                     *(
-                        (doc_id, i, w.first, w.last, vectors[i].tobytes(), tx.generation)
+                        (doc_id, i, w.first, w.last, blobs[i], tx.generation)
                         for i, w in enumerate(doc.windows)
                     ),
                 ]
@@ -374,10 +364,17 @@ class Store:
             for doc, rows in grouped.items()
         }
 
-    def head_vectors(self, doc_ids: Sequence[int]) -> dict[int, np.ndarray]:
+    def sentence_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
+        """Each document's sentence vectors in order, in one query: scoring needs no text."""
+        grouped: dict[int, list[bytes]] = {}
+        for doc, blob in self._in(sql.SENTENCE_VECTORS_OF, doc_ids):
+            grouped.setdefault(doc, []).append(blob)
+        return {doc: sql.matrix(blobs, dimension) for doc, blobs in grouped.items()}
+
+    def head_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
         """Each document's opening passage vector: what the document is about."""
         rows = self._in(sql.HEADS_OF, doc_ids)
-        return {doc: np.frombuffer(blob, dtype=np.float32) for doc, blob in rows}
+        return {doc: codec.decode(blob, dimension) for doc, blob in rows}
 
     def owners(self, table: str, ids: Sequence[int]) -> dict[int, int]:
         """Vector id -> document id."""

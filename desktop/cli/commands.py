@@ -172,7 +172,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for pooling in poolings(args.eval_pooling):
         bar = ProgressBar(args.quiet)
         try:
-            by_mode = evaluate_folder(folder, args.model, pooling, progress=bar, modes=modes)
+            by_mode = evaluate_folder(
+                folder,
+                args.model,
+                pooling,
+                progress=bar,
+                modes=modes,
+                approximate_above=args.approximate_above,
+            )
         finally:
             bar.close()
         for mode, metrics in by_mode.items():

@@ -109,6 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="fused",
         help="ranking to measure: keyword + meaning (default), one of them alone, or all three",
     )
+    p.add_argument(
+        "--approximate-above",
+        type=int,
+        default=None,
+        metavar="N",
+        help="vectors above which a table's index is approximate (0: always; default 20000)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
 

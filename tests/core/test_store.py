@@ -159,7 +159,7 @@ def test_records_and_status_enum(store: Store) -> None:
     assert [r.ordinal for r in rows] == [0, 1] and rows[1].text == "Sentence 1."
     assert matrix.shape == (2, 4)
     assert store.texts([doc_id]) == {doc_id: "Sentence 0. Sentence 1."}
-    assert set(store.head_vectors([doc_id])) == {doc_id}
+    assert set(store.head_vectors([doc_id], 4)) == {doc_id}
 
 
 def test_change_log_tells_what_changed_since_a_generation(store: Store) -> None:
