@@ -82,8 +82,10 @@ def parse(raw: str) -> Query:
         value = " ".join(value.split())
         if not value or value == "-":
             continue
-        if minus:
+        if minus and (quoted is not None or value[0].isalpha()):
             excluded.append(value)
+        elif minus:  # "-22", "-3?": a number or a symbol, not an exclusion
+            free.append(minus + value)
         elif quoted is not None:
             phrases.append(value)
             free.append(value)

@@ -51,3 +51,9 @@ def test_filters_from_the_window_merge_with_the_typed_ones() -> None:
 def test_bad_filters_say_how_to_write_them(bad: str) -> None:
     with pytest.raises(QueryError):
         parse(bad)
+
+
+def test_a_negative_number_is_text_not_an_exclusion() -> None:
+    query = parse("Why does -22 // 10 return -3? -foo")
+    assert query.text == "Why does -22 // 10 return -3?"
+    assert query.excluded == ("foo",)
