@@ -23,6 +23,13 @@ _CHUNK = 1 << 20
 _XML_SUFFIXES = (".xml", ".rels", ".xhtml", ".opf", ".ncx", ".html", ".htm")
 
 
+def require_zip(data: bytes, kind: str) -> None:
+    """Refuse what is not a zip archive, then `check` it: the first step of every zip format."""
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ExtractionFailed(f"not a valid {kind} (not a zip archive)")
+    check(data)
+
+
 def check(data: bytes) -> None:
     """Raise `ExtractionFailed` naming the limit when the zip archive `data` is over one."""
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import warnings
-import zipfile
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -20,9 +19,7 @@ if TYPE_CHECKING:
 
 def read_docx(data: bytes) -> Pages:
     """Paragraphs and table rows in document order; list items stay on adjacent lines."""
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ExtractionFailed("not a valid .docx (not a zip archive)")
-    archive.check(data)  # before python-docx unpacks and parses every part in memory
+    archive.require_zip(data, ".docx")  # before python-docx unpacks and parses every part in memory
     import docx  # on first use, like pypdf
     from docx.table import Table
 

@@ -38,9 +38,7 @@ def parse_xml(data: bytes, what: str) -> etree._Element:
 
 def read_epub(data: bytes) -> Pages:
     """The spine's chapters, one paragraph per block; the metadata title, else a heading."""
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ExtractionFailed("not a valid EPUB (not a zip archive)")
-    archive.check(data)
+    archive.require_zip(data, "EPUB")
     with zipfile.ZipFile(io.BytesIO(data)) as book:
         names = set(book.namelist())
         if _CONTAINER not in names:

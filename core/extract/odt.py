@@ -34,9 +34,7 @@ _MIME = b"application/vnd.oasis.opendocument.text"
 
 def read_odt(data: bytes) -> Pages:
     """Blocks in document order; the metadata title, else the first heading."""
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ExtractionFailed("not a valid .odt (not a zip archive)")
-    archive.check(data)
+    archive.require_zip(data, ".odt")
     with zipfile.ZipFile(io.BytesIO(data)) as document:
         names = set(document.namelist())
         if "mimetype" in names and not document.read("mimetype").startswith(_MIME):
