@@ -59,6 +59,9 @@ class DocumentHit:
     context_start: int  # offset of `context` in the document text
     matches: list[SentenceHit]  # every matching sentence, best first (includes `sentence`)
     weak: bool = False  # under the relevance floor: a "weaker match"
+    # No document (among those the filters allow) contains the query's quoted phrases, so they
+    # were read as plain words: this is the closest match by meaning, not an exact one.
+    unquoted: bool = False
 
     def to_json(self) -> dict:
         s = self.sentence
@@ -75,6 +78,7 @@ class DocumentHit:
             "context_start": self.context_start,
             "matches": len(self.matches),
             "weak": self.weak,
+            "unquoted": self.unquoted,
         }
 
 
@@ -88,6 +92,9 @@ def search(
     parsed = parse(query) if isinstance(query, str) else query
     if not parsed.text.strip() or k <= 0 or catalog.vector_count("sentences") == 0:
         return []
+    unquoted = bool(parsed.phrases) and not catalog.store.keywords.allowed(parsed, None, 1)
+    if unquoted:  # a search engine's "no results for "X"; results for X": never a dead end
+        parsed = replace(parsed, phrases=())
     q = encoder.encode([parsed.text])[0]
     rough, heads = _candidates(catalog, q, k)
     keyword = (
@@ -110,6 +117,7 @@ def search(
             _document_hit(s, documents[s.document_id], texts.get(s.document_id) or ""),
             score=fused[s.document_id],
             weak=is_weak(fused[s.document_id], mode),
+            unquoted=unquoted,
         )
         for s in scored
         if s.document_id in documents  # else removed since the shortlist was made

@@ -92,6 +92,8 @@ def print_hits(query: str, hits, as_json: bool) -> None:
     if as_json:
         print(json.dumps({"query": query, "results": [h.to_json() for h in hits]}))
         return
+    if hits and hits[0].unquoted:
+        print("no document contains the quoted words as written; closest by meaning:")
     if not hits:
         print("no results")
     elif hits[0].weak:

@@ -148,6 +148,11 @@ class SearchTab(QWidget):
             self.summary.setText("Search is unavailable while the library is rebuilt.")
         elif results.problem:
             self.summary.setText(results.problem)
+        elif n and results.hits[0].unquoted:
+            self.summary.setText(
+                "No document contains the quoted words as written; "
+                f"{n} closest by meaning · {results.seconds:.2f} s{self._pending_note()}"
+            )
         elif close:
             self.summary.setText(
                 f"{n} result{'s' if n != 1 else ''} for “{results.query.strip()}” "

@@ -48,6 +48,16 @@ def test_a_quoted_phrase_returns_only_documents_that_contain_it(library) -> None
     hits = lib.search('"red kite"', 10)
     assert _names(hits) == ["kite.txt"]  # not "red kites", not "a kite that is red"
     assert set(_names(lib.search("red kite bird", 10))) >= {"kite.txt", "kites.txt", "toy.md"}
+    assert not any(h.unquoted for h in hits)
+
+
+def test_a_phrase_no_document_contains_is_read_as_words_and_says_so(library) -> None:
+    lib, _ = library
+    hits = lib.search('where do "birds of the valley" nest', 3)
+    assert hits and all(h.unquoted for h in hits)
+    assert _names(hits)[0] in {"kites.txt", "kite.txt"}  # by meaning, not an empty page
+    # A filter still holds when the phrase is dropped.
+    assert set(_names(lib.search('"birds of the valley" type:md', 3))) == {"toy.md"}
 
 
 def test_a_minus_word_excludes_the_documents_that_have_it(library) -> None:

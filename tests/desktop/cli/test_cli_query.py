@@ -70,6 +70,14 @@ def test_type_in_and_date_filters(ponder) -> None:
     assert _paths(run("search", '"the tomato garden"', "--json")[1]) == ["garden.md"]
 
 
+def test_a_phrase_found_nowhere_says_the_results_are_by_meaning(ponder) -> None:
+    run, _ = ponder
+    code, out = run("search", 'when is "the bread baked"')
+    assert code == 0 and out.splitlines()[0].startswith("no document contains the quoted words")
+    first = json.loads(run("search", 'when is "the bread baked"', "--json")[1])["results"][0]
+    assert Path(first["path"]).name == "bread.txt" and first["unquoted"] is True
+
+
 def test_a_bad_filter_is_a_one_line_error(ponder, capsys) -> None:
     run, _ = ponder
     code, _ = run("search", "bread after:someday")

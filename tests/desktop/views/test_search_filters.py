@@ -28,6 +28,17 @@ def test_nonsense_shows_no_close_match(make_window, sample_data: Path, gui, qtbo
     gui.screenshot(window, "no-close-match.png")
 
 
+def test_a_phrase_found_nowhere_is_searched_by_meaning_and_the_summary_says_so(
+    make_window, sample_data: Path, gui
+):
+    window = make_window(sample_data)
+    results = gui.search(window, 'stop "tomatoes from zzsplitting"')
+    assert results.hits and all(h.unquoted for h in results.hits)
+    assert window.search_tab.summary.text().startswith(
+        "No document contains the quoted words as written"
+    )
+
+
 def test_close_matches_come_before_a_weaker_matches_heading(
     make_window, sample_data: Path, gui, qtbot
 ):
