@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import sys
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from core import indexer as indexer_module
+from core import pipeline
 from core.encoder import Encoder
 from core.errors import IndexMismatchError
 from core.library import Library
+from core.pipeline import Reader, ToRead
 from core.records import IndexInfo, Status
+from core.scan import walk
 from core.vector_cache import VectorCache
 
 WORDS = "the dog cat chased sat on mat bread bake oven garden tomato water money train".split()
@@ -56,6 +62,22 @@ def test_small_notes_are_committed_and_searchable_before_the_big_file(
     assert row is not None and row.status == Status.INDEXED
     assert library.counts().sentences > 1000  # the big file, embedded whole in slices
     library.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
+def test_the_reader_runs_below_the_encoder(tmp_path: Path, tiny_model: Path) -> None:
+    notes, _ = _folder(tmp_path)
+    seen: list[tuple[str, int]] = []
+
+    def read(path: str, limit: int) -> bytes:
+        seen.append((threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, 0)))
+        return indexer_module.read_file(path, limit)
+
+    encoder = Encoder(tiny_model)
+    items = [ToRead(str(notes), f, None) for f in walk(str(notes), False)]
+    assert len(list(Reader(items, encoder, read, lambda _digest: False))) == len(items)
+    assert seen and all(name == "ponder-reader" for name, _ in seen)
+    assert all(nice == pipeline.READER_NICENESS for _, nice in seen)
 
 
 def test_progress_counts_bytes_of_work_not_files(tmp_path: Path, tiny_model: Path) -> None:
