@@ -54,7 +54,9 @@ class _Mirror:
 
 
 class Catalog:
-    """Open the store in `data_dir`; the vector indexes load once the dimension is known.
+    """Open the store in `data_dir`; the vector indexes load when first needed (a search, a
+    sync, `open_indexes`), on the thread that needs them, so opening a big library is instant
+    and a window can load them in the background.
 
     Each table's index is exact or approximate by its size (`core.ann.Policy`; pass
     `approximate_above` to move the threshold, 0 to force approximate). When a table outgrows
@@ -79,10 +81,7 @@ class Catalog:
         # What went wrong without harming the library (a cache that could not be saved, damaged
         # vectors set aside); the command line and the window show these.
         self.warnings: list[str] = []
-        info = self.store.index_info()
-        self.info: IndexInfo | None = info
-        if info is not None:
-            self._load(info.dimension)
+        self.info: IndexInfo | None = self.store.index_info()
 
     # -- binding ------------------------------------------------------------------------------
 
@@ -93,7 +92,7 @@ class Catalog:
         with self._lock:
             if not self._mirrors:
                 self.info = info
-                self._load(info.dimension)
+        self.open_indexes()
 
     @property
     def dimension(self) -> int:
@@ -101,8 +100,17 @@ class Catalog:
 
     # -- keeping the indexes in step ------------------------------------------------------------
 
+    def open_indexes(self) -> None:
+        """Load (or rebuild) the vector indexes if they are not yet; a no-op once they are."""
+        if self._mirrors or self.info is None:
+            return
+        with self._lock:
+            if not self._mirrors:
+                self._load(self.info.dimension)
+
     def sync(self) -> None:
         """Bring every index to the store's current generation (cheap when nothing changed)."""
+        self.open_indexes()
         if not self._mirrors:
             return
         with self._lock:
@@ -206,6 +214,12 @@ class Catalog:
         if mirror is None:
             return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
         return mirror.index.search(queries, k)
+
+    def index_of(self, table: str) -> VectorIndex | None:
+        """The vector index of `table` as loaded (exact or approximate), None before any."""
+        self.open_indexes()
+        mirror = self._mirrors.get(table)
+        return mirror.index if mirror else None
 
     def vector_count(self, table: str) -> int:
         self.sync()

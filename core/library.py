@@ -152,6 +152,12 @@ class Library:
             return []
         return search(self.catalog, self.encoder, query, k, mode)
 
+    def warm_up(self) -> None:
+        """Load the model and the vector indexes now (a window does this on a worker thread),
+        so the first search does not wait for them."""
+        self.encoder.encode(["warm up"])
+        self.catalog.open_indexes()
+
     def compare(self, a: str, b: str, poolings: Sequence[str]) -> dict[str, float]:
         """Cosine similarity of two texts under each pooling strategy (one model pass)."""
         vectors = self.encoder.encode_many([a, b], poolings)

@@ -108,9 +108,10 @@ class LibrarySession(QObject):
         self.contents_changed.emit()
 
     def _warm_up(self, library: Library) -> None:
-        """Load the model off the window's thread; until then the first search waits for it."""
+        """Load the model and the vector indexes off the window's thread; until then the first
+        search waits for them."""
         self.model_ready = False
-        worker = Worker(lambda _report: library.encoder.encode(["warm up"]))
+        worker = Worker(lambda _report: library.warm_up())
         worker.signals.result.connect(lambda _v: self._on_warm(library))
         worker.signals.error.connect(lambda f: self.notifier.failure(f, "Loading the model"))
         self.pool.start(worker)

@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
 
 from core.evaluate import ranking_metrics  # noqa: E402
 from core.library import Library  # noqa: E402
+from core.store import VECTOR_TABLES  # noqa: E402
 
 MODES = {"exact": 10**12, "approximate": 0}
 
@@ -55,7 +56,7 @@ def main() -> int:
             library.encoder  # noqa: B018 (binds the library: the indexes open)
             library.catalog.sync()  # starts the build this mode needs, if the file is the other
             library.catalog.wait_for_builds()
-            kinds = {t: type(m.index).__name__ for t, m in library.catalog._mirrors.items()}
+            kinds = {t: type(library.catalog.index_of(t)).__name__ for t in VECTOR_TABLES}
             ranked = {
                 str(i): [str(Path(h.path).relative_to(files)) for h in library.search(q, 100)]
                 for i, (q, _) in enumerate(pairs)

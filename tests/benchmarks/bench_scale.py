@@ -46,7 +46,7 @@ from core.modelspec import default_model_folder  # noqa: E402
 from core.precision import default_precision  # noqa: E402
 from core.records import NewDocument, NewSentence, Window  # noqa: E402
 from core.search import search  # noqa: E402
-from core.store import Store  # noqa: E402
+from core.store import VECTOR_TABLES, Store  # noqa: E402
 
 OPENING = 8  # sentences averaged into a document's opening passage
 
@@ -221,7 +221,7 @@ def _measure(data: Path, queries: list[str]) -> dict:
         cpu.append((time.process_time() - c) * 1000)  # all threads: CPU spent, not waited
         top.append([h.document_id for h in hits])
     rss = _rss_mb()
-    kinds = {t: type(m.index).__name__ for t, m in library.catalog._mirrors.items()}
+    kinds = {t: type(library.catalog.index_of(t)).__name__ for t in VECTOR_TABLES}
     library.close()
     times.sort()
     cpu.sort()
@@ -244,7 +244,7 @@ def _exact(data: Path, queries: list[str]) -> list[list[int]]:
     catalog = Catalog(data, approximate_above=10**12)
     catalog.sync()  # the saved file is approximate: this starts the exact build...
     catalog.wait_for_builds()  # ...and this waits for it
-    kinds = {type(m.index).__name__ for m in catalog._mirrors.values()}
+    kinds = {type(catalog.index_of(t)).__name__ for t in VECTOR_TABLES}
     assert kinds == {"FlatIndex"}, kinds
     assert catalog.info is not None
     encoder = Encoder(

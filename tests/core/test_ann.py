@@ -79,6 +79,13 @@ def library(tmp_path: Path) -> tuple[Path, list[int]]:
     return data, _library(data, _corpus(250))  # 5,000 sentence vectors
 
 
+def _save_index_files(data: Path) -> None:
+    """Open the library's approximate indexes (built from SQLite) and save them."""
+    catalog = Catalog(data, approximate_above=0)
+    catalog.open_indexes()
+    catalog.close()
+
+
 def _queries(n: int = 40) -> np.ndarray:
     return _unit(np.random.default_rng(99).standard_normal((n, DIM)))
 
@@ -86,11 +93,11 @@ def _queries(n: int = 40) -> np.ndarray:
 def test_approximate_search_finds_the_documents_exact_search_finds(library) -> None:
     data, _ = library
     exact = Catalog(data, approximate_above=10**9)
-    assert isinstance(exact._mirrors["sentences"].index, FlatIndex)
+    assert isinstance(exact.index_of("sentences"), FlatIndex)
     want = _top(exact, _queries())
     exact.store.close()
     approx = Catalog(data, approximate_above=0)
-    index = approx._mirrors["sentences"].index
+    index = approx.index_of("sentences")
     assert isinstance(index, IvfIndex) and index.nprobe < index.nlist  # really approximate
     got = _top(approx, _queries())
     approx.close()
@@ -102,7 +109,7 @@ def test_approximate_search_finds_the_documents_exact_search_finds(library) -> N
 def test_adding_and_removing_files_keeps_the_index_current(library) -> None:
     data, doc_ids = library
     catalog = Catalog(data, approximate_above=0)
-    assert isinstance(catalog._mirrors["sentences"].index, IvfIndex)
+    assert isinstance(catalog.index_of("sentences"), IvfIndex)
     catalog.save()
     new = _corpus(20, seed=5)
     added = [_write(catalog.store, f"new{i}.txt", v) for i, v in enumerate(new)]
@@ -112,22 +119,20 @@ def test_adding_and_removing_files_keeps_the_index_current(library) -> None:
     assert [t[0] for t in top] == added
     gone = set(doc_ids[:50])
     assert not gone & {d for t in _top(catalog, _queries()) for d in t}
-    index = catalog._mirrors["sentences"].index
+    index = catalog.index_of("sentences")
     assert isinstance(index, IvfIndex)  # updated in place, not rebuilt
     assert np.array_equal(np.sort(index.ids()), catalog.store.ids("sentences"))
     catalog.close()
     again = Catalog(data, approximate_above=0)  # the saved file holds the changes
-    assert np.array_equal(
-        np.sort(again._mirrors["sentences"].index.ids()), again.store.ids("sentences")
-    )
+    assert np.array_equal(np.sort(again.index_of("sentences").ids()), again.store.ids("sentences"))
     again.close()
 
 
 def test_a_loaded_index_is_memory_mapped_until_it_changes(library) -> None:
     data, _ = library
-    Catalog(data, approximate_above=0).close()
+    _save_index_files(data)
     catalog = Catalog(data, approximate_above=0)
-    index = catalog._mirrors["sentences"].index
+    index = catalog.index_of("sentences")
     assert isinstance(index, IvfIndex) and index.mapped
     _write(catalog.store, "late.txt", _corpus(1, seed=3)[0])
     catalog.sync()
@@ -138,7 +143,7 @@ def test_a_loaded_index_is_memory_mapped_until_it_changes(library) -> None:
 @pytest.mark.parametrize("damage", ["missing", "corrupt", "truncated"])
 def test_a_missing_or_damaged_index_file_is_rebuilt(library, damage: str) -> None:
     data, _ = library
-    Catalog(data, approximate_above=0).close()
+    _save_index_files(data)
     (path,) = data.glob("sentences.*.faiss")
     if damage == "missing":
         path.unlink()
@@ -149,7 +154,7 @@ def test_a_missing_or_damaged_index_file_is_rebuilt(library, damage: str) -> Non
     else:
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     catalog = Catalog(data, approximate_above=0)
-    index = catalog._mirrors["sentences"].index
+    index = catalog.index_of("sentences")
     assert isinstance(index, IvfIndex)
     assert np.array_equal(np.sort(index.ids()), catalog.store.ids("sentences"))
     exact = Catalog(data, approximate_above=10**9)
@@ -160,7 +165,8 @@ def test_a_missing_or_damaged_index_file_is_rebuilt(library, damage: str) -> Non
 
 def test_training_runs_off_the_callers_thread_and_misses_nothing(library, monkeypatch) -> None:
     data, _ = library
-    catalog = Catalog(data, approximate_above=10**9)  # exact to begin with
+    catalog = Catalog(data, approximate_above=10**9)
+    catalog.open_indexes()  # exact to begin with
     catalog.policy = ann.Policy(1000)  # the library has outgrown it: the next sync replans
     started, release = threading.Event(), threading.Event()
     real = IvfIndex.trained
@@ -175,10 +181,10 @@ def test_training_runs_off_the_callers_thread_and_misses_nothing(library, monkey
     assert _top(catalog, _queries(5))  # answers, and starts the build
     assert started.wait(10)
     _write(catalog.store, "late.txt", _corpus(1, seed=8)[0])  # written while it trains
-    assert _top(catalog, _queries(5)) and isinstance(catalog._mirrors["sentences"].index, FlatIndex)
+    assert _top(catalog, _queries(5)) and isinstance(catalog.index_of("sentences"), FlatIndex)
     release.set()
     assert catalog.wait_for_builds(30)
-    index = catalog._mirrors["sentences"].index
+    index = catalog.index_of("sentences")
     assert isinstance(index, IvfIndex)
     assert np.array_equal(np.sort(index.ids()), catalog.store.ids("sentences"))
     catalog.close()
@@ -215,7 +221,7 @@ def test_vectors_are_stored_as_float16_and_older_formats_still_read(tmp_path: Pa
 def test_statements_per_query_do_not_grow_with_k_on_the_approximate_index(library) -> None:
     data, _ = library
     catalog = Catalog(data, approximate_above=0)
-    assert isinstance(catalog._mirrors["sentences"].index, IvfIndex)
+    assert isinstance(catalog.index_of("sentences"), IvfIndex)
     encoder = _Encoder(_queries(1))
     search(catalog, encoder, "0", 1)  # the first search of a thread opens its connection
     statements = {}
@@ -231,13 +237,13 @@ def test_statements_per_query_do_not_grow_with_k_on_the_approximate_index(librar
 
 def test_a_mapped_index_saved_without_changes_reloads_whole(library) -> None:
     data, _ = library
-    Catalog(data, approximate_above=0).close()
+    _save_index_files(data)
     catalog = Catalog(data, approximate_above=0)
-    assert catalog._mirrors["sentences"].index.mapped
+    assert catalog.index_of("sentences").mapped
     catalog.store.touch("/r/d0.txt", 2, 1.0)  # a new generation, no vector changed
     catalog.close()  # writes the index under the new generation
     again = Catalog(data, approximate_above=0)
-    index = again._mirrors["sentences"].index
+    index = again.index_of("sentences")
     assert isinstance(index, IvfIndex) and index.mapped
     assert np.array_equal(np.sort(index.ids()), again.store.ids("sentences"))
     again.close()
