@@ -127,6 +127,7 @@ def test_damaged_stored_vectors_are_set_aside_and_re_embedded(indexed, tiny_mode
         name.unlink()  # force the rebuild that reads every stored vector
     library = Library(data, tiny_model)
     try:
+        library.catalog.open_indexes()  # what the first search would do
         assert any("damaged vectors" in w for w in library.catalog.warnings)
         garden = library.catalog.store.document(str(notes / "garden.md"))
         assert garden.status is Status.PENDING and garden.id == doc_id
