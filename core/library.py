@@ -16,7 +16,7 @@ from core import activity
 from core.catalog import DB_NAME, Catalog
 from core.control import RunControl
 from core.encoder import Encoder
-from core.errors import IndexMismatchError
+from core.errors import IndexMismatchError, PonderError
 from core.fusion import Mode
 from core.indexer import IndexRun, IndexSummary, ProgressCallback
 from core.modelspec import default_model_folder, read_model_folder
@@ -24,7 +24,8 @@ from core.paths import absolute, from_key, to_key
 from core.pooling import check_pooling
 from core.precision import FP32, check_precision, default_precision
 from core.query import Query
-from core.records import Counts, DocumentRow, IndexInfo
+from core.records import Counts, DocumentRow, IndexInfo, Status
+from core.related import RelatedHit, related
 from core.search import DocumentHit, search
 from core.store import Store
 
@@ -151,6 +152,17 @@ class Library:
         if self.catalog.info is None:  # nothing was ever embedded
             return []
         return search(self.catalog, self.encoder, query, k, mode)
+
+    def related(self, path: str | Path, k: int = 10) -> list[RelatedHit]:
+        """The `k` documents closest in meaning to the one at `path`, from the stored vectors
+        alone (`core.related`); a file not in the library raises `PonderError`."""
+        key = to_key(absolute(path))
+        doc = self.catalog.store.document(key)
+        if doc is None or doc.status != Status.INDEXED:
+            raise PonderError(f"{path} is not indexed in this library")
+        if self.catalog.info is None:
+            return []
+        return related(self.catalog, doc.id, k)
 
     def warm_up(self) -> None:
         """Load the model and the vector indexes now (a window does this on a worker thread),

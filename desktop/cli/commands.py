@@ -19,6 +19,7 @@ from desktop.cli.output import (
     ProgressBar,
     print_cosines,
     print_hits,
+    print_related,
     print_status,
     print_sts,
     print_summary,
@@ -117,6 +118,14 @@ def cmd_search(args: argparse.Namespace) -> int:
         for query in queries:
             print_hits(query, library.search(query, args.k), args.json)
             sys.stdout.flush()
+    return 0
+
+
+def cmd_related(args: argparse.Namespace) -> int:
+    if args.k < 1:
+        raise CliError("-k must be at least 1")
+    with opened(args) as library:
+        print_related(args.path, library.related(args.path, args.k), args.json)
     return 0
 
 

@@ -23,6 +23,7 @@ from desktop.cli.commands import (
     cmd_index,
     cmd_rebuild,
     cmd_refresh,
+    cmd_related,
     cmd_remove,
     cmd_search,
     cmd_self_test,
@@ -80,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="JSON lines; without QUERY, one query per stdin line"
     )
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser(
+        "related", help="the documents closest in meaning to one file, and what connects them"
+    )
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("-k", type=int, default=10, help="number of documents (default 10)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_related)
 
     p = sub.add_parser("status", help="what the library holds, and which files failed")
     p.add_argument("--json", action="store_true")

@@ -109,6 +109,18 @@ def print_hits(query: str, hits, as_json: bool) -> None:
         print(f"      {' '.join(hit.sentence.text.split())[:200]}")
 
 
+def print_related(path: str, hits, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"path": path, "related": [h.to_json() for h in hits]}))
+        return
+    if not hits:
+        print("no related documents")
+    for rank, hit in enumerate(hits, 1):
+        print(f"{rank:2}. {hit.score:.3f}  {to_key(hit.path)}  [line {hit.there.line}]")
+        print(f"      here:  {' '.join(hit.here.text.split())[:200]}")
+        print(f"      there: {' '.join(hit.there.text.split())[:200]}")
+
+
 def print_status(status, as_json: bool) -> None:
     c = status.counts
     if as_json:

@@ -1,0 +1,88 @@
+"""Related notes: the documents closest in meaning to one, from stored vectors only."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+import pytest
+
+from core.errors import PonderError
+from core.library import Library
+from desktop.cli.main import main
+
+NOTES = {
+    "tomatoes.txt": "Tomatoes split when they get too much water after a dry spell. "
+    "Water the tomato plants evenly in the morning.",
+    "garden.md": "# Garden\n\nThe vegetable garden needs compost in spring. "
+    "Water the beans and the tomatoes every other day.",
+    "bread.txt": "Knead the dough, let it rise overnight and bake the bread hot.",
+    "cake.txt": "Bake the cake at 180 degrees until a knife comes out clean.",
+    "train.txt": "The night train to Paris was late because of a signal failure.",
+}
+
+
+@pytest.fixture
+def library(tmp_path: Path, real_encoder):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for name, text in NOTES.items():
+        (notes / name).write_text(text + "\n")
+    library = Library(tmp_path / "data")
+    library.use_encoder(real_encoder)
+    library.index([notes])
+    yield library, notes
+    library.close()
+
+
+def test_the_closest_documents_come_first_with_the_sentences_that_connect_them(library) -> None:
+    lib, notes = library
+    calls = lib.encoder.stats.calls
+    hits = lib.related(notes / "tomatoes.txt", k=4)
+    assert lib.encoder.stats.calls == calls  # nothing embedded again
+    names = [Path(h.path).name for h in hits]
+    assert "tomatoes.txt" not in names and names[0] == "garden.md"
+    assert names.index("garden.md") < names.index("train.txt")
+    assert "tomato" in hits[0].here.text.lower() and "tomatoes" in hits[0].there.text.lower()
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
+    baking = [Path(h.path).name for h in lib.related(notes / "bread.txt", k=1)]
+    assert baking == ["cake.txt"]
+
+
+def test_a_file_outside_the_library_is_an_error(library, tmp_path: Path) -> None:
+    lib, _ = library
+    with pytest.raises(PonderError, match="not indexed"):
+        lib.related(tmp_path / "elsewhere.txt")
+
+
+def test_a_deleted_file_is_no_longer_related(library) -> None:
+    lib, notes = library
+    assert "cake.txt" in {Path(h.path).name for h in lib.related(notes / "bread.txt", k=4)}
+    (notes / "cake.txt").unlink()
+    lib.refresh()
+    assert "cake.txt" not in {Path(h.path).name for h in lib.related(notes / "bread.txt", k=4)}
+
+
+def test_ponder_related_prints_json_without_loading_the_model(
+    library, tmp_path: Path, monkeypatch
+) -> None:
+    lib, notes = library
+
+    def no_model(*_args, **_kwargs):
+        raise AssertionError("ponder related loaded the model")
+
+    monkeypatch.setattr("core.library.Encoder", no_model)
+    out = tmp_path / "out.txt"
+    args = ["--data-dir", str(lib.data_dir), "-q", "related", str(notes / "bread.txt")]
+    with open(out, "w") as handle, contextlib.redirect_stdout(handle):
+        assert main([*args, "-k", "2", "--json"]) == 0
+    result = json.loads(out.read_text())
+    assert result["path"] == str(notes / "bread.txt") and len(result["related"]) == 2
+    first = result["related"][0]
+    assert set(first) == {"path", "title", "score", "here", "there"}
+    assert set(first["here"]) == {"text", "line", "page", "start", "end"}
+    assert Path(first["path"]).name == "cake.txt"
+    with open(out, "w") as handle, contextlib.redirect_stdout(handle):
+        assert main(args) == 0
+    assert out.read_text().startswith(" 1. ")
