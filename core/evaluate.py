@@ -16,13 +16,16 @@ import math
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.encoder import Encoder
 from core.errors import PonderError
 from core.fusion import Mode
 from core.library import Library
+
+if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
+    from core.encoder import Encoder
 
 
 def load_beir(folder: Path) -> tuple[dict[str, tuple[str, str]], dict[str, str], dict]:

@@ -22,13 +22,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core import extract
 from core.catalog import Catalog
 from core.control import RunControl
-from core.encoder import Encoder
 from core.paths import container_of, from_key, to_key
 from core.pipeline import Loaded, Reader, ToRead
 from core.records import (
@@ -39,6 +39,9 @@ from core.records import (
 )
 from core.scan import Found, walk
 from core.vector_cache import VectorCache
+
+if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
+    from core.encoder import Encoder
 
 FLUSH_TOKENS = 16_384  # embed once this many tokens are waiting, across files
 BIG_TOKENS = 32_768  # a file with more is embedded in slices, taking turns with small files

@@ -11,11 +11,11 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core import activity
 from core.catalog import DB_NAME, Catalog
 from core.control import RunControl
-from core.encoder import Encoder
 from core.errors import IndexMismatchError, PonderError
 from core.fusion import Mode
 from core.indexer import IndexRun, IndexSummary, ProgressCallback
@@ -28,6 +28,9 @@ from core.records import Counts, DocumentRow, IndexInfo, Status
 from core.related import RelatedHit, related
 from core.search import DocumentHit, search
 from core.store import Store
+
+if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
+    from core.encoder import Encoder
 
 __all__ = ["DB_NAME", "Library", "LibraryStatus", "library_exists", "rebuild"]
 
@@ -105,6 +108,8 @@ class Library:
         """Loaded on first use; binds the library to the model's vectors."""
         with self._encoder_lock:
             if self._encoder is None:
+                from core.encoder import Encoder
+
                 self.use_encoder(Encoder(self.model_path, self.pooling, precision=self.precision))
             assert self._encoder is not None
             return self._encoder
@@ -236,6 +241,8 @@ def rebuild(
             if model
             else store.get_meta("model_path") or default_model_folder()
         )
+        from core.encoder import Encoder
+
         encoder = Encoder(model_path, pooling, precision=precision or default_precision())
         store.reset_vectors(_info(encoder), model_path)
     finally:

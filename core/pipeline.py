@@ -19,15 +19,18 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core import chunking, extract, passages
-from core.encoder import Encoder
 from core.errors import FileProblem
 from core.paths import part_key, to_key
 from core.records import DocumentRow, NewDocument, NewSentence, Status
 from core.scan import Found
+
+if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
+    from core.encoder import Encoder
 
 AHEAD_FILES = 16  # results waiting for the encoder, at most...
 AHEAD_BYTES = 64 << 20  # ...and bytes of their text (one file may go over it alone)

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.catalog import Catalog
-from core.encoder import Encoder
 from core.fusion import Mode, fuse, is_weak
 from core.paths import container_of, from_key
 from core.query import Query, parse
 from core.records import DocumentRow, SentenceRow
+
+if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
+    from core.encoder import Encoder
 
 # Document score: how well the query matches the document's opening passage (its title and
 # introduction: what the document is about) and its best single sentence (where the answer is).

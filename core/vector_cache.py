@@ -8,10 +8,13 @@ oldest first.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.encoder import Encoder
+if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
+    from core.encoder import Encoder
+
 
 MAX_ENTRIES = 32_768
 

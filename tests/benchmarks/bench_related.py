@@ -1,0 +1,146 @@
+"""Related notes quality: does Ponder's document similarity agree with the man pages' own links?
+
+Not a test (pytest does not collect it). Run from the repository root:
+
+    python tests/benchmarks/bench_related.py [--data-dir D]
+
+The reference is the man pages' SEE ALSO sections (`../shared/eval/manpages/corpus.jsonl`): two
+pages are related when either names the other there. Nobody here wrote those links. The library is
+the man pages folder indexed as a user would (`--data-dir` reuses one, else it is built in a
+temporary folder). Compared, from the same stored vectors:
+
+- `head`: cosine of the opening passages, i.e. each page embedded as one mean-pooled text (the
+  model's window, 256 tokens): the plain whole-document baseline;
+- `centroid`: cosine of the mean of each page's sentence vectors;
+- `ponder`: what `core.related` ranks by (half of each).
+
+Reported: ROC AUC of linked pairs against every other pair (the rank correlation of the
+similarity with the binary reference), and, per page with links, MRR@10 and recall@10 of its
+linked pages among all others. `related_agreement` is the share of `core.related`'s top 10 (its
+candidates come from the vector indexes) that the exhaustive `ponder` ranking also puts in its
+top 10. The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+EVAL = ROOT.parent / "shared" / "eval" / "manpages"
+sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
+
+from core.library import Library  # noqa: E402
+from core.related import CENTROID_WEIGHT, HEAD_WEIGHT, related  # noqa: E402
+
+REFERENCE = re.compile(r"([A-Za-z0-9_.:+-]+)\s?\((\d)[a-z]*\)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--sample", type=int, default=200, help="pages asked through related()")
+    args = parser.parse_args()
+    links = _links()
+    with tempfile.TemporaryDirectory(prefix="ponder-related-") as tmp:
+        data = args.data_dir or Path(tmp)
+        library = Library(data)
+        if args.data_dir is None or library.counts().indexed == 0:
+            library.index([EVAL / "notes" / "files"])
+        report = _measure(library, links, args.sample)
+        library.close()
+    print(json.dumps(report))
+    return 0
+
+
+def _links() -> dict[str, set[str]]:
+    """Page id -> the pages of the corpus it names under SEE ALSO, symmetrised."""
+    rows = [json.loads(line) for line in open(EVAL / "corpus.jsonl", encoding="utf-8")]
+    ids = {r["_id"] for r in rows}
+    links: dict[str, set[str]] = {i: set() for i in ids}
+    for row in rows:
+        at = row["text"].find("SEE ALSO")
+        if at < 0:
+            continue
+        named = {f"{a}.{b}" for a, b in REFERENCE.findall(row["text"][at : at + 2000])}
+        for other in named & ids - {row["_id"]}:
+            links[row["_id"]].add(other)
+            links[other].add(row["_id"])
+    return links
+
+
+def _measure(library: Library, links: dict[str, set[str]], sample: int) -> dict:
+    store, dim = library.catalog.store, library.dimension
+    docs = [d for d in store.documents() if d.status == "indexed"]
+    page = {d.id: Path(d.path).name.removesuffix(".txt") for d in docs}
+    ids = [d.id for d in docs]
+    heads = store.head_vectors(ids, dim)
+    vectors = store.sentence_vectors(ids, dim)
+    ids = [i for i in ids if i in heads and i in vectors]
+    head = np.stack([heads[i] for i in ids])
+    centroid = np.stack([vectors[i].mean(axis=0) for i in ids])
+    centroid /= np.linalg.norm(centroid, axis=1, keepdims=True)
+    names = [page[i] for i in ids]
+    at = {n: k for k, n in enumerate(names)}
+    truth = np.zeros((len(ids), len(ids)), dtype=bool)
+    for n, others in links.items():
+        for o in others:
+            if n in at and o in at:
+                truth[at[n], at[o]] = True
+    sims = {"head": head @ head.T, "centroid": centroid @ centroid.T}
+    sims["ponder"] = HEAD_WEIGHT * sims["head"] + CENTROID_WEIGHT * sims["centroid"]
+    report: dict = {"pages": len(ids), "linked_pairs": int(truth.sum() // 2)}
+    for name, sim in sims.items():
+        report[name] = _scores(sim, truth)
+    report["related_agreement"] = _agreement(library, ids, sims["ponder"], sample)
+    return report
+
+
+def _scores(sim: np.ndarray, truth: np.ndarray) -> dict:
+    upper = np.triu_indices(len(sim), 1)
+    values, labels = sim[upper], truth[upper]
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(1, len(values) + 1)
+    positives = labels.sum()
+    auc = (ranks[labels].sum() - positives * (positives + 1) / 2) / (
+        positives * (len(values) - positives)
+    )
+    rr, recall = [], []
+    for row in range(len(sim)):
+        if not truth[row].any():
+            continue
+        scores = sim[row].copy()
+        scores[row] = -np.inf
+        top = np.argsort(-scores)[:10]
+        hits = truth[row][top]
+        rr.append(1 / (int(np.argmax(hits)) + 1) if hits.any() else 0.0)
+        recall.append(hits.sum() / truth[row].sum())
+    return {
+        "auc": round(float(auc), 4),
+        "mrr_at_10": round(float(np.mean(rr)), 4),
+        "recall_at_10": round(float(np.mean(recall)), 4),
+    }
+
+
+def _agreement(library: Library, ids: list[int], sim: np.ndarray, sample: int) -> float:
+    rng = np.random.default_rng(7)
+    chosen = rng.choice(len(ids), size=min(sample, len(ids)), replace=False)
+    shares = []
+    for row in chosen:
+        scores = sim[row].copy()
+        scores[row] = -np.inf
+        want = {ids[i] for i in np.argsort(-scores)[:10]}
+        got = {h.document_id for h in related(library.catalog, ids[row], 10)}
+        shares.append(len(want & got) / 10)
+    return round(float(np.mean(shares)), 4)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
