@@ -26,7 +26,7 @@ from core.precision import FP32, check_precision, default_precision
 from core.query import Query
 from core.records import Counts, DocumentRow, IndexInfo, Status
 from core.related import RelatedHit, related
-from core.search import DocumentHit, search
+from core.search import DocumentHit, keyword_search, search
 from core.store import Store
 
 if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
@@ -108,9 +108,8 @@ class Library:
         """Loaded on first use; binds the library to the model's vectors."""
         with self._encoder_lock:
             if self._encoder is None:
-                from core.encoder import Encoder
-
-                self.use_encoder(Encoder(self.model_path, self.pooling, precision=self.precision))
+                encoder = load_encoder(self.model_path, self.pooling, precision=self.precision)
+                self.use_encoder(encoder)
             assert self._encoder is not None
             return self._encoder
 
@@ -157,6 +156,15 @@ class Library:
         if self.catalog.info is None:  # nothing was ever embedded
             return []
         return search(self.catalog, self.encoder, query, k, mode)
+
+    @property
+    def model_loaded(self) -> bool:
+        """Whether a search can embed its query now, without waiting for the model to load."""
+        return self._encoder is not None
+
+    def keyword_search(self, query: str | Query, k: int = 10) -> list[DocumentHit]:
+        """The best `k` documents by keywords alone; never loads the model."""
+        return keyword_search(self.catalog, query, k)
 
     def related(self, path: str | Path, k: int = 10) -> list[RelatedHit]:
         """The `k` documents closest in meaning to the one at `path`, from the stored vectors
@@ -224,6 +232,14 @@ class Library:
         self.catalog.close()
 
 
+def load_encoder(folder: Path | str, pooling: str | None = None, **options) -> Encoder:
+    """The model, loaded. torch is imported here, when a model is first needed, not when this
+    module is: a window shows in about 1 s instead of 3."""
+    from core.encoder import Encoder
+
+    return Encoder(folder, pooling, **options)
+
+
 def rebuild(
     data_dir: Path | str,
     model: Path | str | None = None,
@@ -241,9 +257,7 @@ def rebuild(
             if model
             else store.get_meta("model_path") or default_model_folder()
         )
-        from core.encoder import Encoder
-
-        encoder = Encoder(model_path, pooling, precision=precision or default_precision())
+        encoder = load_encoder(model_path, pooling, precision=precision or default_precision())
         store.reset_vectors(_info(encoder), model_path)
     finally:
         store.close()

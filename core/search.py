@@ -95,9 +95,7 @@ def search(
     parsed = parse(query) if isinstance(query, str) else query
     if not parsed.text.strip() or k <= 0 or catalog.vector_count("sentences") == 0:
         return []
-    unquoted = bool(parsed.phrases) and not catalog.store.keywords.allowed(parsed, None, 1)
-    if unquoted:  # a search engine's "no results for "X"; results for X": never a dead end
-        parsed = replace(parsed, phrases=())
+    parsed, unquoted = _unquoted(catalog, parsed)
     q = encoder.encode([parsed.text])[0]
     rough, heads = _candidates(catalog, q, k)
     keyword = (
@@ -127,6 +125,55 @@ def search(
         and _literal(texts.get(s.document_id) or "", parsed.phrases)
     ]
     return hits[:k]
+
+
+def keyword_search(catalog: Catalog, query: str | Query, k: int = 10) -> list[DocumentHit]:
+    """The `k` best documents by keywords alone (BM25), without the model: what a window shows
+    while the model loads. Each points at the sentence that names most of the query's words."""
+    parsed = parse(query) if isinstance(query, str) else query
+    if not parsed.words or k <= 0 or catalog.info is None:
+        return []
+    parsed, unquoted = _unquoted(catalog, parsed)
+    keyword = catalog.store.keywords.scores(parsed, 2 * k if parsed.phrases else k)
+    best = sorted(keyword, key=lambda d: -keyword[d])
+    shown = catalog.store.sentences_of(best, catalog.dimension)
+    documents = catalog.store.documents_by_id(best)
+    texts = catalog.store.texts(list(documents))
+    words = [w.lower() for w in parsed.words]
+    hits = []
+    for doc_id in best:
+        if doc_id not in shown or doc_id not in documents:
+            continue  # removed meanwhile
+        text = texts.get(doc_id) or ""
+        if not _literal(text, parsed.phrases):
+            continue
+        rows = shown[doc_id][0]
+        named = [_named(row.text, words) for row in rows]
+        most = max(named)
+        matches = [_hit(row, n / len(words)) for row, n in zip(rows, named, strict=True)]
+        matches = sorted((m for m, n in zip(matches, named, strict=True) if n == most), key=_first)
+        scored = _Scored(keyword[doc_id], doc_id, rows, matches)
+        hit = _document_hit(scored, documents[doc_id], text)
+        hits.append(replace(hit, score=keyword[doc_id], unquoted=unquoted))
+    return hits[:k]
+
+
+def _named(text: str, words: list[str]) -> int:
+    """How many of `words` a sentence names (a word or its stem: "process" in "processes")."""
+    tokens = set(re.findall(r"\w+", text.lower()))
+    return sum(1 for w in words if w in tokens or any(t.startswith(w[:5]) for t in tokens))
+
+
+def _first(hit: SentenceHit) -> int:
+    return hit.ordinal
+
+
+def _unquoted(catalog: Catalog, query: Query) -> tuple[Query, bool]:
+    """The query with its phrases read as plain words when no document (among those its
+    filters allow) contains them: a search engine's "no results for "X"; results for X"."""
+    if query.phrases and not catalog.store.keywords.allowed(query, None, 1):
+        return replace(query, phrases=()), True
+    return query, False
 
 
 def _narrowed(

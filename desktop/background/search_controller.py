@@ -33,6 +33,7 @@ class SearchResults:
     hits: list[DocumentHit]
     seconds: float
     problem: str = ""  # why the query could not be run (its syntax)
+    keywords_only: bool = False  # the model was still loading: matched by keywords alone
 
 
 class SearchController(QObject):
@@ -120,6 +121,10 @@ class SearchController(QObject):
                 parsed = parse(query).with_filters(filters)
             except QueryError as exc:
                 return SearchResults(serial, query, [], 0.0, str(exc))
+            if not library.model_loaded:  # answer now by keywords; the window asks again
+                hits = library.keyword_search(parsed, k=count)  # once the model is ready
+                seconds = time.perf_counter() - started
+                return SearchResults(serial, query, hits, seconds, keywords_only=True)
             hits = library.search(parsed, k=count)
             return SearchResults(serial, query, hits, time.perf_counter() - started)
 

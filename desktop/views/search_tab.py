@@ -148,6 +148,11 @@ class SearchTab(QWidget):
             self.summary.setText("Search is unavailable while the library is rebuilt.")
         elif results.problem:
             self.summary.setText(results.problem)
+        elif results.keywords_only:
+            self.summary.setText(
+                f"{n} keyword match{'es' if n != 1 else ''} for “{results.query.strip()}” "
+                "· matches by meaning follow once the model has loaded" + self._pending_note()
+            )
         elif n and results.hits[0].unquoted:
             self.summary.setText(
                 "No document contains the quoted words as written; "

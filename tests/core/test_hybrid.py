@@ -94,3 +94,18 @@ def test_nonsense_has_no_close_match_and_a_real_query_does(library) -> None:
     best = lib.search("bird of prey nesting in trees", 3)[0]
     assert Path(best.path).name == "kites.txt" and not best.weak
     assert best.to_json()["weak"] is False
+
+
+def test_keyword_search_answers_without_the_model(library) -> None:
+    lib = Library(library[0].data_dir)  # another process's view of it: no model loaded
+    try:
+        hits = lib.keyword_search("socket read", 5)
+        assert not lib.model_loaded  # nothing was embedded, not even the query
+        names = _names(hits)
+        assert set(names) <= {"flags.txt", "wait.txt", "close.txt"} and "wait.txt" in names
+        wait = hits[names.index("wait.txt")]
+        assert "socket" in wait.sentence.text and not wait.weak
+        assert _names(lib.keyword_search('"red kite"', 5)) == ["kite.txt"]
+        assert lib.keyword_search("xqzzv blorp", 5) == []
+    finally:
+        lib.close()

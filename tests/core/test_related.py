@@ -72,7 +72,7 @@ def test_ponder_related_prints_json_without_loading_the_model(
     def no_model(*_args, **_kwargs):
         raise AssertionError("ponder related loaded the model")
 
-    monkeypatch.setattr("core.library.Encoder", no_model)
+    monkeypatch.setattr("core.library.load_encoder", no_model)
     out = tmp_path / "out.txt"
     args = ["--data-dir", str(lib.data_dir), "-q", "related", str(notes / "bread.txt")]
     with open(out, "w") as handle, contextlib.redirect_stdout(handle):

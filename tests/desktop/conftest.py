@@ -1,7 +1,7 @@
 """GUI test fixtures: the real window, the real embedded model, loaded once per session.
 
 Every window gets its own data folder and its own INI settings file under pytest's temporary
-directory, so no test reads or writes a real home. The model is loaded once: `Encoder` is wrapped
+directory, so no test reads or writes a real home. The model is loaded once: `core.library.load_encoder` is wrapped
 in a per-(folder, pooling) cache for the whole session, so each new `Library` reuses it.
 """
 
@@ -71,7 +71,7 @@ def shared_encoder() -> Iterator[None]:
         return cache[key]
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(core.library, "Encoder", cached)
+        patch.setattr(core.library, "load_encoder", cached)
         yield
 
 

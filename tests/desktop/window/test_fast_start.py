@@ -1,5 +1,6 @@
-"""A big library must not keep the window from appearing: its vector indexes load off the GUI
-thread, while the model does."""
+"""A big library must not keep the window from appearing or from answering: its vector indexes
+load off the GUI thread, with the model, and until the model is ready a query is answered by
+keywords alone."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import threading
 from pathlib import Path
 
 from core.catalog import Catalog
+from core.library import Library
 
 
 def test_the_vector_indexes_load_on_a_worker_not_the_window_thread(
@@ -24,3 +26,27 @@ def test_the_vector_indexes_load_on_a_worker_not_the_window_thread(
     assert loads and threading.main_thread().name not in loads
     assert gui.search(window, "tomato").hits  # the first search finds them loaded
     assert len(loads) == 1
+
+
+def test_keyword_matches_come_first_while_the_model_loads(
+    make_window, sample_data: Path, gui, qtbot, monkeypatch
+):
+    release = threading.Event()
+    real = Library.warm_up
+
+    def slow(self: Library) -> None:
+        release.wait(60)
+        real(self)
+
+    monkeypatch.setattr(Library, "warm_up", slow)
+    window = make_window(sample_data, wait_ready=False)
+    try:
+        early = gui.search(window, "tomato")
+        assert early.keywords_only and early.hits
+        assert all("tomato" in h.sentence.text.lower() for h in early.hits[:1])
+        assert "once the model has loaded" in window.search_tab.summary.text()
+        with qtbot.waitSignal(window.session.search.results_ready, timeout=120_000) as later:
+            release.set()  # the model loads; the query on screen is asked again
+        assert not later.args[0].keywords_only and later.args[0].hits
+    finally:
+        release.set()
