@@ -20,7 +20,7 @@ class VectorIndex(Protocol):
     """What the rest of the engine may ask of a vector index."""
 
     dimension: int
-    tolerance: float  # how far a reconstructed vector may be from the one added
+    tolerance: float  # how far below 1 a reconstructed vector's cosine to the one added may be
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
 

@@ -1,8 +1,9 @@
 """GUI test fixtures: the real window, the real embedded model, loaded once per session.
 
 Every window gets its own data folder and its own INI settings file under pytest's temporary
-directory, so no test reads or writes a real home. The model is loaded once: `core.library.load_encoder` is wrapped
-in a per-(folder, pooling) cache for the whole session, so each new `Library` reuses it.
+directory, so no test reads or writes a real home. The model is loaded once:
+`core.library.load_encoder` is wrapped in a per-(folder, pooling) cache for the whole session, so
+each new `Library` reuses it.
 """
 
 from __future__ import annotations
