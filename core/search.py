@@ -149,9 +149,9 @@ def keyword_search(catalog: Catalog, query: str | Query, k: int = 10) -> list[Do
             continue
         rows = shown[doc_id][0]
         named = [_named(row.text, words) for row in rows]
-        most = max(named)
-        matches = [_hit(row, n / len(words)) for row, n in zip(rows, named, strict=True)]
-        matches = sorted((m for m, n in zip(matches, named, strict=True) if n == most), key=_first)
+        most = max(named)  # rows come in document order, so the first of these is shown
+        score = most / len(words)
+        matches = [_hit(r, score) for r, n in zip(rows, named, strict=True) if n == most]
         scored = _Scored(keyword[doc_id], doc_id, rows, matches)
         hit = _document_hit(scored, documents[doc_id], text)
         hits.append(replace(hit, score=keyword[doc_id], unquoted=unquoted))
@@ -162,10 +162,6 @@ def _named(text: str, words: list[str]) -> int:
     """How many of `words` a sentence names (a word or its stem: "process" in "processes")."""
     tokens = set(re.findall(r"\w+", text.lower()))
     return sum(1 for w in words if w in tokens or any(t.startswith(w[:5]) for t in tokens))
-
-
-def _first(hit: SentenceHit) -> int:
-    return hit.ordinal
 
 
 def _unquoted(catalog: Catalog, query: Query) -> tuple[Query, bool]:
