@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core import activity
+from core.atlas import LibraryMap, build_map
 from core.catalog import DB_NAME, Catalog
 from core.control import RunControl
 from core.errors import IndexMismatchError, PonderError
@@ -173,9 +174,23 @@ class Library:
         doc = self.catalog.store.document(key)
         if doc is None or doc.status != Status.INDEXED:
             raise PonderError(f"{path} is not indexed in this library")
+        return self.related_by_id(doc.id, k)
+
+    def related_by_id(
+        self, doc_id: int, k: int = 10, span: tuple[int, int] | None = None
+    ) -> list[RelatedHit]:
+        """`related` for a document id (a search hit's), optionally only for the sentences
+        overlapping `span`, character offsets in its text (a passage selected in the preview);
+        a document no longer indexed has none."""
         if self.catalog.info is None:
             return []
-        return related(self.catalog, doc.id, k)
+        return related(self.catalog, doc_id, k, span)
+
+    def library_map(self, previous: LibraryMap | None = None) -> LibraryMap:
+        """Every indexed document placed in two dimensions by meaning, with labelled topics
+        (`core.atlas`); given the map shown now, it is extended rather than recomputed when
+        little has changed. Slow on a big library: call it off the window's thread."""
+        return build_map(self.catalog, previous)
 
     def warm_up(self) -> None:
         """Load the model and the vector indexes now (a window does this on a worker thread),

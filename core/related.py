@@ -70,14 +70,28 @@ class _Profile:
     centroid: np.ndarray
 
 
-def related(catalog: Catalog, doc_id: int, k: int = 10) -> list[RelatedHit]:
-    """The `k` documents most related to document `doc_id`, best first (never itself)."""
+def related(
+    catalog: Catalog, doc_id: int, k: int = 10, span: tuple[int, int] | None = None
+) -> list[RelatedHit]:
+    """The `k` documents most related to document `doc_id`, best first (never itself).
+
+    With `span` (character offsets in the document's text, e.g. a passage selected in the
+    preview) only the sentences overlapping it describe the document, their centroid standing
+    for both its opening passage and its centroid; no sentence overlaps it: no hits."""
     dim = catalog.dimension
     mine = catalog.store.sentences_of([doc_id], dim).get(doc_id)
     if mine is None or k <= 0:
         return []
     rows, vectors = mine
-    me = _profile(catalog.store.head_vectors([doc_id], dim).get(doc_id), vectors)
+    if span is None:
+        me = _profile(catalog.store.head_vectors([doc_id], dim).get(doc_id), vectors)
+    else:
+        inside = [i for i, r in enumerate(rows) if r.start < span[1] and r.end > span[0]]
+        if not inside:
+            return []
+        rows, vectors = [rows[i] for i in inside], vectors[inside]
+        me = _profile(None, vectors)
+        me = _Profile(me.centroid, me.centroid)
     sample = vectors[np.unique(np.linspace(0, len(vectors) - 1, SAMPLE).astype(int))]
     candidates = _candidates(catalog, me, sample, max(CANDIDATES, 3 * k)) - {doc_id}
     theirs = catalog.store.sentence_vectors(list(candidates), dim)

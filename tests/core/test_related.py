@@ -86,3 +86,26 @@ def test_ponder_related_prints_json_without_loading_the_model(
     with open(out, "w") as handle, contextlib.redirect_stdout(handle):
         assert main(args) == 0
     assert out.read_text().startswith(" 1. ")
+
+
+def test_a_selected_passage_finds_what_it_alone_is_about(tmp_path: Path, real_encoder) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for name, text in NOTES.items():
+        (notes / name).write_text(text + "\n")
+    mixed = "Bake the cake at 180 degrees. The night train to Paris was late again.\n"
+    (notes / "mixed.txt").write_text(mixed)
+    lib = Library(tmp_path / "data")
+    lib.use_encoder(real_encoder)
+    lib.index([notes])
+    doc = next(d for d in lib.catalog.store.documents() if d.path.endswith("mixed.txt"))
+    calls = lib.encoder.stats.calls
+    start = mixed.index("The night")
+    hits = lib.related_by_id(doc.id, k=2, span=(start, start + 10))
+    assert lib.encoder.stats.calls == calls
+    assert Path(hits[0].path).name == "train.txt"
+    assert hits[0].here.text.startswith("The night train")  # only the selection links
+    cake = lib.related_by_id(doc.id, k=1, span=(0, 5))
+    assert Path(cake[0].path).name == "cake.txt"
+    assert lib.related_by_id(doc.id, k=2, span=(len(mixed) + 5, len(mixed) + 9)) == []
+    lib.close()

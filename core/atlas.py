@@ -1,0 +1,220 @@
+"""A map of the library: every document as a point in two dimensions by meaning, with topics.
+
+A document is described as related notes describe it (`core.related`): half its opening passage,
+half the centroid of its sentences, so the map's neighbours are the related panel's. Positions
+come from `core.projection`; a map is kept beside the library (`map.npz`) so the next window
+shows it at once, and is extended, not recomputed, while most documents are unchanged: new or
+edited documents are placed among their nearest neighbours, removed ones dropped. Once more than
+`REFIT_SHARE` of the map would have been placed that way, it is recomputed. Topics are redone
+each time (they are cheap next to the projection).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.catalog import Catalog
+from core.paths import container_of, from_key
+from core.projection import place, project
+from core.records import DocumentRow, Status
+from core.topics import find_topics
+
+CACHE_NAME = "map.npz"
+REFIT_SHARE = 0.2  # of the documents new, changed or gone since the map was computed
+BATCH = 256  # documents whose sentence vectors are read at once: bounded memory
+TOPIC_SENTENCES = 40  # of each document's first sentences, for naming topics
+LOCATE_HITS = 5
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    document_id: int
+    path: str  # as shown to the user (a message inside a mailbox: the mailbox's path)
+    title: str
+    folder: str  # the library root it lies under ("" if none): colours by folder
+    kind: str  # its file type, the suffix without the dot, lower case ("pdf", "md", ...)
+    x: float
+    y: float
+    topic: int  # index into `LibraryMap.topics`, -1 for none
+
+
+@dataclass(frozen=True)
+class Topic:
+    label: str  # its most characteristic words, e.g. "compost · tomatoes · garden"
+    x: float  # where to draw the label: the middle of its points
+    y: float
+    size: int  # how many documents it holds
+
+
+@dataclass(frozen=True)
+class LibraryMap:
+    points: list[MapPoint] = field(default_factory=list)
+    topics: list[Topic] = field(default_factory=list)
+    generation: int = -1  # the library generation it shows
+    method: str = ""  # how it was projected
+    refitted: bool = True  # False when the previous map was extended, not recomputed
+
+    def locate(self, hits: Sequence[tuple[int, float]]) -> tuple[float, float] | None:
+        """Where a query falls among the documents: `hits` are (document id, score) of its
+        best documents; the score-weighted middle of their points (None if none is mapped)."""
+        where = {p.document_id: p for p in self.points}
+        mapped = sorted(((s, d) for d, s in hits if d in where), reverse=True)[:LOCATE_HITS]
+        if not mapped:
+            return None
+        scores = np.array([s for s, _ in mapped])
+        weights = np.exp(20.0 * (scores - scores.max()))
+        weights /= weights.sum()
+        x = float(sum(w * where[d].x for w, (_, d) in zip(weights, mapped, strict=True)))
+        y = float(sum(w * where[d].y for w, (_, d) in zip(weights, mapped, strict=True)))
+        return x, y
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What is cached: positions by document id and the content hash they were computed for."""
+
+    ids: np.ndarray  # int64
+    hashes: list[str]
+    xy: np.ndarray  # (n, 2) float32
+    method: str
+    fitted: int  # documents when last computed from scratch
+    placed: int  # documents placed among neighbours since
+
+
+def build_map(catalog: Catalog, previous: LibraryMap | None = None) -> LibraryMap:
+    """The map of every indexed document (see the module's docstring); `previous` is returned
+    as it is if the library has not changed since it was made."""
+    generation = catalog.store.generation()
+    if previous is not None and previous.generation == generation:
+        return previous
+    documents = [d for d in catalog.store.documents() if d.status == Status.INDEXED]
+    if catalog.info is None or not documents:
+        return LibraryMap(generation=generation)
+    vectors, texts = _profiles(catalog, documents)
+    layout = _load(catalog.data_dir / CACHE_NAME)
+    xy, method, refitted, fitted, placed = _positions(documents, vectors, layout)
+    _save(
+        catalog.data_dir / CACHE_NAME,
+        _Layout(
+            np.array([d.id for d in documents], np.int64),
+            [d.hash or "" for d in documents],
+            xy,
+            method,
+            fitted,
+            placed,
+        ),
+    )
+    clusters = find_topics(xy, texts)
+    topic_of = np.full(len(documents), -1)
+    topics = []
+    for number, cluster in enumerate(clusters):
+        topic_of[cluster.members] = number
+        middle = np.median(xy[cluster.members], axis=0)
+        topics.append(
+            Topic(cluster.label, float(middle[0]), float(middle[1]), len(cluster.members))
+        )
+    points = [
+        MapPoint(
+            document_id=d.id,
+            path=from_key(container_of(d.path) or d.path),
+            title=d.title or Path(from_key(d.path)).name,
+            folder=d.root or "",
+            kind=Path(from_key(container_of(d.path) or d.path)).suffix.lower().lstrip("."),
+            x=float(xy[i, 0]),
+            y=float(xy[i, 1]),
+            topic=int(topic_of[i]),
+        )
+        for i, d in enumerate(documents)
+    ]
+    return LibraryMap(points, topics, generation, method, refitted)
+
+
+def _positions(
+    documents: list[DocumentRow], vectors: np.ndarray, layout: _Layout | None
+) -> tuple[np.ndarray, str, bool, int, int]:
+    """(positions, method, refitted, documents at the last fit, documents placed since)."""
+    if layout is not None:
+        kept = {int(i): at for at, i in enumerate(layout.ids)}
+        same = [
+            i
+            for i, d in enumerate(documents)
+            if d.id in kept and layout.hashes[kept[d.id]] == (d.hash or "")
+        ]
+        fresh = len(documents) - len(same)
+        gone = len(layout.ids) - len(same)
+        if same and layout.placed + fresh + gone <= REFIT_SHARE * max(1, layout.fitted):
+            xy = np.empty((len(documents), 2), np.float32)
+            xy[same] = layout.xy[[kept[documents[i].id] for i in same]]
+            new = np.setdiff1d(np.arange(len(documents)), same)
+            xy[new] = place(vectors[new], vectors[same], xy[same])
+            return xy, layout.method, False, layout.fitted, layout.placed + fresh + gone
+    xy, method = project(vectors)
+    return xy, method, True, len(documents), 0
+
+
+def _profiles(catalog: Catalog, documents: list[DocumentRow]) -> tuple[np.ndarray, list[str]]:
+    """Each document's unit vector (half opening passage, half sentence centroid) and the text
+    that names its topic (title and first sentences)."""
+    dim, store = catalog.dimension, catalog.store
+    vectors = np.zeros((len(documents), dim), np.float32)
+    texts = []
+    for at in range(0, len(documents), BATCH):
+        part = documents[at : at + BATCH]
+        ids = [d.id for d in part]
+        heads = store.head_vectors(ids, dim)
+        sentences = store.sentences_of(ids, dim)
+        for offset, doc in enumerate(part):
+            rows, matrix = sentences.get(doc.id, ([], np.zeros((0, dim), np.float32)))
+            v = _unit(matrix.mean(axis=0)) if len(matrix) else np.zeros(dim, np.float32)
+            if doc.id in heads:
+                v = _unit(0.5 * heads[doc.id] + 0.5 * v)
+            vectors[at + offset] = v
+            texts.append(" ".join([doc.title or ""] + [r.text for r in rows[:TOPIC_SENTENCES]]))
+    return vectors, texts
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
+
+
+def _load(path: Path) -> _Layout | None:
+    """The cached layout, or None if there is none or it cannot be read (it is recomputed)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return _Layout(
+                data["ids"].astype(np.int64),
+                [str(h) for h in data["hashes"]],
+                data["xy"].astype(np.float32),
+                str(data["method"]),
+                int(data["fitted"]),
+                int(data["placed"]),
+            )
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _save(path: Path, layout: _Layout) -> None:
+    """Written beside and renamed over, so a reader never sees half a file; a failure to write
+    (a full disk, a read-only library) only costs recomputing it next time."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            np.savez(
+                handle,
+                ids=layout.ids,
+                hashes=np.array(layout.hashes, dtype=str),
+                xy=layout.xy,
+                method=np.array(layout.method),
+                fitted=np.array(layout.fitted),
+                placed=np.array(layout.placed),
+            )
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
