@@ -1,19 +1,27 @@
 """The preview pane: the selected document's text, scrolled to its best sentence, with every
-matching sentence highlighted (the more relevant, the stronger)."""
+matching sentence highlighted (the more relevant, the stronger), or a related note scrolled to the
+one sentence that connects it (`show_passage`).
+
+Selecting text in it is a question too (which notes are related to this passage?): once the
+selection has stopped changing for a moment, `passage_selected` fires and `selected_span` gives
+the selection as offsets into the document's text, the engine's kind (code points, not Qt's
+UTF-16 units). Showing another document never fires it.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
 
 from core.search import DocumentHit
 from desktop.views.plain_text import plain_label, tooltip
 from desktop.views.results_model import display_title
-from desktop.views.text_offsets import utf16_mapper
+from desktop.views.text_offsets import python_mapper, utf16_mapper
 
 STRONGEST = QColor(255, 200, 40)
 WEAKEST_ALPHA, STRONGEST_ALPHA = 55, 210
+SELECTION_SETTLE_MS = 300  # a selection being dragged out is not asked about until it stops
 
 
 def highlight_alpha(score: float, best: float, floor: float) -> int:
@@ -25,6 +33,8 @@ def highlight_alpha(score: float, best: float, floor: float) -> int:
 
 
 class PreviewPane(QWidget):
+    passage_selected = Signal()  # the user's selection settled (or was cleared): see selected_span
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = plain_label()
@@ -49,27 +59,47 @@ class PreviewPane(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.path)
         layout.addWidget(self.text, 1)
-        self.hit: DocumentHit | None = None
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SELECTION_SETTLE_MS)
+        self._settle.timeout.connect(self.passage_selected)
+        self.text.selectionChanged.connect(self._settle.start)
+        self.hit: DocumentHit | None = None  # the search result shown, if it is one
+        self.document_id: int | None = None  # the document shown, whichever way
+        self.passage: tuple[int, int] | None = None  # the one sentence `show_passage` marked
+        self._shown = ""
         self.clear()
 
     def clear(self) -> None:
         self.hit = None
+        self.document_id = None
+        self.passage = None
         self.title.setText("Preview")
         self.path.setText("")
         self.path.setToolTip("")
-        self.text.setPlainText("")
+        self._set_text("")
         self.text.setExtraSelections([])
+
+    def _show_document(self, title: str, path: str, text: str) -> None:
+        self.title.setText(title)
+        metrics = self.path.fontMetrics()
+        self.path.setText(
+            metrics.elidedText(path, Qt.TextElideMode.ElideMiddle, max(200, self.width()))
+        )
+        self.path.setToolTip(tooltip(path))
+        self._set_text(text)
+
+    def _set_text(self, text: str) -> None:
+        self._shown = text
+        self.text.setPlainText(text)
+        self._settle.stop()  # the old selection went with the old text: nothing to ask about
 
     def show_hit(self, hit: DocumentHit, text: str) -> None:
         """Show `text` (the document's extracted text, which the hit's offsets refer to)."""
         self.hit = hit
-        self.title.setText(display_title(hit))
-        metrics = self.path.fontMetrics()
-        self.path.setText(
-            metrics.elidedText(hit.path, Qt.TextElideMode.ElideMiddle, max(200, self.width()))
-        )
-        self.path.setToolTip(tooltip(hit.path))
-        self.text.setPlainText(text)
+        self.document_id = hit.document_id
+        self.passage = None
+        self._show_document(display_title(hit), hit.path, text)
         position = utf16_mapper(text)
         best = hit.matches[0].score if hit.matches else hit.sentence.score
         floor = min((m.score for m in hit.matches), default=best)
@@ -92,11 +122,48 @@ class PreviewPane(QWidget):
         self.text.setExtraSelections(selections)
         self.scroll_to(position(hit.sentence.start))
 
+    def show_passage(
+        self, document_id: int, title: str, path: str, text: str, start: int, end: int
+    ) -> None:
+        """Show document `document_id`'s `text` with the sentence at Python offsets
+        `start`..`end` highlighted and scrolled to (a related note's connecting sentence)."""
+        self.hit = None
+        self.document_id = document_id
+        self.passage = (start, end)
+        self._show_document(title, path, text)
+        position = utf16_mapper(text)
+        selection = QTextEdit.ExtraSelection()
+        cursor = QTextCursor(self.text.document())
+        cursor.setPosition(position(start))
+        cursor.setPosition(position(end), QTextCursor.MoveMode.KeepAnchor)
+        fmt = QTextCharFormat()
+        colour = QColor(STRONGEST)
+        colour.setAlpha(STRONGEST_ALPHA)
+        fmt.setBackground(colour)
+        fmt.setForeground(QColor("#1d1d1d"))
+        selection.cursor = cursor  # type: ignore[attr-defined]
+        selection.format = fmt  # type: ignore[attr-defined]
+        self.text.setExtraSelections([selection])
+        self.scroll_to(position(start))
+
+    def selected_span(self) -> tuple[int, int] | None:
+        """The user's selection as Python offsets into the shown text; None when nothing (or
+        only blank space) is selected."""
+        cursor = self.text.textCursor()
+        if not cursor.hasSelection() or self.document_id is None:
+            return None
+        index = python_mapper(self._shown)
+        start, end = index(cursor.selectionStart()), index(cursor.selectionEnd())
+        if not self._shown[start:end].strip():
+            return None
+        return start, end
+
     def scroll_to(self, position: int) -> None:
         cursor = QTextCursor(self.text.document())
         cursor.setPosition(min(position, self.text.document().characterCount() - 1))
         self.text.setTextCursor(cursor)
         self.text.centerCursor()
+        self._settle.stop()
 
     def highlighted(self) -> list[tuple[int, int, int]]:
         """(start, end, alpha) of each highlight, for tests and accessibility checks."""

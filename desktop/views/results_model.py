@@ -8,6 +8,7 @@ from enum import IntEnum
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
+from core.related import RelatedHit
 from core.search import DocumentHit
 from desktop.views.plain_text import tooltip
 
@@ -29,7 +30,9 @@ class Role(IntEnum):
     FIRST_WEAK = Qt.ItemDataRole.UserRole + 11  # the first weak row: "Weaker matches" above it
 
 
-def display_title(hit: DocumentHit) -> str:
+def display_title(hit: DocumentHit | RelatedHit) -> str:
+    """The title a person reads: the document's own, else its file name (results, related notes
+    and the preview all name a document the same way)."""
     return hit.title.strip() or os.path.basename(hit.path)
 
 

@@ -1,7 +1,9 @@
-"""The Search tab: the search field, the ranked results and the preview pane.
+"""The Search tab: the search field, the ranked results, the preview pane and, under it, the
+notes related to the previewed document (or to a passage selected in it).
 
 Keyboard first: the field keeps focus while Up/Down/Page Up/Page Down move through the results,
-Enter opens the selected document and Escape clears the query.
+Enter opens the selected document and Escape clears the query. A related note made current shows
+in the preview in place of the result; clicking the result shows it again.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import PonderError
+from core.related import RelatedHit
 from core.search import DocumentHit
 from desktop.background.search_controller import SearchResults
 from desktop.background.session import LibrarySession
@@ -26,8 +29,9 @@ from desktop.views.empty_state import EmptyState
 from desktop.views.filter_bar import FilterBar
 from desktop.views.plain_text import plain_label
 from desktop.views.preview import PreviewPane
+from desktop.views.related_panel import RelatedPanel
 from desktop.views.results_delegate import ResultDelegate
-from desktop.views.results_model import ResultsModel, Role
+from desktop.views.results_model import ResultsModel, Role, display_title
 
 _MOVES = {
     Qt.Key.Key_Down: QAbstractItemView.CursorAction.MoveDown,
@@ -72,12 +76,25 @@ class SearchTab(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.installEventFilter(self)
         self.view.doubleClicked.connect(lambda index: self._open(index))
+        self.view.clicked.connect(self._on_result_clicked)
         self.view.selectionModel().currentChanged.connect(self._on_current_changed)
         self.preview = PreviewPane()
+        self.preview.passage_selected.connect(self._on_passage_selected)
+        self.related = RelatedPanel(session)
+        self.related.preview_requested.connect(self.show_related)
+        self.related.open_requested.connect(self.open_requested)
+        self.side = QSplitter(Qt.Orientation.Vertical)
+        self.side.setObjectName("preview-splitter")
+        self.side.addWidget(self.preview)
+        self.side.addWidget(self.related)
+        self.side.setStretchFactor(0, 3)
+        self.side.setStretchFactor(1, 2)
+        self.side.setSizes([360, 300])  # about five related notes in view under the text
+        self.side.setChildrenCollapsible(False)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("results-splitter")
         self.splitter.addWidget(self.view)
-        self.splitter.addWidget(self.preview)
+        self.splitter.addWidget(self.side)
         self.splitter.setStretchFactor(0, 5)
         self.splitter.setStretchFactor(1, 4)
         self.splitter.setChildrenCollapsible(False)
@@ -92,6 +109,7 @@ class SearchTab(QWidget):
         layout.addWidget(self.stack, 1)
         self._documents = 0
         self._pending = 0
+        self._result: DocumentHit | None = None  # the result the preview and panel started from
         session.search.results_ready.connect(self.show_results)
         self.set_document_count(0)
 
@@ -139,7 +157,7 @@ class SearchTab(QWidget):
         keep = self.current_hit()
         self.model.set_hits(results.query, results.hits)
         if not results.query.strip():
-            self.preview.clear()
+            self._clear_preview()
             self._idle_summary()
             return
         n = len(results.hits)
@@ -180,7 +198,7 @@ class SearchTab(QWidget):
             row = self.model.row_of(keep.document_id) if keep is not None else -1
             self.select_row(max(0, row))
         else:
-            self.preview.clear()
+            self._clear_preview()
 
     def current_hit(self) -> DocumentHit | None:
         index = self.view.currentIndex()
@@ -196,18 +214,69 @@ class SearchTab(QWidget):
 
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         hit = current.data(Role.HIT) if current.isValid() else None
-        library = self.session.library
-        if hit is None or library is None:
-            self.preview.clear()
+        if hit is None or self.session.library is None:
+            self._clear_preview()
             return
-        if self.preview.hit is not None and self.preview.hit == hit:
+        if hit == self._result:
+            return  # the same result again (a refreshed search): leave a related note shown
+        self._show_result(hit)
+
+    def _on_result_clicked(self, index: QModelIndex) -> None:
+        """Back from a related note to the result it was reached from."""
+        hit = index.data(Role.HIT) if index.isValid() else None
+        if hit is not None and self.preview.hit != hit:
+            self._show_result(hit)
+
+    def _show_result(self, hit: DocumentHit) -> None:
+        library = self.session.library
+        if library is None:
             return
         try:
             text = library.text(hit.document_id)
         except PonderError as exc:
             self.session.notifier.error(f"Cannot show {hit.path}: {exc}")
             return
+        self._result = hit
         self.preview.show_hit(hit, text)
+        self.related.show_document(hit.document_id)
+
+    def _clear_preview(self) -> None:
+        self._result = None
+        self.preview.clear()
+        self.related.clear()
+
+    # -- related notes ------------------------------------------------------------------------
+
+    def show_related(self, hit: RelatedHit) -> None:
+        """Show a related note in the preview, at the sentence that connects it."""
+        library = self.session.library
+        there = hit.there
+        if library is None or (
+            self.preview.document_id == hit.document_id
+            and self.preview.passage == (there.start, there.end)
+        ):
+            return
+        try:
+            text = library.text(hit.document_id)
+        except PonderError as exc:
+            self.session.notifier.error(f"Cannot show {hit.path}: {exc}")
+            return
+        self.preview.show_passage(
+            hit.document_id, display_title(hit), hit.path, text, there.start, there.end
+        )
+
+    def _on_passage_selected(self) -> None:
+        """A passage selected in the preview asks for its own related notes; clearing the
+        selection goes back to the whole document."""
+        document_id = self.preview.document_id
+        if document_id is None:
+            return
+        span = self.preview.selected_span()
+        question = self.related.question
+        if span is not None:
+            self.related.show_passage(document_id, span)
+        elif question is not None and question.span is not None:
+            self.related.show_document(document_id)
 
     # -- keyboard -----------------------------------------------------------------------------
 
