@@ -96,7 +96,7 @@ def build_map(catalog: Catalog, previous: LibraryMap | None = None) -> LibraryMa
     documents = [d for d in catalog.store.documents() if d.status == Status.INDEXED]
     if catalog.info is None or not documents:
         return LibraryMap(generation=generation)
-    vectors, texts = _profiles(catalog, documents)
+    vectors, texts = document_profiles(catalog, documents)
     layout = _load(catalog.data_dir / CACHE_NAME)
     xy, method, refitted, fitted, placed = _positions(documents, vectors, layout)
     _save(
@@ -158,7 +158,9 @@ def _positions(
     return xy, method, True, len(documents), 0
 
 
-def _profiles(catalog: Catalog, documents: list[DocumentRow]) -> tuple[np.ndarray, list[str]]:
+def document_profiles(
+    catalog: Catalog, documents: list[DocumentRow]
+) -> tuple[np.ndarray, list[str]]:
     """Each document's unit vector (half opening passage, half sentence centroid) and the text
     that names its topic (title and first sentences)."""
     dim, store = catalog.dimension, catalog.store

@@ -18,7 +18,13 @@ Reported: ROC AUC of linked pairs against every other pair (the rank correlation
 similarity with the binary reference), and, per page with links, MRR@10 and recall@10 of its
 linked pages among all others. `related_agreement` is the share of `core.related`'s top 10 (its
 candidates come from the vector indexes) that the exhaustive `ponder` ranking also puts in its
-top 10. The last line is one JSON object.
+top 10.
+
+Second reference, human judgements: the STS-B test pairs. Every distinct sentence is written as a
+file and indexed; the Spearman correlation (x 100) of each similarity above with the human score
+of each pair. A one-sentence document's opening passage is the sentence itself, so there the
+three agree closely by construction; the figure shows the document similarity keeps the encoder's
+quality. The last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -34,8 +40,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT.parent / "shared" / "eval" / "manpages"
+STSB = ROOT.parent / "shared" / "eval" / "sts" / "stsb-test.tsv"
 sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
 
+from core.evaluate import load_sts, spearman  # noqa: E402
 from core.library import Library  # noqa: E402
 from core.related import CENTROID_WEIGHT, HEAD_WEIGHT, related  # noqa: E402
 
@@ -55,6 +63,7 @@ def main() -> int:
             library.index([EVAL / "notes" / "files"])
         report = _measure(library, links, args.sample)
         library.close()
+        report["sts_b_spearman"] = _sts(Path(tmp) / "sts")
     print(json.dumps(report))
     return 0
 
@@ -100,6 +109,35 @@ def _measure(library: Library, links: dict[str, set[str]], sample: int) -> dict:
         report[name] = _scores(sim, truth)
     report["related_agreement"] = _agreement(library, ids, sims["ponder"], sample)
     return report
+
+
+def _sts(folder: Path) -> dict:
+    first, second, gold = load_sts(STSB)
+    files = folder / "files"
+    files.mkdir(parents=True)
+    name: dict[str, str] = {}
+    for sentence in dict.fromkeys(first + second):
+        name[sentence] = f"s{len(name):05d}"
+        (files / f"{name[sentence]}.txt").write_text(sentence + "\n", encoding="utf-8")
+    library = Library(folder / "data")
+    library.index([files])
+    store, dim = library.catalog.store, library.dimension
+    docs = {Path(d.path).stem: d.id for d in store.documents() if d.status == "indexed"}
+    ids = list(docs.values())
+    heads, vectors = store.head_vectors(ids, dim), store.sentence_vectors(ids, dim)
+    library.close()
+
+    def profile(sentence: str) -> tuple[np.ndarray, np.ndarray]:
+        doc = docs[name[sentence]]
+        centroid = vectors[doc].mean(axis=0)
+        return heads[doc], centroid / np.linalg.norm(centroid)
+
+    pairs = [(profile(a), profile(b)) for a, b in zip(first, second, strict=True)]
+    head = np.array([a[0] @ b[0] for a, b in pairs])
+    centroid = np.array([a[1] @ b[1] for a, b in pairs])
+    sims = {"head": head, "centroid": centroid}
+    sims["ponder"] = HEAD_WEIGHT * head + CENTROID_WEIGHT * centroid
+    return {k: round(100 * spearman(v, gold), 2) for k, v in sims.items()}
 
 
 def _scores(sim: np.ndarray, truth: np.ndarray) -> dict:

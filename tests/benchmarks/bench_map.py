@@ -1,0 +1,123 @@
+"""The library map: how well each projection keeps neighbours, and what a map costs.
+
+Not a test (pytest does not collect it). Run from the repository root:
+
+    python tests/benchmarks/bench_map.py DATA_DIR [DATA_DIR ...] [--methods pca,tsne,umap]
+
+For each library (a data folder indexed by `ponder index`), the document vectors the map uses
+(`core.atlas.document_profiles`) are projected by each method, and scored on up to 3,000 of them:
+trustworthiness@10 (scikit-learn; 1 = no false neighbours in 2-D) and the share of each
+document's 10 nearest neighbours (cosine) that stay among its 10 nearest on the map. `umap` is
+measured only where umap-learn is importable (Ponder does not depend on it). Then the map as the
+window gets it (`Library.library_map`): from scratch, and again from the cached layout (the
+path a small change takes: positions reused, topics redone). The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
+
+from core.atlas import CACHE_NAME, build_map, document_profiles  # noqa: E402
+from core.library import Library  # noqa: E402
+from core.projection import project  # noqa: E402
+from core.records import Status  # noqa: E402
+
+SCORED = 3000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data_dirs", type=Path, nargs="+")
+    parser.add_argument("--methods", default="pca,tsne,umap")
+    args = parser.parse_args()
+    report = []
+    for data in args.data_dirs:
+        library = Library(data)
+        documents = [d for d in library.catalog.store.documents() if d.status == Status.INDEXED]
+        started = time.perf_counter()
+        vectors, _ = document_profiles(library.catalog, documents)
+        entry: dict = {
+            "library": str(data),
+            "documents": len(documents),
+            "profile_seconds": round(time.perf_counter() - started, 2),
+        }
+        for method in args.methods.split(","):
+            measured = _method(method, vectors)
+            if measured is not None:
+                entry[method] = measured
+                print(json.dumps({"library": data.name, method: measured}), flush=True)
+        entry.update(_full_map(library))
+        library.close()
+        print(json.dumps(entry), flush=True)
+        report.append(entry)
+    print(json.dumps({"libraries": report}))
+    return 0
+
+
+def _method(method: str, vectors: np.ndarray) -> dict | None:
+    started = time.perf_counter()
+    if method == "pca":
+        from sklearn.decomposition import PCA
+
+        xy = PCA(2).fit_transform(vectors)
+    elif method == "tsne":
+        xy, _ = project(vectors)  # what Ponder uses
+    elif method == "umap":
+        try:
+            import umap
+        except ImportError:
+            return None
+        xy = umap.UMAP(n_components=2, metric="cosine", random_state=0).fit_transform(vectors)
+    else:
+        raise SystemExit(f"unknown method {method}")
+    seconds = time.perf_counter() - started
+    from sklearn.manifold import trustworthiness
+
+    rng = np.random.default_rng(0)
+    chosen = np.sort(rng.choice(len(vectors), min(SCORED, len(vectors)), replace=False))
+    x, y = vectors[chosen], np.asarray(xy)[chosen]
+    return {
+        "seconds": round(seconds, 2),
+        "trustworthiness_at_10": round(float(trustworthiness(x, y, n_neighbors=10)), 4),
+        "neighbours_kept_at_10": round(_kept(x, y), 4),
+    }
+
+
+def _kept(x: np.ndarray, y: np.ndarray, k: int = 10) -> float:
+    near = x @ x.T
+    np.fill_diagonal(near, -np.inf)
+    flat = -((y[:, None, :] - y[None, :, :]) ** 2).sum(-1)
+    np.fill_diagonal(flat, -np.inf)
+    a = np.argsort(-near, axis=1)[:, :k]
+    b = np.argsort(-flat, axis=1)[:, :k]
+    return float(np.mean([len(set(a[i]) & set(b[i])) / k for i in range(len(x))]))
+
+
+def _full_map(library: Library) -> dict:
+    """The window's path: from scratch, then from the cached layout."""
+    (library.data_dir / CACHE_NAME).unlink(missing_ok=True)
+    started = time.perf_counter()
+    full = build_map(library.catalog)
+    fresh = time.perf_counter() - started
+    started = time.perf_counter()
+    again = build_map(library.catalog)
+    extended = time.perf_counter() - started
+    return {
+        "map_seconds": round(fresh, 2),
+        "map_extended_seconds": round(extended, 2),
+        "extended_refitted": again.refitted,
+        "topics": [t.label for t in full.topics],
+    }
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
