@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from core.catalog import Catalog
+from core.control import RunControl
+from core.errors import Cancelled
 from core.paths import container_of, from_key
 from core.projection import place, project
 from core.records import DocumentRow, Status
@@ -87,18 +89,21 @@ class _Layout:
     placed: int  # documents placed among neighbours since
 
 
-def build_map(catalog: Catalog, previous: LibraryMap | None = None) -> LibraryMap:
+def build_map(
+    catalog: Catalog, previous: LibraryMap | None = None, control: RunControl | None = None
+) -> LibraryMap:
     """The map of every indexed document (see the module's docstring); `previous` is returned
-    as it is if the library has not changed since it was made."""
+    as it is if the library has not changed since it was made. Raises `Cancelled` soon after
+    `control` is cancelled."""
     generation = catalog.store.generation()
     if previous is not None and previous.generation == generation:
         return previous
     documents = [d for d in catalog.store.documents() if d.status == Status.INDEXED]
     if catalog.info is None or not documents:
         return LibraryMap(generation=generation)
-    vectors, texts = document_profiles(catalog, documents)
+    vectors, texts = document_profiles(catalog, documents, control)
     layout = _load(catalog.data_dir / CACHE_NAME)
-    xy, method, refitted, fitted, placed = _positions(documents, vectors, layout)
+    xy, method, refitted, fitted, placed = _positions(documents, vectors, layout, control)
     _save(
         catalog.data_dir / CACHE_NAME,
         _Layout(
@@ -136,7 +141,10 @@ def build_map(catalog: Catalog, previous: LibraryMap | None = None) -> LibraryMa
 
 
 def _positions(
-    documents: list[DocumentRow], vectors: np.ndarray, layout: _Layout | None
+    documents: list[DocumentRow],
+    vectors: np.ndarray,
+    layout: _Layout | None,
+    control: RunControl | None,
 ) -> tuple[np.ndarray, str, bool, int, int]:
     """(positions, method, refitted, documents at the last fit, documents placed since)."""
     if layout is not None:
@@ -154,12 +162,12 @@ def _positions(
             new = np.setdiff1d(np.arange(len(documents)), same)
             xy[new] = place(vectors[new], vectors[same], xy[same])
             return xy, layout.method, False, layout.fitted, layout.placed + fresh + gone
-    xy, method = project(vectors)
+    xy, method = project(vectors, control=control)
     return xy, method, True, len(documents), 0
 
 
 def document_profiles(
-    catalog: Catalog, documents: list[DocumentRow]
+    catalog: Catalog, documents: list[DocumentRow], control: RunControl | None = None
 ) -> tuple[np.ndarray, list[str]]:
     """Each document's unit vector (half opening passage, half sentence centroid) and the text
     that names its topic (title and first sentences)."""
@@ -167,6 +175,8 @@ def document_profiles(
     vectors = np.zeros((len(documents), dim), np.float32)
     texts = []
     for at in range(0, len(documents), BATCH):
+        if control is not None and control.cancelled:
+            raise Cancelled("the map was cancelled")
         part = documents[at : at + BATCH]
         ids = [d.id for d in part]
         heads = store.head_vectors(ids, dim)

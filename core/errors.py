@@ -41,3 +41,7 @@ class ExtractionFailed(FileProblem):
 
 class QueryError(PonderError):
     """A search query's syntax is wrong (an unknown date in `after:`, an unclosed quote...)."""
+
+
+class Cancelled(PonderError):
+    """A long computation was stopped because its owner asked (the window is closing, say)."""

@@ -186,11 +186,14 @@ class Library:
             return []
         return related(self.catalog, doc_id, k, span)
 
-    def library_map(self, previous: LibraryMap | None = None) -> LibraryMap:
+    def library_map(
+        self, previous: LibraryMap | None = None, control: RunControl | None = None
+    ) -> LibraryMap:
         """Every indexed document placed in two dimensions by meaning, with labelled topics
-        (`core.atlas`); given the map shown now, it is extended rather than recomputed when
-        little has changed. Slow on a big library: call it off the window's thread."""
-        return build_map(self.catalog, previous)
+        (`core.atlas`); `previous`, the map shown now, comes back as it is if nothing changed.
+        Slow on a big library: call it off the window's thread; cancelling `control` stops it
+        (`Cancelled`)."""
+        return build_map(self.catalog, previous, control)
 
     def warm_up(self) -> None:
         """Load the model and the vector indexes now (a window does this on a worker thread),

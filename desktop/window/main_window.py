@@ -11,12 +11,15 @@ from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
+from core.atlas import MapPoint
+from core.errors import PonderError
 from core.library import Library
 from desktop.background.session import LibrarySession
 from desktop.background.snapshot import Snapshot
 from desktop.views.compare_tab import CompareTab
 from desktop.views.indexing_bar import IndexingBar
 from desktop.views.library_panel import LibraryPanel
+from desktop.views.map_tab import MapTab
 from desktop.views.plain_text import plain_label, tooltip
 from desktop.views.search_tab import SearchTab
 from desktop.window.drops import FileDrops
@@ -26,7 +29,7 @@ from desktop.window.resources import samples_dir
 from desktop.window.settings import Settings, resolve_data_dir
 from desktop.window.settings_dialog import Choices, Current, SettingsDialog, effective
 
-SEARCH_TAB, LIBRARY_TAB, COMPARE_TAB = 0, 1, 2
+SEARCH_TAB, LIBRARY_TAB, COMPARE_TAB, MAP_TAB = 0, 1, 2, 3
 MESSAGE_MS = {Level.INFO: 8000, Level.WARNING: 15000, Level.ERROR: 20000}
 
 
@@ -59,11 +62,13 @@ class MainWindow(QMainWindow):
         self.library_panel = LibraryPanel(self.session)
         self.compare_tab = CompareTab(self.session)
         self.compare_tab.set_texts(settings.compare_a, settings.compare_b)
+        self.map_tab = MapTab(self.session)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.search_tab, "Search")
         self.tabs.addTab(self.library_panel, "Library")
         self.tabs.addTab(self.compare_tab, "Compare")
+        self.tabs.addTab(self.map_tab, "Map")
         self.indexing_bar = IndexingBar(self.session.jobs)
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -101,6 +106,7 @@ class MainWindow(QMainWindow):
         self.search_tab.empty_state.add_folder_requested.connect(self.add_folder)
         self.library_panel.add_folder_requested.connect(self.add_folder)
         self.library_panel.add_files_requested.connect(self.add_files)
+        self.map_tab.open_requested.connect(self.preview_document)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.drops.dropped.connect(self.index_paths)
 
@@ -125,6 +131,7 @@ class MainWindow(QMainWindow):
         a("&View", "&Search", lambda: self.show_tab(SEARCH_TAB), ("Ctrl+1",))
         a("&View", "&Library", lambda: self.show_tab(LIBRARY_TAB), ("Ctrl+2",))
         a("&View", "&Compare", lambda: self.show_tab(COMPARE_TAB), ("Ctrl+3",))
+        a("&View", "&Map", lambda: self.show_tab(MAP_TAB), ("Ctrl+4",))
         a("&View", "&Focus Search Field", self.focus_search, ("Ctrl+F", "Ctrl+L"))
         a("&Help", "&Keyboard Shortcuts", lambda: show_shortcuts(self), ("F1",))
         a("&Help", "&About Ponder", lambda: show_about(self))
@@ -169,6 +176,7 @@ class MainWindow(QMainWindow):
         self.save_state()
         if self.session.jobs.busy:
             self.show_message(Message(Level.INFO, "Stopping the running job…"))
+        self.map_tab.cancel()
         self.session.shutdown()
         event.accept()
         super().closeEvent(event)
@@ -260,6 +268,19 @@ class MainWindow(QMainWindow):
         if not self.open_url(QUrl.fromLocalFile(folder)):
             self.notifier.error(f"Cannot show the folder {folder}.")
 
+    def preview_document(self, point: MapPoint) -> None:
+        """A document picked on the map: read it in the Search tab's preview."""
+        library = self.session.library
+        if library is None:
+            return
+        try:
+            text = library.text(point.document_id)
+        except PonderError as exc:
+            self.notifier.error(f"Cannot show {point.path}: {exc}")
+            return
+        self.show_tab(SEARCH_TAB)
+        self.search_tab.preview.show_passage(point.document_id, point.title, point.path, text, 0, 0)
+
     def copy_path(self) -> None:
         hit = self.search_tab.current_hit()
         if hit is not None:
@@ -309,9 +330,11 @@ class MainWindow(QMainWindow):
         new_dir = Path(choices.data_dir).expanduser() if choices.data_dir else None
         if new_dir is not None and new_dir != self.session.data_dir:
             s.data_dir = str(new_dir)
+            self.map_tab.cancel()  # the switch waits for the pool
             self.session.switch_data_dir(new_dir, choices.model_folder, choices.pooling)
         elif rebuild:
             model, pooling = effective(choices.model_folder, choices.pooling)
+            self.map_tab.cancel()
             self.session.rebuild(choices.model_folder or None, pooling)
             self.notifier.info(f"Rebuilding the library with {Path(model).name} · {pooling}…")
         s.sync()

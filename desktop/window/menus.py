@@ -19,7 +19,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+Shift+O", "Show the selected document in its folder"),
     ("Ctrl+Shift+C", "Copy the selected document's path"),
     ("Escape", "Clear the search"),
-    ("Ctrl+1 / Ctrl+2 / Ctrl+3", "Search, Library and Compare tabs"),
+    ("Ctrl+1 … Ctrl+4", "Search, Library, Compare and Map tabs"),
     ("Ctrl+O", "Add a folder to the library"),
     ("F5", "Re-index the library"),
     ("Ctrl+,", "Settings"),

@@ -168,3 +168,21 @@ def test_topics_are_named_by_what_sets_them_apart() -> None:
         assert len(sides) == 1
         words = {"garden", "soil"} if sides == {0} else {"railway", "station"}
         assert set(cluster.label.split(" · ")) == words
+
+
+def test_a_cancelled_map_stops_at_once_even_inside_the_projection() -> None:
+    import threading
+    import time
+
+    from core.control import RunControl
+    from core.errors import Cancelled
+
+    rng = np.random.default_rng(2)
+    vectors = rng.normal(size=(4000, 64)).astype(np.float32)  # a fit of many seconds
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    control = RunControl()
+    threading.Timer(1.5, control.cancel).start()
+    started = time.perf_counter()
+    with pytest.raises(Cancelled):
+        project(vectors, control=control)
+    assert time.perf_counter() - started < 1.5 + 2.0  # not the whole fit

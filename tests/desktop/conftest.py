@@ -12,6 +12,7 @@ import copy
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,17 +22,19 @@ for _var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HO
     os.environ[_var] = os.path.join(_HOME, _var.lower())
 os.environ.pop("PONDER_DATA_DIR", None)
 
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from PySide6.QtCore import QStandardPaths  # noqa: E402
+from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer  # noqa: E402
 
 import core.library  # noqa: E402
+from core.atlas import LibraryMap, MapPoint, Topic  # noqa: E402
 from core.encoder import Encoder  # noqa: E402
 from core.library import Library  # noqa: E402
 from core.modelspec import default_model_folder, read_model_folder  # noqa: E402
 from desktop.background.job import Job  # noqa: E402
 from desktop.background.search_controller import SearchResults  # noqa: E402
 from desktop.window.app import create_window  # noqa: E402
-from desktop.window.main_window import MainWindow  # noqa: E402
+from desktop.window.main_window import MAP_TAB, MainWindow  # noqa: E402
 from desktop.window.resources import samples_dir  # noqa: E402
 from desktop.window.settings import Settings  # noqa: E402
 
@@ -43,6 +46,8 @@ SIZE = (1280, 800)
 MODEL_TIMEOUT_MS = 60_000  # loading the model or indexing, on a busy two-core machine
 SEARCH_TIMEOUT_MS = 20_000
 JOB_TIMEOUT_MS = 120_000
+MAP_TIMEOUT_MS = 120_000
+GAP_TICK_MS = 10
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -198,6 +203,14 @@ class Gui:
             check_params_cb=lambda job, _result: isinstance(job, kind),
         )
 
+    def show_map(self, window: MainWindow, timeout: int = MAP_TIMEOUT_MS) -> None:
+        """Switch to the Map tab and wait until it shows the library as it is now."""
+        tab = window.map_tab
+        window.show_tab(MAP_TAB)
+        if not tab.up_to_date():
+            with self.qtbot.waitSignal(tab.settled, timeout=timeout):
+                pass
+
     @staticmethod
     def screenshot(window: MainWindow, name: str) -> Path:
         SCREENSHOTS.mkdir(exist_ok=True)
@@ -211,3 +224,79 @@ class Gui:
 @pytest.fixture
 def gui(qtbot) -> Gui:
     return Gui(qtbot)
+
+
+class GapMeter(QObject):
+    """A 10 ms timer that records the longest time between two of its ticks: how long the
+    window's event loop was kept from running."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timer = QTimer(self)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(GAP_TICK_MS)
+        self.timer.timeout.connect(self._tick)
+        self.last = 0.0
+        self.max_gap = 0.0
+        self.ticks = 0
+
+    def start(self) -> None:
+        """Start (or resume) measuring; time while stopped does not count as a gap."""
+        self.last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.max_gap = max(self.max_gap, now - self.last)
+        self.last = now
+        self.ticks += 1
+
+
+@pytest.fixture
+def gap_meter() -> Iterator[GapMeter]:
+    meter = GapMeter()
+    yield meter
+    meter.stop()
+
+
+def fake_library_map(count: int, topics: int = 20, seed: int = 0) -> LibraryMap:
+    """A hand-made map: `count` documents in `topics` clusters, over eleven folders (so some
+    fall into "other") and five file types."""
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(-10, 10, size=(topics, 2))
+    topic = rng.integers(0, topics, count)
+    xy = centres[topic] + rng.normal(scale=1.0, size=(count, 2))
+    folders = [f"/home/someone/notes/folder-{i}" for i in range(11)]
+    kinds = ["md", "txt", "pdf", "html", "docx"]
+    words = ["compost", "tomatoes", "garden", "python", "regex", "train", "lisbon", "budget"]
+    points = [
+        MapPoint(
+            document_id=i + 1,
+            path=f"{folders[i % 11]}/note-{i}.{kinds[i % 5]}",
+            title=f"Note number {i}",
+            folder=folders[i % 11] if i % 3 else folders[0],
+            kind=kinds[i % 5],
+            x=float(xy[i, 0]),
+            y=float(xy[i, 1]),
+            topic=int(topic[i]),
+        )
+        for i in range(count)
+    ]
+    labels = [
+        Topic(
+            " · ".join(words[(j + m) % len(words)] for m in range(3)),
+            float(centres[j, 0]),
+            float(centres[j, 1]),
+            int((topic == j).sum()),
+        )
+        for j in range(topics)
+    ]
+    return LibraryMap(points, labels, generation=1, method="hand-made", refitted=True)
+
+
+@pytest.fixture
+def fake_map() -> Callable[..., LibraryMap]:
+    return fake_library_map

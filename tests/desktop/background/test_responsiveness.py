@@ -5,48 +5,17 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer
-
 from desktop.background.library_jobs import IndexJob
 
-TICK_MS = 10
 MAX_GAP_S = 0.100
 
 
-class GapMeter(QObject):
-    """A 10 ms timer that records the longest time between two of its ticks."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.timer = QTimer(self)
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(TICK_MS)
-        self.timer.timeout.connect(self._tick)
-        self.last = 0.0
-        self.max_gap = 0.0
-        self.ticks = 0
-
-    def start(self) -> None:
-        """Start (or resume) measuring; time while stopped does not count as a gap."""
-        self.last = time.perf_counter()
-        self.timer.start()
-
-    def stop(self) -> None:
-        self.timer.stop()
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.max_gap = max(self.max_gap, now - self.last)
-        self.last = now
-        self.ticks += 1
-
-
 def test_event_loop_never_stalls_while_2000_files_are_indexed(
-    make_window, many_notes: Path, gui, qtbot, tmp_path: Path
+    make_window, many_notes: Path, gui, qtbot, gap_meter, tmp_path: Path
 ):
     window = make_window(tmp_path / "data")
     jobs = window.session.jobs
-    meter = GapMeter()
+    meter = gap_meter
     started = time.perf_counter()
     with gui.job_done(window, IndexJob, timeout=300_000) as done:
         meter.start()
