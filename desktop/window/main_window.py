@@ -269,7 +269,8 @@ class MainWindow(QMainWindow):
             self.notifier.error(f"Cannot show the folder {folder}.")
 
     def preview_document(self, point: MapPoint) -> None:
-        """A document picked on the map: read it in the Search tab's preview."""
+        """A document picked on the map: read it in the Search tab's preview, with its related
+        notes beside it."""
         library = self.session.library
         if library is None:
             return
@@ -280,6 +281,7 @@ class MainWindow(QMainWindow):
             return
         self.show_tab(SEARCH_TAB)
         self.search_tab.preview.show_passage(point.document_id, point.title, point.path, text, 0, 0)
+        self.search_tab.related.show_document(point.document_id)
 
     def copy_path(self) -> None:
         hit = self.search_tab.current_hit()

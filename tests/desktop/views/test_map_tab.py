@@ -120,6 +120,8 @@ def test_hover_click_and_the_query_star(make_window, sample_data: Path, gui, qtb
     preview = window.search_tab.preview
     assert preview.title.text() == point.title
     assert preview.text.toPlainText() == window.session.library.text(point.document_id)
+    related = window.search_tab.related
+    assert related.question is not None and related.question.document_id == point.document_id
 
     search = window.session.search
     with qtbot.waitSignal(
