@@ -8,18 +8,42 @@ occurs in one file) but a middling one cannot outvote a clearly better meaning m
 much weaker on question-shaped queries). Reciprocal rank fusion, equal or weighted, lowered
 python-faq (0.797-0.831 against 0.867 semantic-only); see the README for the measurements.
 
+A query that is one identifier-shaped token (`O_NONBLOCK`, `getaddrinfo_a`, `ValueError`,
+`trepan3k`: an underscore, an inner capital, letters and digits, or capitals only) names
+something rather than describing it: the documents that contain it come first, by BM25, and the
+rest follow by meaning. Its shape is the signal, not any evaluation set; no question-shaped
+query of the FAQ or man pages sets has it.
+
 The fused score keeps the semantic scale, so one relevance floor (`WEAK_BELOW`) serves every
 query: a result under it is a "weaker match".
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 
 KEYWORD_WEIGHT = 0.15
 KEYWORD_HALF = 10.0  # the BM25 score that earns half the bonus
 WEAK_BELOW = 0.35  # calibrated on the evaluation sets' score distributions (README)
+
+
+_IDENTIFIER = re.compile(
+    r"""^(?:
+        (?=[A-Za-z0-9_]*[A-Za-z0-9])[A-Za-z0-9]*_[A-Za-z0-9_]*  # snake_case, __dunder__, O_
+      | [A-Za-z]*[a-z][A-Z][A-Za-z0-9]*                      # camelCase, PascalCase
+      | [A-Z][A-Z0-9]{2,}                                    # PATHEXT, SIGCHLD
+      | [A-Za-z]+[0-9][A-Za-z0-9]*                           # trepan3k, utf8
+    )$""",
+    re.VERBOSE,
+)
+
+
+def names_something(text: str) -> bool:
+    """Whether a query's free text is a single identifier-shaped token (see the docstring)."""
+    token = text.strip()
+    return bool(token) and " " not in token and bool(_IDENTIFIER.match(token.rstrip("()")))
 
 
 class Mode(StrEnum):
@@ -42,6 +66,16 @@ def fuse(
         return {d: keyword.get(d, 0.0) for d in semantic if d in keyword}
     scale = 1.0 + KEYWORD_WEIGHT
     return {d: (s + keyword_bonus(keyword.get(d, 0.0))) / scale for d, s in semantic.items()}
+
+
+def ranked(fused: Mapping[int, float], keyword: Mapping[int, float], named: bool) -> list[int]:
+    """Documents best first: by fused score, or for a query that names something, those that
+    contain it first (by BM25), then the rest (by fused score). Ties keep their order."""
+    by_score = sorted(fused, key=lambda d: -fused[d])
+    if not named:
+        return by_score
+    holding = sorted((d for d in by_score if keyword.get(d, 0.0) > 0), key=lambda d: -keyword[d])
+    return holding + [d for d in by_score if keyword.get(d, 0.0) <= 0]
 
 
 def is_weak(score: float, mode: Mode = Mode.FUSED) -> bool:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.catalog import Catalog
-from core.fusion import Mode, fuse, is_weak
+from core.fusion import Mode, fuse, is_weak, names_something, ranked
 from core.paths import container_of, from_key
 from core.query import Query, parse
 from core.records import DocumentRow, SentenceRow
@@ -109,7 +109,8 @@ def search(
     heads.update(catalog.store.head_vectors(missing, catalog.dimension))
     exact = _exact(catalog, q, shortlist, heads)
     fused = fuse(exact, keyword, mode)
-    best = sorted((d for d in exact if d in fused), key=lambda d: -fused[d])  # stable on ties
+    named = mode is Mode.FUSED and names_something(parsed.text)
+    best = ranked(fused, keyword, named)
     scored = _shown(catalog, q, best[: 2 * k if parsed.phrases else k], exact)
     documents = catalog.store.documents_by_id([s.document_id for s in scored])
     texts = catalog.store.texts(list(documents))
@@ -117,7 +118,9 @@ def search(
         replace(
             _document_hit(s, documents[s.document_id], texts.get(s.document_id) or ""),
             score=fused[s.document_id],
-            weak=is_weak(fused[s.document_id], mode),
+            # a document holding the identifier asked for is a match, whatever its meaning
+            weak=is_weak(fused[s.document_id], mode)
+            and not (named and keyword.get(s.document_id, 0.0) > 0),
             unquoted=unquoted,
         )
         for s in scored

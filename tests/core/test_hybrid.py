@@ -109,3 +109,36 @@ def test_keyword_search_answers_without_the_model(library) -> None:
         assert lib.keyword_search("xqzzv blorp", 5) == []
     finally:
         lib.close()
+
+
+def test_a_query_that_names_something_puts_the_documents_holding_it_first(library) -> None:
+    lib, _ = library
+    # The one document naming the flag leads and is a match, whatever its cosine.
+    hits = lib.search("O_NONBLOCK", 3)
+    assert _names(hits)[0] == "flags.txt" and not hits[0].weak
+    assert len(hits) == 3  # the rest still follow, by meaning
+    # A described need is not a name: ranked by meaning as before.
+    assert _names(lib.search("make a socket read return at once", 1)) == ["flags.txt"]
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("O_NONBLOCK", True),
+        ("__getattr__", True),
+        ("MEMBARRIER_", True),
+        ("ValueError", True),
+        ("PATHEXT", True),
+        ("trepan3k", True),
+        ("getaddrinfo_a()", True),
+        ("tomatoes", False),
+        ("Python", False),
+        ("how do I stop a thread", False),
+        ("main()", False),
+        ("_", False),
+    ],
+)
+def test_which_queries_name_something(text: str, named: bool) -> None:
+    from core.fusion import names_something
+
+    assert names_something(text) is named
