@@ -97,21 +97,27 @@ def search(
         return []
     parsed, unquoted = _unquoted(catalog, parsed)
     q = encoder.encode([parsed.text])[0]
-    rough, heads = _candidates(catalog, q, k)
+    rough, heads, sentence_floor = _candidates(catalog, q, k)
     keyword = (
         {} if mode is Mode.SEMANTIC else catalog.store.keywords.scores(parsed, KEYWORD_CANDIDATES)
     )
     if parsed.narrowed:
         rough = _narrowed(catalog, parsed, rough, heads, q)
     shortlist = sorted(rough, key=rough.get, reverse=True)[: max(RESCORE * k, 20)]
-    shortlist += [d for d in keyword if d not in set(shortlist)]
-    missing = [d for d in shortlist if d not in heads]
+    chosen = set(shortlist)
+    extra = [d for d in keyword if d not in chosen]
+    missing = [d for d in shortlist + extra if d not in heads]
     heads.update(catalog.store.head_vectors(missing, catalog.dimension))
     exact = _exact(catalog, q, shortlist, heads)
-    fused = fuse(exact, keyword, mode)
     named = mode is Mode.FUSED and names_something(parsed.text)
+    shown = 2 * k if parsed.phrases else k
+    if not (named or parsed.phrases):  # else every keyword document may be needed
+        extra = _could_rank(extra, exact, keyword, heads, q, sentence_floor, shown, mode)
+    if extra:
+        exact.update(_exact(catalog, q, extra, heads))
+    fused = fuse(exact, keyword, mode)
     best = ranked(fused, keyword, named)
-    scored = _shown(catalog, q, best[: 2 * k if parsed.phrases else k], exact)
+    scored = _shown(catalog, q, best[:shown], exact)
     documents = catalog.store.documents_by_id([s.document_id for s in scored])
     texts = catalog.store.texts(list(documents))
     hits = [
@@ -217,8 +223,9 @@ class _Scored:
 
 def _candidates(
     catalog: Catalog, q: np.ndarray, k: int
-) -> tuple[dict[int, float], dict[int, np.ndarray]]:
-    """Rough document scores from the nearest passages and sentences, and opening passages.
+) -> tuple[dict[int, float], dict[int, np.ndarray], float]:
+    """Rough document scores from the nearest passages and sentences, opening passages, and
+    the score of the weakest sentence returned (a bound on every sentence not returned).
 
     The opening passage's score is exact; a document's best sentence is exact when FAISS
     returned it, else bounded above by the weakest neighbour returned.
@@ -245,7 +252,36 @@ def _candidates(
         + SENTENCE_WEIGHT * sentences.get(d, floors[1])
         for d in docs
     }
-    return rough, heads
+    return rough, heads, floors[1]
+
+
+def _could_rank(
+    extra: list[int],
+    exact: dict[int, float],
+    keyword: dict[int, float],
+    heads: dict[int, np.ndarray],
+    q: np.ndarray,
+    sentence_floor: float,
+    shown: int,
+    mode: Mode,
+) -> list[int]:
+    """The keyword documents outside the semantic shortlist that could still be shown.
+
+    None of their sentences was among the nearest the index returned, so their best sentence
+    scores at most `sentence_floor`; with their opening passage's exact score and their keyword
+    bonus that bounds their fused score. Those whose bound is under the `shown`-th best fused
+    score so far cannot be shown, and their sentence vectors are not read (on the man pages most
+    of the keyword documents: the bulk of what fusion added to a query's time)."""
+    if mode is Mode.KEYWORD or len(exact) < shown:
+        return extra
+    threshold = sorted(fuse(exact, keyword, mode).values(), reverse=True)[shown - 1]
+    bound = {
+        d: HEAD_WEIGHT * (float(heads[d] @ q) if d in heads else 0.0)
+        + SENTENCE_WEIGHT * sentence_floor
+        for d in extra
+    }
+    fused = fuse(bound, keyword, mode)
+    return [d for d in extra if fused[d] >= threshold]
 
 
 def _exact(
