@@ -79,8 +79,11 @@ class LibraryMap:
 
 @dataclass(frozen=True)
 class _Layout:
-    """What is cached: positions by document id and the content hash they were computed for."""
+    """What is cached: positions by document id and the content hash they were computed for,
+    and the vectors' kind (model, pooling, precision): after a rebuild with another model the
+    same documents and hashes have other vectors, and the cached positions mean nothing."""
 
+    vectors: str
     ids: np.ndarray  # int64
     hashes: list[str]
     xy: np.ndarray  # (n, 2) float32
@@ -102,11 +105,15 @@ def build_map(
     if catalog.info is None or not documents:
         return LibraryMap(generation=generation)
     vectors, texts = document_profiles(catalog, documents, control)
+    kind = repr(catalog.info)
     layout = _load(catalog.data_dir / CACHE_NAME)
+    if layout is not None and layout.vectors != kind:
+        layout = None
     xy, method, refitted, fitted, placed = _positions(documents, vectors, layout, control)
     _save(
         catalog.data_dir / CACHE_NAME,
         _Layout(
+            kind,
             np.array([d.id for d in documents], np.int64),
             [d.hash or "" for d in documents],
             xy,
@@ -200,6 +207,7 @@ def _load(path: Path) -> _Layout | None:
     try:
         with np.load(path, allow_pickle=False) as data:
             return _Layout(
+                str(data["vectors"]),
                 data["ids"].astype(np.int64),
                 [str(h) for h in data["hashes"]],
                 data["xy"].astype(np.float32),
@@ -219,6 +227,7 @@ def _save(path: Path, layout: _Layout) -> None:
         with open(tmp, "wb") as handle:
             np.savez(
                 handle,
+                vectors=np.array(layout.vectors),
                 ids=layout.ids,
                 hashes=np.array(layout.hashes, dtype=str),
                 xy=layout.xy,

@@ -186,3 +186,17 @@ def test_a_cancelled_map_stops_at_once_even_inside_the_projection() -> None:
     with pytest.raises(Cancelled):
         project(vectors, control=control)
     assert time.perf_counter() - started < 1.5 + 2.0  # not the whole fit
+
+
+def test_a_map_of_other_vectors_is_not_reused(mapped) -> None:
+    import dataclasses
+
+    from core import atlas
+
+    library, _ = mapped
+    library.library_map()
+    cached = atlas._load(library.data_dir / CACHE_NAME)
+    assert cached is not None and cached.vectors == repr(library.catalog.info)
+    # As after `ponder rebuild` with another pooling: same documents and hashes.
+    atlas._save(library.data_dir / CACHE_NAME, dataclasses.replace(cached, vectors="other"))
+    assert library.library_map().refitted
