@@ -515,7 +515,10 @@ def test_kill_9_at_random_moments_never_loses_or_duplicates_work(
     changes = Changes()
     start = time.monotonic()
     try:
-        while sum(k.killed for k in kills) < KILLS and len(kills) < 2 * KILLS:
+        # A round whose change leaves little or nothing to embed often ends before its kill
+        # lands (more so on a quiet machine); up to four rounds per kill keep the quota
+        # reachable whatever the seed, and the harness stops as soon as it is met.
+        while sum(k.killed for k in kills) < KILLS and len(kills) < 4 * KILLS:
             n = len(kills)
             fresh = n in (0, KILLS // 2)
             if fresh:  # no library (again): every file is new
