@@ -22,7 +22,7 @@ import numpy as np
 from core.catalog import Catalog
 from core.control import RunControl
 from core.errors import Cancelled
-from core.paths import container_of, from_key
+from core.paths import container_of
 from core.projection import place, project
 from core.records import DocumentRow, Status
 from core.topics import find_topics
@@ -134,10 +134,10 @@ def build_map(
     points = [
         MapPoint(
             document_id=d.id,
-            path=from_key(container_of(d.path) or d.path),
-            title=d.title or Path(from_key(d.path)).name,
+            path=(path := catalog.keys.path_of(container_of(d.path) or d.path)),
+            title=d.title or Path(catalog.keys.path_of(d.path)).name,
             folder=d.root or "",
-            kind=Path(from_key(container_of(d.path) or d.path)).suffix.lower().lstrip("."),
+            kind=Path(path).suffix.lower().lstrip("."),
             x=float(xy[i, 0]),
             y=float(xy[i, 1]),
             topic=int(topic_of[i]),

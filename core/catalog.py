@@ -27,6 +27,7 @@ import numpy as np
 
 from core import ann
 from core.errors import PonderError, StoreError
+from core.keyspace import LocalKeys
 from core.records import IndexInfo
 from core.store import VECTOR_TABLES, Store
 from core.vectors import VectorIndex
@@ -74,6 +75,7 @@ class Catalog:
         _private_folder(self.data_dir)
         _sweep_leftovers(self.data_dir)
         self.store = Store(self.data_dir / DB_NAME)
+        self.keys = LocalKeys()
         self._lock = threading.RLock()
         self._mirrors: dict[str, _Mirror] = {}
         self._damaged: dict[str, list[int]] = {}
@@ -232,6 +234,10 @@ class Catalog:
         self.sync()
         mirror = self._mirrors.get(table)
         return mirror.index.count() if mirror else 0
+
+    def bytes_on_disk(self) -> int:
+        """The size of the library folder's files (database, its journal, index files)."""
+        return sum(p.stat().st_size for p in self.data_dir.iterdir() if p.is_file())
 
     # -- files --------------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ import numpy as np
 from core import extract
 from core.catalog import Catalog
 from core.control import RunControl
-from core.paths import container_of, from_key, to_key
+from core.paths import container_of
 from core.pipeline import Loaded, Reader, ToRead
 from core.records import (
     DocumentRow,
@@ -97,6 +97,7 @@ class IndexRun:
         control: RunControl | None = None,
     ) -> None:
         self.store = catalog.store
+        self.keys = catalog.keys
         self.encoder = encoder
         self.progress = progress or (lambda _p: None)
         self.control = control or RunControl()
@@ -111,15 +112,17 @@ class IndexRun:
 
     def run(self, roots: list[str], follow_links: bool | None = None) -> IndexSummary:
         """Index `roots`; `follow_links` None walks each as recorded (new ones: not)."""
-        self.store.add_roots([to_key(r) for r in roots], follow_links)
+        self.store.add_roots([self.keys.add_root(r) for r in roots], follow_links)
         follow = {r.path: r.follow_links for r in self.store.root_rows()}
         found = [
-            (to_key(root), f) for root in roots for f in walk(root, follow.get(to_key(root), False))
+            (self.keys.key_of(root), f)
+            for root in roots
+            for f in walk(root, follow.get(self.keys.key_of(root), False))
         ]
         self._total = len(found)
-        self.store.mark_pending([PendingFile(to_key(f.path), root) for root, f in found])
+        self.store.mark_pending([PendingFile(self.keys.key_of(f.path), root) for root, f in found])
         self.progress(self._progress("", "scanned"))
-        seen = {to_key(f.path) for _, f in found}
+        seen = {self.keys.key_of(f.path) for _, f in found}
         missing = {doc.hash: doc for doc in self._vanished(roots, seen) if doc.hash}
         to_read = []
         for root, item in found:
@@ -144,13 +147,13 @@ class IndexRun:
         return [
             doc
             for root in roots
-            for doc in self.store.documents(inside=to_key(root))
-            if doc.path not in seen and not _exists(doc.path)
+            for doc in self.store.documents(inside=self.keys.key_of(root))
+            if doc.path not in seen and not _exists(self.keys.path_of(doc.path))
         ]
 
     def _stat(self, root: str, item: Found) -> ToRead | None:
         """What a `stat` can settle (problems, skips, unchanged files); else the file to read."""
-        key = to_key(item.path)
+        key = self.keys.key_of(item.path)
         if item.problem:
             return self._record(key, root, item, Status.FAILED, item.problem)
         if item.skipped:
@@ -164,7 +167,7 @@ class IndexRun:
         ):
             self.summary.unchanged += 1
             return self._tick(item.path)
-        return ToRead(root, item, doc)
+        return ToRead(root, item, doc, key)
 
     def _read_all(self, to_read: list[ToRead], missing: dict[str, DocumentRow]) -> bool:
         """Read on the reader thread, embed and write here; False when cancelled."""
@@ -191,7 +194,7 @@ class IndexRun:
             reader.close()
 
     def _take(self, reader: Reader, loaded: Loaded, missing: dict[str, DocumentRow]) -> None:
-        item, key = loaded.item, to_key(loaded.item.found.path)
+        item, key = loaded.item, loaded.item.key
         found, root = item.found, item.root
         if loaded.problem is not None:
             self._record(key, root, found, *loaded.problem)
@@ -306,12 +309,12 @@ class IndexRun:
         )
 
 
-def _exists(key: str) -> bool:
-    """Whether the file of a stored key is still there; a part lives while its file does."""
-    container = container_of(key)
-    if container is not None and os.path.isfile(from_key(container)):
+def _exists(path: str) -> bool:
+    """Whether the file of a stored document is still there; a part lives while its file does."""
+    container = container_of(path)
+    if container is not None and os.path.isfile(container):
         return True
-    return os.path.lexists(from_key(key))
+    return os.path.lexists(path)
 
 
 def read_file(path: str, max_bytes: int) -> bytes:

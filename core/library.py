@@ -15,20 +15,20 @@ from typing import TYPE_CHECKING
 
 from core import activity
 from core.atlas import LibraryMap, build_map
-from core.catalog import DB_NAME, Catalog
+from core.backends import is_server, normalise, open_catalog
+from core.catalog import DB_NAME
 from core.control import RunControl
 from core.errors import IndexMismatchError, PonderError
 from core.fusion import Mode
 from core.indexer import IndexRun, IndexSummary, ProgressCallback
 from core.modelspec import default_model_folder, read_model_folder
-from core.paths import absolute, from_key, to_key
+from core.paths import absolute
 from core.pooling import check_pooling
 from core.precision import FP32, check_precision, default_precision
 from core.query import Query
 from core.records import Counts, DocumentRow, IndexInfo, Status
 from core.related import RelatedHit, related
 from core.search import DocumentHit, keyword_search, search
-from core.store import Store
 
 if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
     from core.encoder import Encoder
@@ -38,7 +38,7 @@ __all__ = ["DB_NAME", "Library", "LibraryStatus", "library_exists", "rebuild"]
 
 @dataclass(frozen=True)
 class LibraryStatus:
-    data_dir: Path
+    data_dir: Path | str  # the library's location: a folder, or a team library's address
     model: str
     model_path: str
     pooling: str
@@ -50,12 +50,14 @@ class LibraryStatus:
     bytes_on_disk: int
 
 
-def library_exists(data_dir: Path | str) -> bool:
-    return (Path(data_dir).expanduser() / DB_NAME).is_file()
+def library_exists(location: Path | str) -> bool:
+    """Whether a library is there (a team library's server answers for itself when opened)."""
+    return is_server(location) or (Path(location).expanduser() / DB_NAME).is_file()
 
 
 class Library:
-    """Open (or create) the library in `data_dir`.
+    """Open (or create) the library at `location`: a folder (SQLite + FAISS), or the
+    `postgresql://` address of a team library (`core.team`).
 
     `model` and `pooling` default to what the library was built with, or for a new library to
     the embedded model and its own pooling. Asking for a different one raises
@@ -64,14 +66,15 @@ class Library:
 
     def __init__(
         self,
-        data_dir: Path | str,
+        location: Path | str,
         model: Path | str | None = None,
         pooling: str | None = None,
         precision: str | None = None,
         approximate_above: int | None = None,
     ) -> None:
-        self.data_dir = Path(data_dir).expanduser()
-        self.catalog = Catalog(self.data_dir, approximate_above)
+        self.location = normalise(location)
+        self.catalog = open_catalog(self.location, approximate_above)
+        self.data_dir = self.catalog.data_dir  # this machine's folder for the library
         store = self.catalog.store
         info = self.catalog.info
         self.model_path = str(
@@ -148,7 +151,8 @@ class Library:
 
     def remove(self, paths: Sequence[str | Path]) -> int:
         """Take files or folders out of the library; returns how many documents left."""
-        removed = sum(self.catalog.store.remove_root(to_key(absolute(p))) for p in paths)
+        keys = self.catalog.keys
+        removed = sum(self.catalog.store.remove_root(keys.key_of(absolute(p))) for p in paths)
         self.catalog.save_if_due()
         return removed
 
@@ -170,7 +174,7 @@ class Library:
     def related(self, path: str | Path, k: int = 10) -> list[RelatedHit]:
         """The `k` documents closest in meaning to the one at `path`, from the stored vectors
         alone (`core.related`); a file not in the library raises `PonderError`."""
-        key = to_key(absolute(path))
+        key = self.catalog.keys.key_of(absolute(path))
         doc = self.catalog.store.document(key)
         if doc is None or doc.status != Status.INDEXED:
             raise PonderError(f"{path} is not indexed in this library")
@@ -219,7 +223,11 @@ class Library:
 
     def roots(self) -> list[str]:
         """The folders and files the user added, as real paths."""
-        return [from_key(r) for r in self.catalog.store.roots()]
+        return [self.catalog.keys.path_of(r) for r in self.catalog.store.roots()]
+
+    def path_of(self, key: str) -> str:
+        """Where the document stored under `key` (`DocumentRow.path`) is on this machine."""
+        return self.catalog.keys.path_of(key)
 
     def documents(self) -> list[DocumentRow]:
         return self.catalog.store.documents()
@@ -232,9 +240,8 @@ class Library:
         return self.catalog.store.counts()
 
     def status(self) -> LibraryStatus:
-        size = sum(p.stat().st_size for p in self.data_dir.iterdir() if p.is_file())
         return LibraryStatus(
-            data_dir=self.data_dir,
+            data_dir=self.location,
             model=self.model_name,
             model_path=self.model_path,
             pooling=self.pooling,
@@ -243,7 +250,7 @@ class Library:
             counts=self.counts(),
             roots=self.catalog.store.roots(),
             problems=self.catalog.store.problems(),
-            bytes_on_disk=size,
+            bytes_on_disk=self.catalog.bytes_on_disk(),
         )
 
     def close(self) -> None:
@@ -259,7 +266,7 @@ def load_encoder(folder: Path | str, pooling: str | None = None, **options) -> E
 
 
 def rebuild(
-    data_dir: Path | str,
+    location: Path | str,
     model: Path | str | None = None,
     pooling: str | None = None,
     progress: ProgressCallback | None = None,
@@ -267,8 +274,9 @@ def rebuild(
     precision: str | None = None,
 ) -> tuple[Library, IndexSummary]:
     """Switch a library to another model, pooling or precision: drop every vector, re-embed."""
-    data_dir = Path(data_dir).expanduser()
-    store = Store(data_dir / DB_NAME)
+    location = normalise(location)
+    catalog = open_catalog(location)
+    store = catalog.store
     try:
         model_path = str(
             Path(model).expanduser().resolve()
@@ -278,8 +286,8 @@ def rebuild(
         encoder = load_encoder(model_path, pooling, precision=precision or default_precision())
         store.reset_vectors(_info(encoder), model_path)
     finally:
-        store.close()
-    library = Library(data_dir, model_path, encoder.pooling, encoder.precision)
+        catalog.close()
+    library = Library(location, model_path, encoder.pooling, encoder.precision)
     library.use_encoder(encoder)
     return library, library.refresh(progress, control)
 

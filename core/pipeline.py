@@ -25,7 +25,7 @@ import numpy as np
 
 from core import chunking, extract, passages
 from core.errors import FileProblem
-from core.paths import part_key, to_key
+from core.paths import part_key
 from core.records import DocumentRow, NewDocument, NewSentence, Status
 from core.scan import Found
 
@@ -46,6 +46,7 @@ class ToRead:
     root: str
     found: Found
     row: DocumentRow | None  # what the library holds under its path, if anything
+    key: str  # the key it is stored under (`core.keyspace`)
 
 
 @dataclass
@@ -181,7 +182,7 @@ class Reader:
 def _prepare(encoder: Encoder, item: ToRead, digest: str, data: bytes) -> Loaded:
     extracted = extract.extract(Path(item.found.path), data)
     del data
-    key = to_key(item.found.path)
+    key = item.key
     if not extracted.parts:
         return _document(encoder, item, digest, extracted, key, item.found.size)
     # A container (an mbox): one document per part, then its own row, written after them all.
@@ -192,10 +193,10 @@ def _prepare(encoder: Encoder, item: ToRead, digest: str, data: bytes) -> Loaded
         share = total * number // count - total * (number - 1) // count
         found = replace(item.found, size=share)
         try:  # a part's digest is never a file's: a part is never taken for a moved file
+            at = part_key(key, number)
             loaded = _document(
-                encoder, ToRead(item.root, found, None), f"{digest}:{number}", part,
-                part_key(key, number), total,
-            )  # fmt: skip
+                encoder, ToRead(item.root, found, None, at), f"{digest}:{number}", part, at, total
+            )
         except extract.SkipFile:  # a message with nothing to embed
             continue
         parts.append(loaded)

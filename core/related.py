@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.catalog import Catalog
-from core.paths import container_of, from_key
+from core.paths import container_of
 from core.records import SentenceRow
 
 HEAD_WEIGHT = 0.5
@@ -111,7 +111,7 @@ def related(
         hits.append(
             RelatedHit(
                 document_id=d,
-                path=from_key(container_of(doc.path) or doc.path),
+                path=catalog.keys.path_of(container_of(doc.path) or doc.path),
                 title=doc.title or "",
                 score=scores[d],
                 here=_link(rows[i]),

@@ -18,7 +18,8 @@ import numpy as np
 
 from core.catalog import Catalog
 from core.fusion import Mode, fuse, is_weak, names_something, ranked
-from core.paths import container_of, from_key
+from core.keyspace import Keys
+from core.paths import container_of
 from core.query import Query, parse
 from core.records import DocumentRow, SentenceRow
 
@@ -122,7 +123,9 @@ def search(
     texts = catalog.store.texts(list(documents))
     hits = [
         replace(
-            _document_hit(s, documents[s.document_id], texts.get(s.document_id) or ""),
+            _document_hit(
+                s, documents[s.document_id], texts.get(s.document_id) or "", catalog.keys
+            ),
             score=fused[s.document_id],
             # a document holding the identifier asked for is a match, whatever its meaning
             weak=is_weak(fused[s.document_id], mode)
@@ -162,7 +165,7 @@ def keyword_search(catalog: Catalog, query: str | Query, k: int = 10) -> list[Do
         score = most / len(words)
         matches = [_hit(r, score) for r, n in zip(rows, named, strict=True) if n == most]
         scored = _Scored(keyword[doc_id], doc_id, rows, matches)
-        hit = _document_hit(scored, documents[doc_id], text)
+        hit = _document_hit(scored, documents[doc_id], text, catalog.keys)
         hits.append(replace(hit, score=keyword[doc_id], unquoted=unquoted))
     return hits[:k]
 
@@ -319,11 +322,11 @@ def _shown(
     return scored
 
 
-def _document_hit(scored: _Scored, doc: DocumentRow, text: str) -> DocumentHit:
+def _document_hit(scored: _Scored, doc: DocumentRow, text: str, keys: Keys) -> DocumentHit:
     context_start, context = _context(text, scored.rows, scored.matches[0].ordinal)
     return DocumentHit(
         document_id=scored.document_id,
-        path=from_key(container_of(doc.path) or doc.path),  # an mbox message opens its file
+        path=keys.path_of(container_of(doc.path) or doc.path),  # an mbox message opens its file
         title=doc.title or "",
         score=scored.score,
         sentence=scored.matches[0],

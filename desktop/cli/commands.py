@@ -216,3 +216,17 @@ def cmd_self_test(args: argparse.Namespace) -> int:
     from desktop.window.selftest import run_self_test
 
     return run_self_test(args.data_dir)
+
+
+def cmd_team_setup(args: argparse.Namespace) -> int:
+    from core.backends import is_server
+    from core.team.setup import create_team_library
+
+    if not is_server(args.data_dir):
+        raise CliError("team-setup needs --library postgresql://OWNER@HOST/DATABASE")
+    created = create_team_library(
+        args.data_dir, args.model, args.pooling, writers=args.writers, readers=args.readers
+    )
+    what = "created" if created else "already there; roles granted"
+    print(f"team library {args.data_dir}: {what}")
+    return 0

@@ -9,11 +9,10 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from core import __version__
+from core.backends import default_location, normalise
 from core.errors import PonderError
-from core.paths import default_data_dir
 from core.pooling import POOLING_STRATEGIES
 from desktop.cli.commands import (
     CliError,
@@ -28,6 +27,7 @@ from desktop.cli.commands import (
     cmd_search,
     cmd_self_test,
     cmd_status,
+    cmd_team_setup,
 )
 
 EXIT_ERROR, EXIT_USAGE = 1, 2
@@ -41,10 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ponder {__version__}")
     parser.add_argument(
+        "--library",
         "--data-dir",
-        type=Path,
+        dest="data_dir",
+        metavar="FOLDER|URL",
         default=None,
-        help="library folder (default: $PONDER_DATA_DIR or the platform's user data folder)",
+        help="the library: a folder, or a team library's postgresql://user@host/db address "
+        "(default: $PONDER_LIBRARY, $PONDER_DATA_DIR or the platform's user data folder)",
     )
     parser.add_argument("--model", help="model folder (default: the library's, or the embedded)")
     parser.add_argument(
@@ -134,13 +137,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval_sts)
 
+    p = sub.add_parser(
+        "team-setup",
+        help="create a team library on a PostgreSQL server (--library URL, as its owner) and "
+        "grant roles: writers index, readers only search",
+    )
+    p.add_argument("--writers", metavar="ROLE", help="role that may index (and search)")
+    p.add_argument("--readers", metavar="ROLE", help="role that may only search")
+    p.set_defaults(func=cmd_team_setup)
+
     p = sub.add_parser("self-test", help="index and search a sample offscreen, then exit")
     p.set_defaults(func=cmd_self_test)
     parser.command_names = set(sub.choices)  # type: ignore[attr-defined]
     return parser
 
 
-_TAKES_VALUE = frozenset({"--data-dir", "--model", "--pooling", "--search"})
+_TAKES_VALUE = frozenset({"--library", "--data-dir", "--model", "--pooling", "--search"})
 
 
 def split_open_targets(argv: Sequence[str], commands: set[str]) -> tuple[list[str], list[str]]:
@@ -183,8 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # No --data-dir: the window picks $PONDER_DATA_DIR, then the folder saved in its
             # settings, then the platform default.
             return run_gui(args.data_dir, search=args.search, open_paths=open_paths)
-        if args.data_dir is None:
-            args.data_dir = default_data_dir()
+        args.data_dir = normalise(args.data_dir) if args.data_dir else default_location()
         return args.func(args)
     except CliError as exc:
         print(f"ponder: error: {exc}", file=sys.stderr)

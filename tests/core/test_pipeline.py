@@ -74,7 +74,7 @@ def test_the_reader_runs_below_the_encoder(tmp_path: Path, tiny_model: Path) -> 
         return indexer_module.read_file(path, limit)
 
     encoder = Encoder(tiny_model)
-    items = [ToRead(str(notes), f, None) for f in walk(str(notes), False)]
+    items = [ToRead(str(notes), f, None, f.path) for f in walk(str(notes), False)]
     assert len(list(Reader(items, encoder, read, lambda _digest: False))) == len(items)
     assert seen and all(name == "ponder-reader" for name, _ in seen)
     assert all(nice == pipeline.READER_NICENESS for _, nice in seen)
@@ -89,8 +89,10 @@ def test_progress_counts_bytes_of_work_not_files(tmp_path: Path, tiny_model: Pat
     assert {p.work_total for p in reports[1:]} == {total}
     work = [p.work_done for p in reports]
     assert work == sorted(work) and work[-1] == total
-    # while the big file (most of the bytes) is embedded, the bar moves though no file finished
-    assert len({p.work_done for p in reports if p.done == SMALL}) > 2
+    # while the big file (most of the bytes) is embedded, the bar moves though no file finished;
+    # how many small notes are done by then depends on how fast the reader thread runs
+    moves = {d: {p.work_done for p in reports if p.done == d} for d in {p.done for p in reports}}
+    assert max(len(amounts) for amounts in moves.values()) > 2
     library.close()
 
 

@@ -1,0 +1,157 @@
+"""Connections to a team library's server: authenticated, per thread, errors in plain words.
+
+A location is a `postgresql://user@host[:port]/database` URL (a socket folder as `?host=/path`).
+It never carries a password: libpq reads one from $PGPASSWORD or ~/.pgpass (or uses a client
+certificate or Kerberos), so no password is ever on a command line, in a process list or in a
+log. A server that lets Ponder in without any authentication (`trust` in pg_hba.conf) is
+refused: libpq's `require_auth=!none` makes it so before a single query runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+from core.errors import PonderError, StoreError
+
+SCHEMES = ("postgresql", "postgres")
+SCHEMA = "ponder"  # every table of the library lives in this schema of the database
+
+
+class ReadOnlyLibraryError(PonderError):
+    """The role this client connects as may search the team library but not change it."""
+
+
+def is_server_location(location: object) -> bool:
+    return isinstance(location, str) and urlsplit(location).scheme in SCHEMES
+
+
+def check_location(url: str) -> str:
+    """`url` as given, once it is known to carry no password."""
+    parts = urlsplit(url)
+    if parts.password is not None or "password=" in parts.query.lower():
+        raise PonderError(
+            "a team library's address must not hold a password: put it in ~/.pgpass or "
+            '$PGPASSWORD (see the README, "Team library")'
+        )
+    return url
+
+
+def redacted(url: str) -> str:
+    """The location as shown to users and in messages (never holds a password anyway)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = (f"{parts.username}@" if parts.username else "") + host
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _driver():
+    try:
+        import psycopg
+        from pgvector.psycopg import register_vector
+    except ImportError as exc:  # the `team` extra is not installed
+        raise PonderError(
+            "a team library needs psycopg and pgvector: pip install 'ponder[team]'"
+        ) from exc
+    return psycopg, register_vector
+
+
+def describe(exc: BaseException, url: str) -> str:
+    """A server error as one line a user can act on."""
+    psycopg, _ = _driver()
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return f"the role you connect as may not do this on {redacted(url)}: {text}"
+    if isinstance(exc, psycopg.OperationalError):
+        if "none" in text and "require_auth" in text or "authentication method requirement" in text:
+            return (
+                f"{redacted(url)} let Ponder in without a password (trust authentication); "
+                "a team library refuses that: use scram-sha-256 in the server's pg_hba.conf"
+            )
+        return f"cannot reach the team library {redacted(url)}: {text}"
+    return f"the team library {redacted(url)} failed: {text}"
+
+
+class Connections:
+    """One connection per thread (a psycopg connection must not be shared by threads at once),
+    in autocommit mode: each read sees the latest commit; writes go through `transaction`."""
+
+    def __init__(self, url: str, vectors: bool = True) -> None:
+        self.url = check_location(url)
+        self._vectors = vectors  # False only to create a library (no vector type yet)
+        self._local = threading.local()
+        self._all: list[object] = []
+        self._lock = threading.Lock()
+        self.connection()  # fail now, in words, if the server cannot be reached
+
+    def connection(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and not conn.closed:
+            return conn
+        psycopg, register_vector = _driver()
+        try:
+            conn = psycopg.connect(
+                self.url,
+                autocommit=True,
+                require_auth="!none",
+                application_name="ponder",
+                options=f"-c search_path={SCHEMA},public",
+            )
+            if self._vectors:
+                register_vector(conn)
+        except psycopg.Error as exc:
+            raise StoreError(describe(exc, self.url)) from None
+        except psycopg.ProgrammingError as exc:  # pragma: no cover - the vector type is missing
+            raise StoreError(f"{redacted(self.url)} has no pgvector extension: {exc}") from None
+        self._local.conn = conn
+        with self._lock:
+            self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def cursor(self) -> Iterator[object]:
+        """A cursor for reads; server errors become `StoreError`."""
+        psycopg, _ = _driver()
+        try:
+            with self.connection().cursor() as cur:
+                yield cur
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise ReadOnlyLibraryError(describe(exc, self.url)) from None
+        except psycopg.Error as exc:
+            raise StoreError(describe(exc, self.url)) from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[object]:
+        """A cursor inside one transaction: all of it commits, or none of it (a client killed
+        midway leaves nothing: the server rolls back what it had not committed)."""
+        psycopg, _ = _driver()
+        conn = self.connection()
+        try:
+            with conn.transaction(), conn.cursor() as cur:
+                yield cur
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise ReadOnlyLibraryError(
+                f"this team library is read-only for the role you connect as; indexing needs "
+                f"the writer role ({describe(exc, self.url)})"
+            ) from None
+        except psycopg.Error as exc:
+            raise StoreError(describe(exc, self.url)) from None
+
+    def rows(self, query: str, params: object = ()) -> list[tuple]:
+        with self.cursor() as cur:
+            cur.execute(query, params)
+            return cur.fetchall() if cur.description else []
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                try:
+                    conn.close()
+                except Exception:  # noqa: BLE001 - closing a dead connection
+                    pass
+            self._all.clear()
+        self._local = threading.local()
