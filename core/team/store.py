@@ -18,7 +18,7 @@ import numpy as np
 
 from core.errors import IndexMismatchError, StoreError
 from core.keyspace import Keys
-from core.paths import PART_MARK, container_of, under
+from core.paths import under
 from core.records import (
     Counts,
     DocumentRow,
@@ -30,28 +30,12 @@ from core.records import (
     Status,
 )
 from core.store.schema import VECTOR_TABLES
-from core.team import schema
+from core.team import schema, sql
 from core.team.connection import Connections, redacted
 from core.team.keywords import Keywords
 
 LOCAL_META = frozenset({"model_path"})  # a path on this machine, meaningless on another
-DOC_SELECT = "SELECT id, path, root, size, mtime, hash, status, reason, kind, title FROM documents"
-DOCUMENT_COLUMNS = (
-    "path", "root", "size", "mtime", "hash", "status", "reason", "kind", "title", "text",
-    "page_starts", "updated",
-)  # fmt: skip
-UPSERT = (
-    f"INSERT INTO documents ({', '.join(DOCUMENT_COLUMNS)}) "
-    f"VALUES ({', '.join(['%s'] * len(DOCUMENT_COLUMNS))}) ON CONFLICT (path) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in DOCUMENT_COLUMNS[1:])
-    + " RETURNING id"
-)
-UNDER = " WHERE path = %s OR left(path, %s) = %s"
 BUMP = "UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation'"
-
-
-def _record(row: tuple) -> DocumentRow:
-    return DocumentRow(*row[:6], Status(row[6]), *row[7:])
 
 
 def _matrix(vectors: Sequence[object], dimension: int) -> np.ndarray:
@@ -162,22 +146,22 @@ class TeamStore:
     # -- documents ----------------------------------------------------------------------------
 
     def document(self, path: str) -> DocumentRow | None:
-        rows = self._connections.rows(DOC_SELECT + " WHERE path = %s", (path,))
-        return _record(rows[0]) if rows else None
+        rows = self._connections.rows(sql.DOC_SELECT + " WHERE path = %s", (path,))
+        return sql.record(rows[0]) if rows else None
 
     def documents(self, *, inside: str | None = None) -> list[DocumentRow]:
         if inside is None:
-            rows = self._connections.rows(DOC_SELECT + " ORDER BY path")
+            rows = self._connections.rows(sql.DOC_SELECT + " ORDER BY path")
         else:
             prefix = under(inside)
             rows = self._connections.rows(
-                DOC_SELECT + UNDER + " ORDER BY path", (inside, len(prefix), prefix)
+                sql.DOC_SELECT + sql.UNDER + " ORDER BY path", (inside, len(prefix), prefix)
             )
-        return [_record(r) for r in rows]
+        return [sql.record(r) for r in rows]
 
     def documents_by_id(self, doc_ids: Sequence[int]) -> dict[int, DocumentRow]:
-        rows = self._in(DOC_SELECT + " WHERE id = ANY(%s)", doc_ids)
-        return {row[0]: _record(row) for row in rows}
+        rows = self._in(sql.DOC_SELECT + " WHERE id = ANY(%s)", doc_ids)
+        return {row[0]: sql.record(row) for row in rows}
 
     def texts(self, doc_ids: Sequence[int]) -> dict[int, str]:
         return dict(self._in("SELECT id, text FROM documents WHERE id = ANY(%s)", doc_ids))
@@ -195,10 +179,10 @@ class TeamStore:
 
     def problems(self) -> list[DocumentRow]:
         rows = self._connections.rows(
-            DOC_SELECT + " WHERE status IN (%s, %s) ORDER BY status, path",
+            sql.DOC_SELECT + " WHERE status IN (%s, %s) ORDER BY status, path",
             (Status.FAILED, Status.SKIPPED),
         )
-        return [_record(r) for r in rows]
+        return [sql.record(r) for r in rows]
 
     def bytes_on_disk(self) -> int:
         rows = self._connections.rows(
@@ -225,11 +209,11 @@ class TeamStore:
         self, path: str, root: str | None, size: int, mtime: float, status: Status, reason: str
     ) -> None:
         with self._write() as cur:
-            doc_id = _upsert(
+            doc_id = sql.upsert(
                 cur, path=path, root=root, size=size, mtime=mtime, status=status, reason=reason
             )
-            _delete_vectors(cur, [doc_id])
-            _delete_parts(cur, path)
+            sql.delete_vectors(cur, [doc_id])
+            sql.delete_parts(cur, path)
             cur.execute(BUMP)
 
     def write_document(
@@ -240,7 +224,7 @@ class TeamStore:
         sentences = np.ascontiguousarray(sentence_vectors, dtype=np.float16)
         passages = np.ascontiguousarray(passage_vectors, dtype=np.float16)
         with self._write() as cur:
-            doc_id = _upsert(
+            doc_id = sql.upsert(
                 cur,
                 path=doc.path,
                 root=doc.root,
@@ -254,8 +238,8 @@ class TeamStore:
                 text=doc.text.replace("\x00", ""),  # PostgreSQL text cannot hold NUL
                 page_starts=json.dumps(list(doc.page_starts)),
             )
-            _delete_vectors(cur, [doc_id])
-            _delete_parts(cur, doc.path, keep=doc.parts)
+            sql.delete_vectors(cur, [doc_id])
+            sql.delete_parts(cur, doc.path, keep=doc.parts)
             if len(doc.sentences):
                 with cur.copy(
                     'COPY sentences (document_id, ordinal, start, "end", line, page, text, '
@@ -283,7 +267,7 @@ class TeamStore:
             cur.execute(
                 "DELETE FROM documents WHERE path = %s AND path != %s", (new_path, old_path)
             )
-            _move_parts(cur, old_path, new_path)
+            sql.move_parts(cur, old_path, new_path)
             cur.execute(
                 "UPDATE documents SET path = %s, root = %s, size = %s, mtime = %s, updated = %s "
                 "WHERE path = %s",
@@ -308,7 +292,7 @@ class TeamStore:
     def remove_root(self, key: str) -> int:
         prefix = under(key)
         with self._write() as cur:
-            cur.execute("DELETE FROM documents" + UNDER, (key, len(prefix), prefix))
+            cur.execute("DELETE FROM documents" + sql.UNDER, (key, len(prefix), prefix))
             removed = cur.rowcount
             cur.execute("DELETE FROM roots WHERE path = %s", (key,))
             cur.execute(BUMP)
@@ -381,36 +365,3 @@ class TeamStore:
         with self._connections.cursor() as cur:
             cur.execute(query, ([int(i) for i in ids],), binary=True)
             return cur.fetchall()
-
-
-def _upsert(cur, **row: object) -> int:
-    values = {column: None for column in DOCUMENT_COLUMNS} | row | {"updated": time.time()}
-    cur.execute(UPSERT, [values[c] for c in DOCUMENT_COLUMNS])
-    return cur.fetchone()[0]
-
-
-def _delete_vectors(cur, doc_ids: Sequence[int]) -> None:
-    for table in VECTOR_TABLES:
-        cur.execute(f"DELETE FROM {table} WHERE document_id = ANY(%s)", (list(doc_ids),))
-
-
-def _parts(cur, path: str) -> list[tuple[int, str]]:
-    prefix = path + PART_MARK
-    cur.execute("SELECT id, path FROM documents WHERE left(path, %s) = %s", (len(prefix), prefix))
-    return [(i, key) for i, key in cur.fetchall() if container_of(key) == path]
-
-
-def _delete_parts(cur, path: str, keep: Sequence[str] = ()) -> None:
-    kept = set(keep)
-    gone = [i for i, key in _parts(cur, path) if key not in kept]
-    if gone:
-        cur.execute("DELETE FROM documents WHERE id = ANY(%s)", (gone,))
-
-
-def _move_parts(cur, old: str, new: str) -> None:
-    if old == new:
-        return
-    _delete_parts(cur, new)
-    moved = [(new + key[len(old) :], i) for i, key in _parts(cur, old)]
-    if moved:
-        cur.executemany("UPDATE documents SET path = %s WHERE id = %s", moved)
