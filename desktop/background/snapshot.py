@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from core.library import Library
-from core.paths import from_key
 from core.records import DocumentRow
 
 
@@ -14,7 +13,7 @@ class Snapshot:
     """The library's roots, documents and totals at one moment."""
 
     roots: list[str] = field(default_factory=list)  # real paths
-    documents: list[DocumentRow] = field(default_factory=list)
+    documents: list[DocumentRow] = field(default_factory=list)  # paths on this machine
     counts: dict[str, int] = field(default_factory=dict)
     bytes_on_disk: int = 0
 
@@ -22,8 +21,9 @@ class Snapshot:
 def take_snapshot(library: Library) -> Snapshot:
     status = library.status()
     return Snapshot(
-        roots=[from_key(r) for r in status.roots],
-        documents=library.documents(),
+        roots=[library.path_of(r) for r in status.roots],
+        # each document under its path on this machine (a team library stores shared keys)
+        documents=[replace(d, path=library.path_of(d.path)) for d in library.documents()],
         counts=status.counts.as_dict(),
         bytes_on_disk=status.bytes_on_disk,
     )

@@ -23,7 +23,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
-from core.paths import from_key
 from core.records import DocumentRow, Status
 from desktop.background.snapshot import Snapshot
 from desktop.views.plain_text import tooltip
@@ -85,7 +84,7 @@ class LibraryModel(QAbstractItemModel):
         rows = {r: _RootRow(r, None, [], r in watched) for r in snapshot.roots}
         longest_first = sorted(rows, key=len, reverse=True)
         for doc in snapshot.documents:
-            path = from_key(doc.path)
+            path = doc.path
             for root in longest_first:
                 if path == root:
                     rows[root].own = doc
@@ -170,7 +169,7 @@ class LibraryModel(QAbstractItemModel):
         return self._common(role, root.path, own.status if own else "", own, True, root.watched)
 
     def _file_data(self, root: _RootRow, doc: DocumentRow, column: int, role: int) -> object:
-        path = from_key(doc.path)
+        path = doc.path
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 return os.path.relpath(path, root.path)

@@ -12,6 +12,7 @@ from PySide6.QtGui import QCloseEvent, QDesktopServices, QGuiApplication, QShowE
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from core.atlas import MapPoint
+from core.backends import normalise
 from core.errors import PonderError
 from core.library import Library
 from desktop.background.session import LibrarySession
@@ -209,7 +210,7 @@ class MainWindow(QMainWindow):
             parts.append(f"{n:,} document{'s' if n != 1 else ''}")
         parts += [library.model_name, library.pooling]
         self.library_label.setText(" · ".join(parts))
-        self.library_label.setToolTip(tooltip(f"Data folder: {library.data_dir}"))
+        self.library_label.setToolTip(tooltip(f"Library: {library.location}"))
 
     def _on_tab_changed(self, index: int) -> None:
         if index == LIBRARY_TAB:
@@ -329,7 +330,7 @@ class MainWindow(QMainWindow):
         s.unwatched_folders = choices.unwatched
         self.session.search.result_count = choices.result_count
         self.session.set_unwatched(choices.unwatched)
-        new_dir = Path(choices.data_dir).expanduser() if choices.data_dir else None
+        new_dir = normalise(choices.data_dir) if choices.data_dir else None
         if new_dir is not None and new_dir != self.session.data_dir:
             s.data_dir = str(new_dir)
             self.map_tab.cancel()  # the switch waits for the pool

@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar, overload
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from core.backends import LIBRARY_ENV, normalise
 from core.paths import DATA_DIR_ENV, platform_data_dir
 
 T = TypeVar("T")
@@ -102,9 +103,12 @@ class Settings:
         self.qsettings.sync()
 
 
-def resolve_data_dir(argument: Path | str | None, settings: Settings) -> Path:
-    """Argument, then $PONDER_DATA_DIR, then the saved choice, then the platform default."""
-    for candidate in (argument, os.environ.get(DATA_DIR_ENV), settings.data_dir):
+def resolve_data_dir(argument: Path | str | None, settings: Settings) -> Path | str:
+    """The library to open: the argument, then $PONDER_LIBRARY, then $PONDER_DATA_DIR, then the
+    saved choice, then the platform default. A folder comes back as a `Path`, a team library's
+    postgresql:// address as it is."""
+    environment = (os.environ.get(LIBRARY_ENV), os.environ.get(DATA_DIR_ENV))
+    for candidate in (argument, *environment, settings.data_dir):
         if candidate:
-            return Path(candidate).expanduser()
+            return normalise(candidate if isinstance(candidate, Path) else str(candidate))
     return platform_data_dir()

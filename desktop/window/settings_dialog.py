@@ -70,6 +70,11 @@ class SettingsDialog(QDialog):
         self.current = current
         self.data_dir = QLineEdit(choices.data_dir)
         self.data_dir.setAcceptDrops(False)
+        self.data_dir.setPlaceholderText("A folder, or a team library: postgresql://you@host/db")
+        self.data_dir.setToolTip(
+            "Where the library lives: a folder on this computer, or the address of a team "
+            "library on a PostgreSQL server (its password comes from ~/.pgpass, never from here)"
+        )
         data_row = self._with_browse(self.data_dir, "Choose the data folder")
         self.model_folder = QLineEdit(choices.model_folder)
         self.model_folder.setPlaceholderText("The embedded model (all-MiniLM-L6-v2)")
@@ -99,7 +104,7 @@ class SettingsDialog(QDialog):
         self.notice.setWordWrap(True)
         self.notice.setObjectName("rebuild-notice")
         form = QFormLayout()
-        form.addRow("Data folder:", data_row)
+        form.addRow("Library:", data_row)
         if os.environ.get(DATA_DIR_ENV):
             note = QLabel(f"${DATA_DIR_ENV} is set; it wins over this choice.")
             note.setStyleSheet("color: palette(placeholder-text);")
@@ -186,7 +191,7 @@ class SettingsDialog(QDialog):
             )
         elif choices.data_dir and choices.data_dir != self.current.data_dir:
             self.notice.setText(
-                bold_then_plain("", "Ponder will switch to the library in the new data folder.")
+                bold_then_plain("", "Ponder will switch to the library at the new location.")
             )
         else:
             self.notice.setText("")

@@ -82,7 +82,7 @@ def test_messages_library_label_and_settings_notice_are_plain_text(
     window.notifier.error(text)
     assert label_shows(window.message) == text
     assert seen(window.message.toolTip()) == text
-    assert seen(window.library_label.toolTip()) == f"Data folder: {data}"
+    assert seen(window.library_label.toolTip()) == f"Library: {data}"
     assert window.library_label.textFormat() == Qt.TextFormat.PlainText
 
     dialog = window.open_settings()
