@@ -41,6 +41,11 @@ class Keys(Protocol):
         """The path on this machine of a stored key (the key itself if it has none here)."""
         ...
 
+    def is_here(self, key: str) -> bool:
+        """Whether the key's file (or folder) belongs to this machine: only those are scanned,
+        refreshed or found missing here; another machine's files are its own to keep."""
+        ...
+
 
 class LocalKeys:
     """One machine's library: a key is the absolute path."""
@@ -53,6 +58,9 @@ class LocalKeys:
 
     def path_of(self, key: str) -> str:
         return from_key(key)
+
+    def is_here(self, key: str) -> bool:
+        return True
 
 
 class SharedKeys:
@@ -108,6 +116,9 @@ class SharedKeys:
         if folder is None or not key.startswith("/"):
             return from_key(key)
         return folder + (from_key("/" + rest) if rest else "")
+
+    def is_here(self, key: str) -> bool:
+        return key.startswith("/") and key.lstrip("/").partition("/")[0] in self._folders
 
     def _inside(self, path: str) -> tuple[str, str] | None:
         for name, folder in self._folders.items():

@@ -222,8 +222,10 @@ class Library:
         return self.catalog.store.generation()
 
     def roots(self) -> list[str]:
-        """The folders and files the user added, as real paths."""
-        return [self.catalog.keys.path_of(r) for r in self.catalog.store.roots()]
+        """The folders and files the user added on this machine, as real paths (a team
+        library's other folders are other machines' to scan)."""
+        keys = self.catalog.keys
+        return [keys.path_of(r) for r in self.catalog.store.roots() if keys.is_here(r)]
 
     def path_of(self, key: str) -> str:
         """Where the document stored under `key` (`DocumentRow.path`) is on this machine."""

@@ -291,11 +291,12 @@ def _exact(
     catalog: Catalog, q: np.ndarray, doc_ids: list[int], heads: dict[int, np.ndarray]
 ) -> dict[int, float]:
     """Exact semantic scores for a shortlist from its vectors alone (one statement, no text)."""
-    exact = {}
-    for doc_id, vectors in catalog.store.sentence_vectors(doc_ids, catalog.dimension).items():
-        head = float(heads[doc_id] @ q) if doc_id in heads else 0.0
-        exact[doc_id] = HEAD_WEIGHT * head + SENTENCE_WEIGHT * float((vectors @ q).max())
-    return exact
+    best = catalog.store.best_sentence_scores(doc_ids, q, catalog.dimension)
+    return {
+        doc_id: HEAD_WEIGHT * (float(heads[doc_id] @ q) if doc_id in heads else 0.0)
+        + SENTENCE_WEIGHT * score
+        for doc_id, score in best.items()
+    }
 
 
 def _shown(

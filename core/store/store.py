@@ -371,6 +371,13 @@ class Store:
             grouped.setdefault(doc, []).append(blob)
         return {doc: sql.matrix(blobs, dimension) for doc, blobs in grouped.items()}
 
+    def best_sentence_scores(
+        self, doc_ids: Sequence[int], query: np.ndarray, dimension: int
+    ) -> dict[int, float]:
+        """Each document's best sentence similarity to `query` (inner product)."""
+        vectors = self.sentence_vectors(doc_ids, dimension)
+        return {doc: float((matrix @ query).max()) for doc, matrix in vectors.items()}
+
     def head_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
         """Each document's opening passage vector: what the document is about."""
         rows = self._in(sql.HEADS_OF, doc_ids)

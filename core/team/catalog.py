@@ -37,6 +37,7 @@ class TeamCatalog:
         self.keys = SharedKeys(self.data_dir / "folders.json")
         self.store = TeamStore(self.url, self.keys, self.data_dir / "local.json")
         self.warnings: list[str] = []
+        self._counts: dict[str, tuple[int, int]] = {}  # table -> (generation, rows)
         self.info: IndexInfo | None = self.store.index_info()
 
     def bind(self, info: IndexInfo) -> None:
@@ -63,7 +64,13 @@ class TeamCatalog:
         return scores, ids
 
     def vector_count(self, table: str) -> int:
-        return self.store.vector_count(table)
+        """Counted once per generation (a count scans the table: 12 ms at 100,000 sentences,
+        asked before every search); reading the generation is one indexed row."""
+        generation = self.store.generation()
+        cached = self._counts.get(table)
+        if cached is None or cached[0] != generation:
+            cached = self._counts[table] = (generation, self.store.vector_count(table))
+        return cached[1]
 
     def bytes_on_disk(self) -> int:
         return self.store.bytes_on_disk()

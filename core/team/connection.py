@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
+import numpy as np
+
 from core.errors import PonderError, StoreError
 
 SCHEMES = ("postgresql", "postgres")
@@ -103,6 +105,7 @@ class Connections:
             )
             if self._vectors:
                 register_vector(conn)
+                _read_vectors_raw(conn)
         except psycopg.Error as exc:
             raise StoreError(describe(exc, self.url)) from None
         except psycopg.ProgrammingError as exc:  # pragma: no cover - the vector type is missing
@@ -155,3 +158,31 @@ class Connections:
                     pass
             self._all.clear()
         self._local = threading.local()
+
+
+def _read_vectors_raw(conn) -> None:
+    """Read `halfvec` values in binary as their raw bytes, decoded a whole batch at a time by
+    `decode_rows` (pgvector's own loader makes one Python object per row: 7x slower on a
+    search's few thousand sentence vectors)."""
+    from psycopg.adapt import Loader
+    from psycopg.pq import Format
+    from psycopg.types import TypeInfo
+
+    class RawHalfvec(Loader):
+        format = Format.BINARY
+
+        def load(self, data) -> bytes:
+            return bytes(data)
+
+    info = TypeInfo.fetch(conn, "halfvec")
+    if info is not None:
+        conn.adapters.register_loader(info.oid, RawHalfvec)
+
+
+def decode_rows(blobs: list[bytes], dimension: int) -> np.ndarray:
+    """Binary `halfvec` values (a 2-byte dimension, 2 unused bytes, then big-endian float16s)
+    as one float32 matrix."""
+    if not blobs:
+        return np.zeros((0, dimension), dtype=np.float32)
+    joined = np.frombuffer(b"".join(blobs), dtype=">f2").reshape(len(blobs), dimension + 2)
+    return joined[:, 2:].astype(np.float32)

@@ -31,17 +31,11 @@ from core.records import (
 )
 from core.store.schema import VECTOR_TABLES
 from core.team import schema, sql
-from core.team.connection import Connections, redacted
+from core.team.connection import Connections, decode_rows, redacted
 from core.team.keywords import Keywords
 
 LOCAL_META = frozenset({"model_path"})  # a path on this machine, meaningless on another
 BUMP = "UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation'"
-
-
-def _matrix(vectors: Sequence[object], dimension: int) -> np.ndarray:
-    if not vectors:
-        return np.zeros((0, dimension), dtype=np.float32)
-    return np.stack([v.to_numpy() for v in vectors]).astype(np.float32)
 
 
 class TeamStore:
@@ -332,7 +326,7 @@ class TeamStore:
         for row in rows:
             grouped.setdefault(row[1], []).append(row)
         return {
-            doc: ([SentenceRow(*r[:8]) for r in rs], _matrix([r[8] for r in rs], dimension))
+            doc: ([SentenceRow(*r[:8]) for r in rs], decode_rows([r[8] for r in rs], dimension))
             for doc, rs in grouped.items()
         }
 
@@ -345,14 +339,31 @@ class TeamStore:
         )
         for doc, vector in rows:
             grouped.setdefault(doc, []).append(vector)
-        return {doc: _matrix(vs, dimension) for doc, vs in grouped.items()}
+        return {doc: decode_rows(vs, dimension) for doc, vs in grouped.items()}
+
+    def best_sentence_scores(
+        self, doc_ids: Sequence[int], query: np.ndarray, dimension: int
+    ) -> dict[int, float]:
+        """Computed on the server: only one number per document crosses the network."""
+        from pgvector import HalfVector
+
+        if not len(doc_ids):
+            return {}
+        with self._connections.cursor() as cur:
+            cur.execute(
+                "SELECT document_id, max(-(vector <#> %s)) FROM sentences "
+                "WHERE document_id = ANY(%s) GROUP BY document_id",
+                (HalfVector(np.asarray(query, dtype=np.float16)), [int(i) for i in doc_ids]),
+            )
+            return {int(doc): float(score) for doc, score in cur.fetchall()}
 
     def head_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
         rows = self._in(
             "SELECT document_id, vector FROM passages WHERE ordinal = 0 AND document_id = ANY(%s)",
             doc_ids,
         )
-        return {doc: v.to_numpy().astype(np.float32) for doc, v in rows}
+        matrix = decode_rows([v for _, v in rows], dimension)
+        return {doc: matrix[i] for i, (doc, _) in enumerate(rows)}
 
     def owners(self, table: str, ids: Sequence[int]) -> dict[int, int]:
         if table not in VECTOR_TABLES:

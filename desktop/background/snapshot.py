@@ -21,7 +21,7 @@ class Snapshot:
 def take_snapshot(library: Library) -> Snapshot:
     status = library.status()
     return Snapshot(
-        roots=[library.path_of(r) for r in status.roots],
+        roots=library.roots(),  # this machine's
         # each document under its path on this machine (a team library stores shared keys)
         documents=[replace(d, path=library.path_of(d.path)) for d in library.documents()],
         counts=status.counts.as_dict(),

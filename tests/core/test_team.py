@@ -94,17 +94,19 @@ def test_two_clients_index_at_once_and_a_third_finds_everything(
 
 
 def test_the_same_folder_from_two_machines_is_stored_once(
-    team_library: str, tmp_path: Path, tiny_model: Path
+    team_library: str, tmp_path: Path, tiny_model: Path, monkeypatch
 ) -> None:
+    summaries = []
     for machine in ("a", "b"):
-        folder = _folder(tmp_path / f"home-{machine}", "handbook", 5)
+        folder = _folder(tmp_path / f"home-{machine}", "handbook", 5)  # same names and texts
+        monkeypatch.setenv("PONDER_DATA_DIR", str(tmp_path / f"machine-{machine}"))
         library = Library(team_library, tiny_model)
-        library.index([folder])
+        summaries.append(library.index([folder]))
+        assert library.counts().indexed == 5
         library.close()
-        os.environ["PONDER_DATA_DIR"] = str(tmp_path / f"machine-{machine}-next")
-    library = Library(team_library, tiny_model)
-    assert library.counts().indexed == 5  # the second machine found all five unchanged
-    library.close()
+    assert summaries[0].indexed == 5
+    # the second machine's files have other mtimes: read, found identical by hash, not embedded
+    assert (summaries[1].indexed, summaries[1].unchanged) == (0, 5)
 
 
 def test_a_client_killed_mid_run_leaves_a_consistent_library(
@@ -183,3 +185,23 @@ def test_wrong_password_is_a_clear_error_without_the_password(
     assert done.returncode == 1
     assert "password authentication failed" in done.stderr
     assert "not-the-password" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_refresh_scans_only_this_machines_folders(
+    team_library: str, tmp_path: Path, tiny_model: Path, monkeypatch
+) -> None:
+    alpha = _folder(tmp_path / "alice", "alpha", 3)
+    monkeypatch.setenv("PONDER_DATA_DIR", str(tmp_path / "machine-a"))
+    alice = Library(team_library, tiny_model)
+    alice.index([alpha])
+    alice.close()
+    beta = _folder(tmp_path / "bob", "beta", 2)
+    monkeypatch.setenv("PONDER_DATA_DIR", str(tmp_path / "machine-b"))
+    bob = Library(team_library, tiny_model)
+    bob.index([beta])
+    assert bob.roots() == [str(beta)]  # alpha is not on Bob's machine
+    summary = bob.refresh()
+    assert (summary.removed, summary.unchanged) == (0, 2)
+    assert bob.counts().indexed == 5  # Alice's three documents are still there
+    assert bob.search("markeralpha2x", k=1)[0].path == "/alpha/alpha002.txt"
+    bob.close()
