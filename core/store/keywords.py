@@ -12,9 +12,10 @@ from collections.abc import Sequence
 
 import sqlite_utils
 
-from core.paths import to_key, under
-from core.query import Filters, Query
+from core.paths import to_key
+from core.query import Query
 from core.store.connection import Connections
+from core.store.shared import SQLITE, filter_conditions
 
 # Identifiers (O_NONBLOCK, st_mtime) are one token each; English words are stemmed (porter: on
 # python-faq BM25 alone 0.677 MRR@10 against 0.656 unstemmed). Phrases are checked literally later.
@@ -97,8 +98,9 @@ class Keywords:
         if doc_ids is not None:
             if not len(doc_ids):
                 return []
-            sql += f" AND d.id IN ({','.join('?' * len(doc_ids))})"
-            params += [int(i) for i in doc_ids]
+            among, ids = SQLITE.among([int(i) for i in doc_ids])
+            sql += f" AND d.id {among}"
+            params += ids
         rows = self._connections.rows(sql + " LIMIT ?", [*params, limit])
         return [int(r[0]) for r in rows]
 
@@ -117,36 +119,7 @@ def _conditions(query: Query) -> tuple[str, list[object]]:
     if query.excluded:
         parts.append("d.id NOT IN (SELECT rowid FROM keywords WHERE keywords MATCH ?)")
         params.append(" OR ".join(quoted(p) for p in query.excluded))
-    where, more = _filter_conditions(query.filters)
+    where, more = filter_conditions(query.filters, SQLITE, to_key)
     parts += where
     params += more
     return "".join(f" AND {p}" for p in parts), params
-
-
-def _filter_conditions(filters: Filters) -> tuple[list[str], list[object]]:
-    parts: list[str] = []
-    params: list[object] = []
-    if filters.kinds:
-        marks = ",".join("?" * len(filters.kinds))
-        suffixes = " OR ".join("lower(d.name) LIKE ?" for _ in filters.kinds)
-        parts.append(f"(d.kind IN ({marks}) OR {suffixes})")
-        params += [*filters.kinds, *(f"%.{k}" for k in filters.kinds)]
-    if filters.folders:
-        either = []
-        for folder in filters.folders:
-            if folder.startswith("/"):
-                key = to_key(folder)
-                prefix = under(key)
-                either.append("(d.path = ? OR substr(d.path, 1, ?) = ?)")
-                params += [key, len(prefix), prefix]
-            else:
-                either.append("instr(d.path, ?) > 0")
-                params.append(f"/{folder}/")
-        parts.append("(" + " OR ".join(either) + ")")
-    if filters.after is not None:
-        parts.append("d.mtime >= ?")
-        params.append(filters.after)
-    if filters.before is not None:
-        parts.append("d.mtime < ?")
-        params.append(filters.before)
-    return parts, params

@@ -21,9 +21,9 @@ from core.errors import StoreError
 from core.paths import legacy_from_key, to_key
 from core.store import keywords
 from core.store.connection import Connections
+from core.store.shared import VECTOR_TABLES
 
 SCHEMA_VERSION = 4
-VECTOR_TABLES = ("sentences", "passages")
 
 _V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -9,7 +9,7 @@ process brings its copy of the vector index up to date without a rebuild.
 from __future__ import annotations
 
 import json
-import time
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -18,26 +18,23 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import IndexMismatchError, StoreError
-from core.paths import under
 from core.records import (
     Counts,
-    DocumentRow,
     IndexInfo,
     NewDocument,
-    PendingFile,
-    RootRow,
     SentenceRow,
     Status,
     VectorChanges,
 )
-from core.store import codec, keywords, sql
+from core.store import codec, keywords, shared, sql
 from core.store.connection import Connections, Transaction
 from core.store.schema import VECTOR_TABLES, create, migrate
+from core.store.shared import SQLITE, DocumentRows
 
 BATCH = 50_000
 
 
-class Store:
+class Store(DocumentRows):
     """SQLite access for one library; safe to share between threads and processes."""
 
     def __init__(self, path: Path) -> None:
@@ -50,6 +47,7 @@ class Store:
                 "it aside and add your folders again (`ponder index FOLDER...`) to rebuild it"
             )
         self._connections = Connections(self.path)
+        self._dialect = SQLITE
         migrate(self._connections)
         self.keywords = keywords.open_index(self._connections)  # rebuilt if it went missing
 
@@ -60,6 +58,11 @@ class Store:
     def _write(self) -> Iterator[Transaction]:
         with self._connections.transaction() as tx:
             yield tx
+
+    @contextmanager
+    def _rows_write(self) -> Iterator[sqlite3.Connection]:
+        with self._connections.transaction() as tx:
+            yield tx.conn
 
     # -- metadata -----------------------------------------------------------------------------
 
@@ -107,49 +110,6 @@ class Store:
             )
             tx.conn.execute("INSERT OR REPLACE INTO meta VALUES ('model_path', ?)", (model_path,))
 
-    # -- roots (what the user added to the library) ---------------------------------------------
-
-    def add_roots(self, paths: Sequence[str], follow_links: bool | None = None) -> None:
-        """Remember folders (or files) the user added; `follow_links` None keeps what each
-        already had (off for a new one)."""
-        with self._write() as tx:
-            tx.conn.executemany(
-                "INSERT INTO roots (path, added, follow_links) VALUES (?, ?, ?) "
-                "ON CONFLICT(path) DO UPDATE SET follow_links = coalesce(?, follow_links)",
-                [(p, time.time(), bool(follow_links), follow_links) for p in paths],
-            )
-
-    def roots(self) -> list[str]:
-        return [r.path for r in self.root_rows()]
-
-    def root_rows(self) -> list[RootRow]:
-        rows = self._connections.rows("SELECT path, follow_links FROM roots ORDER BY path")
-        return [RootRow(path, bool(follow)) for path, follow in rows]
-
-    # -- documents ----------------------------------------------------------------------------
-
-    def document(self, path: str) -> DocumentRow | None:
-        rows = self._connections.rows(sql.DOC_SELECT + " WHERE path = ?", (path,))
-        return sql.document_record(rows[0]) if rows else None
-
-    def documents(self, *, inside: str | None = None) -> list[DocumentRow]:
-        """Every document, or those at or below the key `inside`, by path."""
-        if inside is None:
-            rows = self._connections.rows(sql.DOC_SELECT + " ORDER BY path")
-        else:
-            prefix = under(inside)
-            rows = self._connections.rows(
-                sql.DOC_SELECT + sql.UNDER + " ORDER BY path", (inside, len(prefix), prefix)
-            )
-        return [sql.document_record(r) for r in rows]
-
-    def documents_by_id(self, doc_ids: Sequence[int]) -> dict[int, DocumentRow]:
-        rows = self._in(sql.DOC_SELECT + " WHERE id IN ({marks})", doc_ids)
-        return {row[0]: sql.document_record(row) for row in rows}
-
-    def texts(self, doc_ids: Sequence[int]) -> dict[int, str]:
-        return dict(self._in("SELECT id, text FROM documents WHERE id IN ({marks})", doc_ids))
-
     def counts(self) -> Counts:
         with self._connections.snapshot() as db:
             by_status = dict(db.execute("SELECT status, count(*) FROM documents GROUP BY status"))
@@ -158,56 +118,14 @@ class Store:
             }
         return Counts(**{s.value: by_status.get(s.value, 0) for s in Status}, **tables)
 
-    def problems(self) -> list[DocumentRow]:
-        rows = self._connections.rows(
-            sql.DOC_SELECT + " WHERE status IN (?, ?) ORDER BY status, path",
-            (Status.FAILED, Status.SKIPPED),
-        )
-        return [sql.document_record(r) for r in rows]
-
-    # -- writing documents ----------------------------------------------------------------------
-
-    def mark_pending(self, files: Sequence[PendingFile]) -> None:
-        """Record files not seen before as pending, before any work on them starts."""
-        with self._write() as tx:
-            tx.conn.executemany(
-                "INSERT OR IGNORE INTO documents (path, root, size, mtime, status, updated) "
-                "VALUES (?, ?, 0, 0, ?, 0)",
-                [(f.path, f.root, Status.PENDING) for f in files],
-            )
-
-    def record_status(
-        self, path: str, root: str | None, size: int, mtime: float, status: Status, reason: str
-    ) -> None:
-        """A file that has no vectors (skipped, failed): its status, and none of its old ones."""
-        with self._write() as tx:
-            doc_id = sql.upsert(
-                tx.conn, path=path, root=root, size=size, mtime=mtime, status=status, reason=reason
-            )
-            sql.delete_vectors(tx.conn, [doc_id])
-            sql.delete_parts(tx.conn, path)  # a broken mbox loses the messages it had
-
     def write_document(
         self, doc: NewDocument, sentence_vectors: np.ndarray, passage_vectors: np.ndarray
     ) -> int:
         """Replace one document, its sentences and passages, atomically; returns its id."""
         with self._write() as tx:
-            doc_id = sql.upsert(
-                tx.conn,
-                path=doc.path,
-                root=doc.root,
-                size=doc.size,
-                mtime=doc.mtime,
-                hash=doc.digest,
-                status=Status.INDEXED,
-                reason=doc.note or None,
-                kind=doc.kind,
-                title=doc.title,
-                text=doc.text,
-                page_starts=json.dumps(list(doc.page_starts)),
-            )
-            sql.delete_vectors(tx.conn, [doc_id])
-            sql.delete_parts(tx.conn, doc.path, keep=doc.parts)
+            doc_id = shared.replace_document(tx.conn, SQLITE, doc)
+            shared.delete_vectors(tx.conn, SQLITE, [doc_id])
+            shared.delete_parts(tx.conn, SQLITE, doc.path, keep=doc.parts)
             blobs = codec.encode_rows(sentence_vectors)
             tx.db["sentences"].insert_all(
                 [
@@ -231,46 +149,6 @@ class Store:
             )
         return doc_id
 
-    def move_document(
-        self, old_path: str, new_path: str, root: str | None, size: int, mtime: float
-    ) -> None:
-        """A file was renamed or moved: keep its vectors (and its parts'), change where it lives."""
-        with self._write() as tx:
-            tx.conn.execute(
-                "DELETE FROM documents WHERE path = ? AND path != ?", (new_path, old_path)
-            )
-            sql.move_parts(tx.conn, old_path, new_path)  # an mbox's messages come along
-            tx.conn.execute(
-                "UPDATE documents SET path = ?, root = ?, size = ?, mtime = ?, updated = ? "
-                "WHERE path = ?",
-                (new_path, root, size, mtime, time.time(), old_path),
-            )
-
-    def touch(self, path: str, size: int, mtime: float) -> None:
-        """Same content, new timestamp: remember it so the next scan skips the hash."""
-        with self._write() as tx:
-            tx.conn.execute(
-                "UPDATE documents SET size = ?, mtime = ? WHERE path = ?", (size, mtime, path)
-            )
-
-    def delete_documents(self, doc_ids: Sequence[int]) -> None:
-        """Forget documents; their vector rows leave with them (and are logged)."""
-        if not doc_ids:
-            return
-        with self._write() as tx:
-            for start in range(0, len(doc_ids), 500):
-                chunk = [int(d) for d in doc_ids[start : start + 500]]
-                marks = ",".join("?" * len(chunk))
-                tx.conn.execute(f"DELETE FROM documents WHERE id IN ({marks})", chunk)
-
-    def remove_root(self, key: str) -> int:
-        """Forget a folder (or file) the user added, and every document under it."""
-        prefix = under(key)
-        with self._write() as tx:
-            cur = tx.conn.execute("DELETE FROM documents" + sql.UNDER, (key, len(prefix), prefix))
-            tx.conn.execute("DELETE FROM roots WHERE path = ?", (key,))
-            return cur.rowcount
-
     # -- vectors ------------------------------------------------------------------------------
 
     def vectors(
@@ -280,7 +158,7 @@ class Store:
         returns the generation of that snapshot."""
         with self._connections.snapshot() as db:
             generation = sql.generation(db)
-            cursor = db.execute(f"SELECT id, vector FROM {sql.checked_table(table)} ORDER BY id")
+            cursor = db.execute(f"SELECT id, vector FROM {shared.checked_table(table)} ORDER BY id")
             while rows := cursor.fetchmany(BATCH):
                 consume(*sql.rows_matrix(rows, dimension))
         return generation
@@ -302,7 +180,8 @@ class Store:
                 )),
                 dtype=np.int64,
             )  # fmt: skip
-            query = f"SELECT id, vector FROM {sql.checked_table(table)} WHERE gen > ? ORDER BY id"
+            table = shared.checked_table(table)
+            query = f"SELECT id, vector FROM {table} WHERE gen > ? ORDER BY id"
             rows = db.execute(query, (generation,)).fetchall()
             total = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] if count else -1
         ids, matrix = sql.rows_matrix(rows, dimension)
@@ -310,26 +189,24 @@ class Store:
 
     def ids(self, table: str) -> np.ndarray:
         """Every row id of a vector table, sorted: what a loaded index must hold."""
-        rows = self._connections.rows(f"SELECT id FROM {sql.checked_table(table)} ORDER BY id")
+        rows = self._connections.rows(f"SELECT id FROM {shared.checked_table(table)} ORDER BY id")
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def vectors_of(self, table: str, ids: Sequence[int], dimension: int) -> np.ndarray:
         """The stored vectors of some rows, in the order of `ids` (all must exist)."""
-        query = f"SELECT id, vector FROM {sql.checked_table(table)} WHERE id IN ({{marks}})"
+        query = f"SELECT id, vector FROM {shared.checked_table(table)} WHERE id {{among}}"
         found = dict(self._in(query, ids))
         return sql.matrix([found[int(i)] for i in ids], dimension)
 
     def quarantine(self, table: str, ids: Sequence[int]) -> None:
         """Vector rows found damaged (not finite, not unit length): their documents lose all
         their vectors and wait, pending, to be embedded again by the next refresh."""
-        query = (
-            f"SELECT DISTINCT document_id FROM {sql.checked_table(table)} WHERE id IN ({{marks}})"
-        )
+        query = f"SELECT DISTINCT document_id FROM {shared.checked_table(table)} WHERE id {{among}}"
         doc_ids = [r[0] for r in self._in(query, ids)]
         if not doc_ids:
             return
         with self._write() as tx:
-            sql.delete_vectors(tx.conn, doc_ids)
+            shared.delete_vectors(tx.conn, SQLITE, doc_ids)
             marks = ",".join("?" * len(doc_ids))
             tx.conn.execute(
                 f"UPDATE documents SET status = ?, hash = NULL, reason = ? WHERE id IN ({marks})",
@@ -354,7 +231,7 @@ class Store:
     ) -> dict[int, tuple[list[SentenceRow], np.ndarray]]:
         """Each document's sentences in order, with their vectors, in one query."""
         grouped: dict[int, list[tuple]] = {}
-        for row in self._in(sql.SENTENCES_OF, doc_ids):
+        for row in self._in(shared.SENTENCES_OF, doc_ids):
             grouped.setdefault(row[1], []).append(row)
         return {
             doc: (
@@ -367,7 +244,7 @@ class Store:
     def sentence_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
         """Each document's sentence vectors in order, in one query: scoring needs no text."""
         grouped: dict[int, list[bytes]] = {}
-        for doc, blob in self._in(sql.SENTENCE_VECTORS_OF, doc_ids):
+        for doc, blob in self._in(shared.SENTENCE_VECTORS_OF, doc_ids):
             grouped.setdefault(doc, []).append(blob)
         return {doc: sql.matrix(blobs, dimension) for doc, blobs in grouped.items()}
 
@@ -380,17 +257,10 @@ class Store:
 
     def head_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
         """Each document's opening passage vector: what the document is about."""
-        rows = self._in(sql.HEADS_OF, doc_ids)
+        rows = self._in(shared.HEADS_OF, doc_ids)
         return {doc: codec.decode(blob, dimension) for doc, blob in rows}
 
     def owners(self, table: str, ids: Sequence[int]) -> dict[int, int]:
         """Vector id -> document id."""
-        query = f"SELECT id, document_id FROM {sql.checked_table(table)} WHERE id IN ({{marks}})"
+        query = f"SELECT id, document_id FROM {shared.checked_table(table)} WHERE id {{among}}"
         return dict(self._in(query, ids))
-
-    def _in(self, query: str, ids: Sequence[int]) -> list[tuple]:
-        """`query` with `{marks}` bound to `ids`: one statement, whatever the count."""
-        if not len(ids):
-            return []
-        values = [int(i) for i in ids]
-        return self._connections.rows(query.format(marks=",".join("?" * len(values))), values)

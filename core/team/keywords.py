@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from core.keyspace import Keys
-from core.query import Filters, Query
+from core.query import Query
+from core.store.shared import POSTGRES, filter_conditions
 from core.team.connection import Connections
 
 # ts_rank weights for {D, C, B, A}: the text (D) counts half as much as title and name (A), as
@@ -73,33 +74,7 @@ class Keywords:
             match, words = _any_word(query.excluded)
             parts.append(f"NOT d.terms @@ ({match})")
             params += words
-        where, more = self._filter_conditions(query.filters)
+        where, more = filter_conditions(query.filters, POSTGRES, self._keys.key_of)
         parts += where
         params += more
         return "".join(f" AND {p}" for p in parts), params
-
-    def _filter_conditions(self, filters: Filters) -> tuple[list[str], list[object]]:
-        parts: list[str] = []
-        params: list[object] = []
-        if filters.kinds:
-            parts.append("(d.kind = ANY(%s) OR lower(d.name) LIKE ANY(%s))")
-            params += [list(filters.kinds), [f"%.{k}" for k in filters.kinds]]
-        if filters.folders:
-            either = []
-            for folder in filters.folders:
-                if folder.startswith("/"):
-                    key = self._keys.key_of(folder)
-                    prefix = key.rstrip("/") + "/"
-                    either.append("(d.path = %s OR left(d.path, %s) = %s)")
-                    params += [key, len(prefix), prefix]
-                else:
-                    either.append("strpos(d.path, %s) > 0")
-                    params.append(f"/{folder}/")
-            parts.append("(" + " OR ".join(either) + ")")
-        if filters.after is not None:
-            parts.append("d.mtime >= %s")
-            params.append(filters.after)
-        if filters.before is not None:
-            parts.append("d.mtime < %s")
-            params.append(filters.before)
-        return parts, params

@@ -10,27 +10,25 @@ that machine's local file, so a reader never needs to write to the server.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from core.errors import IndexMismatchError, StoreError
 from core.keyspace import Keys
-from core.paths import under
 from core.records import (
     Counts,
-    DocumentRow,
     IndexInfo,
     NewDocument,
-    PendingFile,
-    RootRow,
     SentenceRow,
     Status,
 )
+from core.store import shared
 from core.store.schema import VECTOR_TABLES
-from core.team import schema, sql
+from core.store.shared import POSTGRES, DocumentRows
+from core.team import schema
 from core.team.connection import Connections, decode_rows, redacted
 from core.team.keywords import Keywords
 
@@ -38,12 +36,13 @@ LOCAL_META = frozenset({"model_path"})  # a path on this machine, meaningless on
 BUMP = "UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation'"
 
 
-class TeamStore:
+class TeamStore(DocumentRows):
     """PostgreSQL access for one team library; safe to share between threads."""
 
     def __init__(self, url: str, keys: Keys, local_file: Path) -> None:
         self.url = url
         self._connections = Connections(url)
+        self._dialect = POSTGRES
         with self._connections.cursor() as cur:
             if not schema.exists(cur):
                 self._connections.close()
@@ -57,8 +56,14 @@ class TeamStore:
     def close(self) -> None:
         self._connections.close()
 
-    def _write(self):
-        return self._connections.transaction()
+    @contextmanager
+    def _write(self) -> Iterator[object]:
+        """A cursor in one transaction that bumps the generation as its last statement."""
+        with self._connections.transaction() as cur:
+            yield cur
+            cur.execute(BUMP)
+
+    _rows_write = _write
 
     # -- metadata -----------------------------------------------------------------------------
 
@@ -79,7 +84,6 @@ class TeamStore:
                 "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = %s",
                 (key, value, value),
             )
-            cur.execute(BUMP)
 
     def _local(self) -> dict[str, str]:
         try:
@@ -115,50 +119,9 @@ class TeamStore:
             for table in VECTOR_TABLES:
                 cur.execute(f"DELETE FROM {table}")
             cur.execute("UPDATE documents SET status = %s, hash = NULL", (Status.PENDING,))
-            cur.execute(BUMP)
         self.set_meta("model_path", model_path)
 
-    # -- roots --------------------------------------------------------------------------------
-
-    def add_roots(self, paths: Sequence[str], follow_links: bool | None = None) -> None:
-        with self._write() as cur:
-            cur.executemany(
-                "INSERT INTO roots (path, added, follow_links) VALUES (%s, %s, %s) "
-                "ON CONFLICT (path) DO UPDATE SET "
-                "follow_links = coalesce(%s, roots.follow_links)",
-                [(p, time.time(), bool(follow_links), follow_links) for p in paths],
-            )
-            cur.execute(BUMP)
-
-    def roots(self) -> list[str]:
-        return [r.path for r in self.root_rows()]
-
-    def root_rows(self) -> list[RootRow]:
-        rows = self._connections.rows("SELECT path, follow_links FROM roots ORDER BY path")
-        return [RootRow(path, bool(follow)) for path, follow in rows]
-
     # -- documents ----------------------------------------------------------------------------
-
-    def document(self, path: str) -> DocumentRow | None:
-        rows = self._connections.rows(sql.DOC_SELECT + " WHERE path = %s", (path,))
-        return sql.record(rows[0]) if rows else None
-
-    def documents(self, *, inside: str | None = None) -> list[DocumentRow]:
-        if inside is None:
-            rows = self._connections.rows(sql.DOC_SELECT + " ORDER BY path")
-        else:
-            prefix = under(inside)
-            rows = self._connections.rows(
-                sql.DOC_SELECT + sql.UNDER + " ORDER BY path", (inside, len(prefix), prefix)
-            )
-        return [sql.record(r) for r in rows]
-
-    def documents_by_id(self, doc_ids: Sequence[int]) -> dict[int, DocumentRow]:
-        rows = self._in(sql.DOC_SELECT + " WHERE id = ANY(%s)", doc_ids)
-        return {row[0]: sql.record(row) for row in rows}
-
-    def texts(self, doc_ids: Sequence[int]) -> dict[int, str]:
-        return dict(self._in("SELECT id, text FROM documents WHERE id = ANY(%s)", doc_ids))
 
     def counts(self) -> Counts:
         with self._connections.transaction() as cur:  # one snapshot for all the counts
@@ -171,13 +134,6 @@ class TeamStore:
                 tables[table] = cur.fetchone()[0]
         return Counts(**{s.value: by_status.get(s.value, 0) for s in Status}, **tables)
 
-    def problems(self) -> list[DocumentRow]:
-        rows = self._connections.rows(
-            sql.DOC_SELECT + " WHERE status IN (%s, %s) ORDER BY status, path",
-            (Status.FAILED, Status.SKIPPED),
-        )
-        return [sql.record(r) for r in rows]
-
     def bytes_on_disk(self) -> int:
         rows = self._connections.rows(
             "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
@@ -188,28 +144,6 @@ class TeamStore:
 
     # -- writing documents ----------------------------------------------------------------------
 
-    def mark_pending(self, files: Sequence[PendingFile]) -> None:
-        if not files:
-            return
-        with self._write() as cur:
-            cur.executemany(
-                "INSERT INTO documents (path, root, size, mtime, status, updated) "
-                "VALUES (%s, %s, 0, 0, %s, 0) ON CONFLICT (path) DO NOTHING",
-                [(f.path, f.root, Status.PENDING) for f in files],
-            )
-            cur.execute(BUMP)
-
-    def record_status(
-        self, path: str, root: str | None, size: int, mtime: float, status: Status, reason: str
-    ) -> None:
-        with self._write() as cur:
-            doc_id = sql.upsert(
-                cur, path=path, root=root, size=size, mtime=mtime, status=status, reason=reason
-            )
-            sql.delete_vectors(cur, [doc_id])
-            sql.delete_parts(cur, path)
-            cur.execute(BUMP)
-
     def write_document(
         self, doc: NewDocument, sentence_vectors: np.ndarray, passage_vectors: np.ndarray
     ) -> int:
@@ -218,22 +152,9 @@ class TeamStore:
         sentences = np.ascontiguousarray(sentence_vectors, dtype=np.float16)
         passages = np.ascontiguousarray(passage_vectors, dtype=np.float16)
         with self._write() as cur:
-            doc_id = sql.upsert(
-                cur,
-                path=doc.path,
-                root=doc.root,
-                size=doc.size,
-                mtime=doc.mtime,
-                hash=doc.digest,
-                status=Status.INDEXED,
-                reason=doc.note or None,
-                kind=doc.kind,
-                title=doc.title,
-                text=doc.text.replace("\x00", ""),  # PostgreSQL text cannot hold NUL
-                page_starts=json.dumps(list(doc.page_starts)),
-            )
-            sql.delete_vectors(cur, [doc_id])
-            sql.delete_parts(cur, doc.path, keep=doc.parts)
+            doc_id = shared.replace_document(cur, POSTGRES, doc)
+            shared.delete_vectors(cur, POSTGRES, [doc_id])
+            shared.delete_parts(cur, POSTGRES, doc.path, keep=doc.parts)
             if len(doc.sentences):
                 with cur.copy(
                     'COPY sentences (document_id, ordinal, start, "end", line, page, text, '
@@ -251,46 +172,7 @@ class TeamStore:
                 ) as copy:
                     for i, w in enumerate(doc.windows):
                         copy.write_row((doc_id, i, w.first, w.last, HalfVector(passages[i])))
-            cur.execute(BUMP)
         return doc_id
-
-    def move_document(
-        self, old_path: str, new_path: str, root: str | None, size: int, mtime: float
-    ) -> None:
-        with self._write() as cur:
-            cur.execute(
-                "DELETE FROM documents WHERE path = %s AND path != %s", (new_path, old_path)
-            )
-            sql.move_parts(cur, old_path, new_path)
-            cur.execute(
-                "UPDATE documents SET path = %s, root = %s, size = %s, mtime = %s, updated = %s "
-                "WHERE path = %s",
-                (new_path, root, size, mtime, time.time(), old_path),
-            )
-            cur.execute(BUMP)
-
-    def touch(self, path: str, size: int, mtime: float) -> None:
-        with self._write() as cur:
-            cur.execute(
-                "UPDATE documents SET size = %s, mtime = %s WHERE path = %s", (size, mtime, path)
-            )
-            cur.execute(BUMP)
-
-    def delete_documents(self, doc_ids: Sequence[int]) -> None:
-        if not len(doc_ids):
-            return
-        with self._write() as cur:
-            cur.execute("DELETE FROM documents WHERE id = ANY(%s)", ([int(d) for d in doc_ids],))
-            cur.execute(BUMP)
-
-    def remove_root(self, key: str) -> int:
-        prefix = under(key)
-        with self._write() as cur:
-            cur.execute("DELETE FROM documents" + sql.UNDER, (key, len(prefix), prefix))
-            removed = cur.rowcount
-            cur.execute("DELETE FROM roots WHERE path = %s", (key,))
-            cur.execute(BUMP)
-            return removed
 
     # -- vectors ------------------------------------------------------------------------------
 
@@ -298,8 +180,7 @@ class TeamStore:
         """(id, score) of the `k` rows of `table` nearest to `query` by the HNSW index."""
         from pgvector import HalfVector
 
-        if table not in VECTOR_TABLES:
-            raise ValueError(f"not a vector table: {table!r}")
+        table = shared.checked_table(table)
         vector = HalfVector(np.asarray(query, dtype=np.float16))
         with self._connections.transaction() as cur:
             cur.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
@@ -310,20 +191,13 @@ class TeamStore:
             return cur.fetchall()
 
     def vector_count(self, table: str) -> int:
-        if table not in VECTOR_TABLES:
-            raise ValueError(f"not a vector table: {table!r}")
-        return self._connections.rows(f"SELECT count(*) FROM {table}")[0][0]
+        return self._connections.rows(f"SELECT count(*) FROM {shared.checked_table(table)}")[0][0]
 
     def sentences_of(
         self, doc_ids: Sequence[int], dimension: int
     ) -> dict[int, tuple[list[SentenceRow], np.ndarray]]:
         grouped: dict[int, list[tuple]] = {}
-        rows = self._in(
-            'SELECT id, document_id, ordinal, start, "end", line, page, text, vector '
-            "FROM sentences WHERE document_id = ANY(%s) ORDER BY document_id, ordinal",
-            doc_ids,
-        )
-        for row in rows:
+        for row in self._in(shared.SENTENCES_OF, doc_ids):
             grouped.setdefault(row[1], []).append(row)
         return {
             doc: ([SentenceRow(*r[:8]) for r in rs], decode_rows([r[8] for r in rs], dimension))
@@ -332,12 +206,7 @@ class TeamStore:
 
     def sentence_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
         grouped: dict[int, list[object]] = {}
-        rows = self._in(
-            "SELECT document_id, vector FROM sentences WHERE document_id = ANY(%s) "
-            "ORDER BY document_id, ordinal",
-            doc_ids,
-        )
-        for doc, vector in rows:
+        for doc, vector in self._in(shared.SENTENCE_VECTORS_OF, doc_ids):
             grouped.setdefault(doc, []).append(vector)
         return {doc: decode_rows(vs, dimension) for doc, vs in grouped.items()}
 
@@ -358,21 +227,18 @@ class TeamStore:
             return {int(doc): float(score) for doc, score in cur.fetchall()}
 
     def head_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
-        rows = self._in(
-            "SELECT document_id, vector FROM passages WHERE ordinal = 0 AND document_id = ANY(%s)",
-            doc_ids,
-        )
+        rows = self._in(shared.HEADS_OF, doc_ids)
         matrix = decode_rows([v for _, v in rows], dimension)
         return {doc: matrix[i] for i, (doc, _) in enumerate(rows)}
 
     def owners(self, table: str, ids: Sequence[int]) -> dict[int, int]:
-        if table not in VECTOR_TABLES:
-            raise ValueError(f"not a vector table: {table!r}")
-        return dict(self._in(f"SELECT id, document_id FROM {table} WHERE id = ANY(%s)", ids))
+        query = f"SELECT id, document_id FROM {shared.checked_table(table)} WHERE id {{among}}"
+        return dict(self._in(query, ids))
 
     def _in(self, query: str, ids: Sequence[int]) -> list[tuple]:
+        """`query` with `{among}` bound to `ids`; vectors come back in binary (`decode_rows`)."""
         if not len(ids):
             return []
         with self._connections.cursor() as cur:
-            cur.execute(query, ([int(i) for i in ids],), binary=True)
+            cur.execute(query.format(among="= ANY(%s)"), ([int(i) for i in ids],), binary=True)
             return cur.fetchall()

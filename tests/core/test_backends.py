@@ -4,6 +4,8 @@ library on a real PostgreSQL + pgvector server. Each test runs once per backend 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,24 @@ def _notes(root: Path) -> Path:
     return notes
 
 
+@dataclass
+class Indexed:
+    library: Library
+    notes: Path
+    location: object  # the backend's library location
+    model: Path
+
+
+@pytest.fixture
+def indexed(location, tmp_path: Path, tiny_model: Path) -> Iterator[Indexed]:
+    """The notes, indexed into a new library of the backend under test."""
+    notes = _notes(tmp_path)
+    library = Library(location, tiny_model)
+    library.index([notes])
+    yield Indexed(library, notes, location, tiny_model)
+    library.close()
+
+
 def test_index_search_and_status(location, tmp_path: Path, tiny_model: Path) -> None:
     notes = _notes(tmp_path)
     (notes / "broken.pdf").write_bytes(b"%PDF-1.4 not really a pdf")
@@ -47,12 +67,10 @@ def test_index_search_and_status(location, tmp_path: Path, tiny_model: Path) -> 
     library.close()
 
 
-def test_reindex_embeds_only_what_changed(location, tmp_path: Path, tiny_model: Path) -> None:
-    notes = _notes(tmp_path)
-    library = Library(location, tiny_model)
-    library.index([notes])
+def test_reindex_embeds_only_what_changed(indexed: Indexed) -> None:
+    library, notes = indexed.library, indexed.notes
     library.close()
-    again = Library(location, tiny_model)
+    again = Library(indexed.location, indexed.model)
     summary = again.index([notes])
     assert summary.unchanged == len(NOTES) + 1 and summary.indexed == 0
     assert again.encoder.stats.texts == 0
@@ -64,10 +82,8 @@ def test_reindex_embeds_only_what_changed(location, tmp_path: Path, tiny_model: 
     again.close()
 
 
-def test_moved_file_keeps_its_vectors(location, tmp_path: Path, tiny_model: Path) -> None:
-    notes = _notes(tmp_path)
-    library = Library(location, tiny_model)
-    library.index([notes])
+def test_moved_file_keeps_its_vectors(indexed: Indexed) -> None:
+    library, notes = indexed.library, indexed.notes
     before = library.counts()
     os.rename(notes / "bread.txt", notes / "sub" / "baking.txt")
     texts = library.encoder.stats.texts
@@ -77,13 +93,10 @@ def test_moved_file_keeps_its_vectors(location, tmp_path: Path, tiny_model: Path
     assert library.counts() == before
     paths = [h.path for h in library.search("bake the bread in the oven", k=5)]
     assert str(notes / "sub" / "baking.txt") in paths and str(notes / "bread.txt") not in paths
-    library.close()
 
 
-def test_deleted_and_removed_files_leave(location, tmp_path: Path, tiny_model: Path) -> None:
-    notes = _notes(tmp_path)
-    library = Library(location, tiny_model)
-    library.index([notes])
+def test_deleted_and_removed_files_leave(indexed: Indexed) -> None:
+    library, notes = indexed.library, indexed.notes
     (notes / "code.txt").unlink()
     assert library.index([notes]).removed == 1
     assert str(notes / "code.txt") not in [h.path for h in library.search("the bug", k=10)]
@@ -92,13 +105,10 @@ def test_deleted_and_removed_files_leave(location, tmp_path: Path, tiny_model: P
     counts = library.counts()
     assert (counts.indexed, counts.sentences, counts.passages) == (0, 0, 0)
     assert library.search("the garden", k=5) == []
-    library.close()
 
 
-def test_phrases_filters_and_keywords(location, tmp_path: Path, tiny_model: Path) -> None:
-    notes = _notes(tmp_path)
-    library = Library(location, tiny_model)
-    library.index([notes])
+def test_phrases_filters_and_keywords(indexed: Indexed) -> None:
+    library, notes = indexed.library, indexed.notes
     phrase = library.search('"night train"', k=10)
     assert [h.path for h in phrase] == [str(notes / "sub" / "travel.txt")]
     inside = library.search(f"paris in:{notes / 'sub'}", k=10)
@@ -110,24 +120,18 @@ def test_phrases_filters_and_keywords(location, tmp_path: Path, tiny_model: Path
     )
     keyword = library.keyword_search("tomato", k=5)
     assert [h.path for h in keyword] == [str(notes / "garden.md")]
-    library.close()
 
 
-def test_another_model_is_refused(location, tmp_path: Path, tiny_model: Path) -> None:
-    notes = _notes(tmp_path)
-    library = Library(location, tiny_model)
-    library.index([notes])
+def test_another_model_is_refused(indexed: Indexed) -> None:
+    library, notes = indexed.library, indexed.notes
     library.close()
     with pytest.raises(IndexMismatchError):
-        Library(location, tiny_model, pooling="cls").index([notes])
+        Library(indexed.location, indexed.model, pooling="cls").index([notes])
 
 
-def test_related_and_map(location, tmp_path: Path, tiny_model: Path) -> None:
-    notes = _notes(tmp_path)
-    library = Library(location, tiny_model)
-    library.index([notes])
+def test_related_and_map(indexed: Indexed) -> None:
+    library, notes = indexed.library, indexed.notes
     related = library.related(notes / "money.txt", k=3)
     assert related and str(notes / "money.txt") not in [r.path for r in related]
     points = library.library_map().points
     assert {p.path for p in points} == {str(p) for p in notes.rglob("*.*")}
-    library.close()
