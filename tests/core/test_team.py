@@ -117,6 +117,7 @@ def test_a_client_killed_mid_run_leaves_a_consistent_library(
     watcher = Library(team_library, tiny_model)
     deadline = time.monotonic() + 180
     while watcher.counts().indexed < 20 and time.monotonic() < deadline:
+        assert client.poll() is None, client.communicate()[1]  # it died by itself
         time.sleep(0.05)
     client.send_signal(signal.SIGKILL)
     client.wait(timeout=30)

@@ -31,6 +31,7 @@ from core.atlas import LibraryMap, MapPoint, Topic  # noqa: E402
 from core.encoder import Encoder  # noqa: E402
 from core.library import Library  # noqa: E402
 from core.modelspec import default_model_folder, read_model_folder  # noqa: E402
+from core.precision import FP32  # noqa: E402
 from desktop.background.job import Job  # noqa: E402
 from desktop.background.search_controller import SearchResults  # noqa: E402
 from desktop.window.app import create_window  # noqa: E402
@@ -60,19 +61,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session", autouse=True)
 def shared_encoder() -> Iterator[None]:
-    """One model load per (model, pooling) for the whole session."""
-    loaded: dict[str, Encoder] = {}
-    cache: dict[tuple[str, str], Encoder] = {}
+    """One model load per (model, precision, pooling) for the whole session."""
+    loaded: dict[tuple[str, str], Encoder] = {}
+    cache: dict[tuple[str, str, str], Encoder] = {}
 
     def cached(folder: Path | str | None = None, pooling: str | None = None, **kw) -> Encoder:
         path = Path(folder or default_model_folder()).resolve()
-        key = (str(path), pooling or read_model_folder(path).pooling)
+        weights = (str(path), kw.get("precision") or FP32)  # the precision the caller asked for
+        key = (*weights, pooling or read_model_folder(path).pooling)
         if key not in cache:
-            if key[0] not in loaded:
-                loaded[key[0]] = Encoder(path, key[1], **kw)
+            if weights not in loaded:
+                loaded[weights] = Encoder(path, key[2], **kw)
             # another pooling over the same loaded weights: pooling is a plain attribute
-            encoder = copy.copy(loaded[key[0]])
-            encoder.pooling = key[1]
+            encoder = copy.copy(loaded[weights])
+            encoder.pooling = key[2]
             cache[key] = encoder
         return cache[key]
 
