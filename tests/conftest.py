@@ -12,6 +12,8 @@ from support import SHARED, shared_path  # noqa: F401  (re-exported for test mod
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import core.offline  # noqa: E402,F401  (before anything imports transformers)
 
+pytest_plugins = ["support_deadline", "pytester"]  # slow tests last, while time allows
+
 VOCAB = [
     "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
     *"the a dog cat chased sat on mat is was and of to in it how do i python file".split(),

@@ -53,7 +53,7 @@ from core.library import DB_NAME, Library
 from core.paths import to_key
 from core.store import VECTOR_TABLES
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.slow(seconds=150), pytest.mark.timeout(900)]
 
 KILLS = int(os.environ.get("PONDER_KILLS", "20"))
 CORPUS_FILES = 120

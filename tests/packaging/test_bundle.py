@@ -24,7 +24,7 @@ SIZE_BUDGET_MIB = 1200
 
 OfflineRunner = Callable[..., subprocess.CompletedProcess[str]]
 
-pytestmark = [pytest.mark.bundle, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.bundle, pytest.mark.slow(seconds=480), pytest.mark.timeout(1800)]
 
 
 def version() -> str:

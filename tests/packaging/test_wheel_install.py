@@ -23,7 +23,7 @@ OfflineRunner = Callable[..., subprocess.CompletedProcess[str]]
 ROOT = Path(__file__).resolve().parents[2]
 APP_ID = "org.ponder.Ponder"
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
+pytestmark = [pytest.mark.slow(seconds=160), pytest.mark.timeout(3600)]
 
 NOTES = {
     "bread.md": (

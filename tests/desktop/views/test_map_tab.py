@@ -166,7 +166,7 @@ def synthetic_map(count: int) -> LibraryMap:
     return LibraryMap(points, topics, generation=10**9, method=method, refitted=True)
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=200)
 @pytest.mark.timeout(600)  # t-SNE of 10,000 vectors: one to four minutes on a busy two-core machine
 def test_the_window_keeps_ticking_while_a_10000_document_map_is_computed_and_drawn(
     make_window, gui, qtbot, gap_meter, monkeypatch, tmp_path: Path
