@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from desktop.views.related_model import Role
-from desktop.views.results_delegate import relevance_fraction
+from desktop.views.results_delegate import paint_relevance_bar
 
 PAD_X, PAD_Y, GAP = 10, 6, 3
 BAR_WIDTH, BAR_HEIGHT = 48, 5
@@ -78,7 +78,7 @@ class RelatedDelegate(QStyledItemDelegate):
             BAR_WIDTH,
             BAR_HEIGHT,
         )
-        self._paint_bar(painter, bar, score, palette, selected)
+        paint_relevance_bar(painter, bar, score, palette, selected)
         painter.setFont(small_font)
         painter.setPen(muted)
         score_rect = QRect(bar.left() - 6 - score_width, line.top(), score_width, line.height())
@@ -116,21 +116,3 @@ class RelatedDelegate(QStyledItemDelegate):
         painter.setPen(QColor(127, 127, 127, 50))
         painter.drawLine(option.rect.bottomLeft(), option.rect.bottomRight())
         painter.restore()
-
-    @staticmethod
-    def _paint_bar(
-        painter: QPainter, rect: QRect, score: float, palette: QPalette, selected: bool
-    ) -> None:
-        painter.setPen(Qt.PenStyle.NoPen)
-        track = QColor(palette.color(QPalette.ColorRole.Text))
-        track.setAlphaF(0.12 if not selected else 0.3)
-        painter.setBrush(track)
-        painter.drawRoundedRect(rect, 2, 2)
-        fill = QRect(rect)
-        fill.setWidth(max(BAR_HEIGHT, round(rect.width() * relevance_fraction(score))))
-        painter.setBrush(
-            palette.color(
-                QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Highlight
-            )
-        )
-        painter.drawRoundedRect(fill, 2, 2)

@@ -130,7 +130,8 @@ class ResultDelegate(QStyledItemDelegate):
         painter.drawText(
             title_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title
         )
-        self._paint_bar(painter, bar_rect, float(index.data(Role.SCORE) or 0.0), palette, selected)
+        score = float(index.data(Role.SCORE) or 0.0)
+        paint_relevance_bar(painter, bar_rect, score, palette, selected)
 
         # line 2: folder, and how many more sentences matched
         small_metrics = QFontMetrics(small_font)
@@ -184,22 +185,24 @@ class ResultDelegate(QStyledItemDelegate):
         painter.setPen(QColor(127, 127, 127, 90))
         painter.drawLine(band.bottomLeft(), band.bottomRight())
 
-    @staticmethod
-    def _paint_bar(
-        painter: QPainter, rect: QRect, score: float, palette: QPalette, selected: bool
-    ) -> None:
-        painter.setPen(Qt.PenStyle.NoPen)
-        track = QColor(palette.color(QPalette.ColorRole.Text))
-        track.setAlphaF(0.12 if not selected else 0.3)
-        painter.setBrush(track)
-        painter.drawRoundedRect(rect, 3, 3)
-        fill = QRect(rect)
-        fill.setWidth(max(BAR_HEIGHT, round(rect.width() * relevance_fraction(score))))
-        colour = palette.color(
-            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Highlight
-        )
-        painter.setBrush(colour)
-        painter.drawRoundedRect(fill, 3, 3)
+
+def paint_relevance_bar(
+    painter: QPainter, rect: QRect, score: float, palette: QPalette, selected: bool
+) -> None:
+    """A track the width of `rect`, filled as far as the score's relevance reaches."""
+    painter.setPen(Qt.PenStyle.NoPen)
+    track = QColor(palette.color(QPalette.ColorRole.Text))
+    track.setAlphaF(0.12 if not selected else 0.3)
+    painter.setBrush(track)
+    radius = rect.height() / 2
+    painter.drawRoundedRect(rect, radius, radius)
+    fill = QRect(rect)
+    fill.setWidth(max(rect.height(), round(rect.width() * relevance_fraction(score))))
+    colour = palette.color(
+        QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Highlight
+    )
+    painter.setBrush(colour)
+    painter.drawRoundedRect(fill, radius, radius)
 
 
 def _context_layout(text: str, start: int, end: int, font: QFont, width: int) -> QTextLayout:

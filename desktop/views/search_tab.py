@@ -27,11 +27,12 @@ from desktop.background.search_controller import SearchResults
 from desktop.background.session import LibrarySession
 from desktop.views.empty_state import EmptyState
 from desktop.views.filter_bar import FilterBar
+from desktop.views.hit_list import display_title
 from desktop.views.plain_text import plain_label
 from desktop.views.preview import PreviewPane
 from desktop.views.related_panel import RelatedPanel
 from desktop.views.results_delegate import ResultDelegate
-from desktop.views.results_model import ResultsModel, Role, display_title
+from desktop.views.results_model import ResultsModel, Role
 
 _MOVES = {
     Qt.Key.Key_Down: QAbstractItemView.CursorAction.MoveDown,

@@ -14,6 +14,7 @@ from core.errors import PonderError
 from core.related import Link, RelatedHit
 from desktop.background.library_jobs import RemoveJob
 from desktop.background.workers import WorkerPool
+from desktop.views.hit_list import display_title
 from desktop.views.preview import PreviewPane
 from desktop.views.related_lookup import Question, RelatedAnswer, RelatedLookup
 from desktop.views.related_model import RelatedModel, Role
@@ -23,7 +24,6 @@ from desktop.views.related_panel import (
     NOTHING_SELECTED,
     PASSAGE_HEADING,
 )
-from desktop.views.results_model import display_title
 from desktop.views.text_offsets import utf16_mapper
 
 TIMEOUT_MS = 20_000
