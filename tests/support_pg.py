@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import secrets
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -115,11 +116,30 @@ def start(port: int) -> Server:
     pgpass.write_text("".join(f"*:*:*:{role}:{pw}\n" for role, pw in passwords.items()))
     pgpass.chmod(0o600)
     server = Server(root, binaries, port, pgpass)
+    _stop_when_gone(server)
     with server.admin() as conn:
         for role in (WRITER, READER):
             # A password is sent as SQL over the socket: never on a command line.
             conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{passwords[role]}'")
     return server
+
+
+def _stop_when_gone(server: Server) -> None:
+    """Stop the server and remove its folder once this process ends, however it ends: a test run
+    killed midway never reaches its teardown, and its server would run on."""
+    pid_file = shlex.quote(str(server.root / "data" / "postmaster.pid"))
+    script = (
+        f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 1; done; "
+        f'[ -f {pid_file} ] && kill -QUIT "$(head -n 1 {pid_file})" 2>/dev/null; '
+        f"sleep 2; rm -rf {shlex.quote(str(server.root))}"
+    )  # SIGQUIT: PostgreSQL's immediate shutdown
+    subprocess.Popen(
+        ["sh", "-c", script],
+        start_new_session=True,  # not killed with the test run's process group
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def allow_trust(server: Server, role: str) -> None:

