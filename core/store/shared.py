@@ -26,6 +26,12 @@ DOCUMENT_COLUMNS = (
     "path", "root", "size", "mtime", "hash", "status", "reason", "kind", "title", "text",
     "page_starts", "updated",
 )  # fmt: skip
+UPSERT = (
+    f"INSERT INTO documents ({', '.join(DOCUMENT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(DOCUMENT_COLUMNS))}) ON CONFLICT (path) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in DOCUMENT_COLUMNS[1:])
+    + " RETURNING id"
+)
 DOC_SELECT = "SELECT id, path, root, size, mtime, hash, status, reason, kind, title FROM documents"
 UNDER = " WHERE path = ? OR substr(path, 1, ?) = ?"
 SENTENCES_OF = (
@@ -82,13 +88,7 @@ def upsert(db, dialect: Dialect, **row: object) -> int:
     """Insert or replace a document row by path; unnamed columns become NULL. `db` is a
     sqlite3 connection or a psycopg cursor: both have `execute` returning a cursor."""
     values = {column: None for column in DOCUMENT_COLUMNS} | row | {"updated": time.time()}
-    statement = (
-        f"INSERT INTO documents ({', '.join(DOCUMENT_COLUMNS)}) "
-        f"VALUES ({', '.join('?' * len(DOCUMENT_COLUMNS))}) ON CONFLICT (path) DO UPDATE SET "
-        + ", ".join(f"{c} = excluded.{c}" for c in DOCUMENT_COLUMNS[1:])
-        + " RETURNING id"
-    )
-    return db.execute(dialect.sql(statement), [values[c] for c in DOCUMENT_COLUMNS]).fetchone()[0]
+    return db.execute(dialect.sql(UPSERT), [values[c] for c in DOCUMENT_COLUMNS]).fetchone()[0]
 
 
 def replace_document(db, dialect: Dialect, doc: NewDocument) -> int:
@@ -185,8 +185,8 @@ def filter_conditions(
 
 class DocumentRows:
     """The roots and documents half of a store, for a subclass that provides `_dialect`,
-    `_connections.rows(query, params)`, `_in(query, ids)` (a query holding `{among}`) and
-    `_rows_write()`, a transaction yielding something with `execute` and `executemany`."""
+    `_connections.rows(query, params)` and `_rows_write()`, a transaction yielding something
+    with `execute` and `executemany`; it may override `_fetch` (how a statement's rows are read)."""
 
     _dialect: Dialect
     _connections: object
@@ -199,7 +199,10 @@ class DocumentRows:
         if not len(ids):
             return []
         among, params = self._dialect.among([int(i) for i in ids])
-        return self._connections.rows(self._dialect.sql(query.format(among=among)), params)
+        return self._fetch(self._dialect.sql(query.format(among=among)), params)
+
+    def _fetch(self, statement: str, params: Sequence[object]) -> list[tuple]:
+        return self._connections.rows(statement, params)
 
     def _rows(self, query: str, params: Sequence[object] = ()) -> list[tuple]:
         return self._connections.rows(self._dialect.sql(query), params)

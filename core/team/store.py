@@ -235,10 +235,8 @@ class TeamStore(DocumentRows):
         query = f"SELECT id, document_id FROM {shared.checked_table(table)} WHERE id {{among}}"
         return dict(self._in(query, ids))
 
-    def _in(self, query: str, ids: Sequence[int]) -> list[tuple]:
-        """`query` with `{among}` bound to `ids`; vectors come back in binary (`decode_rows`)."""
-        if not len(ids):
-            return []
+    def _fetch(self, statement: str, params: Sequence[object]) -> list[tuple]:
+        """Rows in binary: vectors come back as raw bytes for `decode_rows`."""
         with self._connections.cursor() as cur:
-            cur.execute(query.format(among="= ANY(%s)"), ([int(i) for i in ids],), binary=True)
+            cur.execute(statement, params, binary=True)
             return cur.fetchall()
