@@ -23,6 +23,10 @@ from core.pooling import STATIC, check_pooling, pool
 from core.precision import FP32, apply_precision, check_precision
 
 DEFAULT_BATCH_SIZE = 256  # rows per batch at most; short texts fill a batch by tokens first
+# A text embedded alone (a query) is padded to a multiple of this many tokens. oneDNN compiles
+# kernels for every new shape and keeps a few dozen (core.native); queries of ever-changing length
+# missed that cache and took 25-35 ms instead of 5 (bench_scale at 1M: p95 down by N ms).
+ALONE_MULTIPLE = 16
 DEFAULT_TOKEN_BUDGET = 4096  # padded tokens per batch: 16 x 256 or 128 x 32 (best of 4k/8k/16k)
 
 
@@ -80,6 +84,14 @@ class Encoder:
         Safe to call from another thread while this encoder embeds (the indexer tokenises ahead).
         """
         return self._tokenize(list(texts))["input_ids"]
+
+    def warm_up(self) -> None:
+        """Embed one text of each common query width (up to 64 tokens), so that no query
+        waits while oneDNN compiles kernels for its shape (70-110 ms for each new one)."""
+        first, *middle, last = self.tokenize(["warm"])[0]
+        top = min(4 * ALONE_MULTIPLE, self.spec.max_seq_length)
+        for width in range(ALONE_MULTIPLE, top + 1, ALONE_MULTIPLE):
+            self.encode_ids([[first, *(middle or [last]) * (width - 2), last][:width]])
 
     def encode(self, texts: Sequence[str], pooling: str | None = None) -> np.ndarray:
         """Unit vectors (len(texts), dimension) float32 under one pooling strategy."""
@@ -158,6 +170,8 @@ class Encoder:
 
     def _features(self, ids: list[list[int]]) -> dict:
         width = max(len(x) for x in ids)
+        if len(ids) == 1:  # a query: one of a few shapes (the mask hides the padding)
+            width = min(-(-width // ALONE_MULTIPLE) * ALONE_MULTIPLE, self.spec.max_seq_length)
         input_ids = np.full((len(ids), width), self._pad_id, dtype=np.int64)
         mask = np.zeros((len(ids), width), dtype=np.int64)
         left = self._tokenizer.padding_side == "left"

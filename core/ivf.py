@@ -20,7 +20,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from core.vectors import write_atomically
+from core.vectors import threads_for, write_atomically
 
 NPROBE = 64  # groups scanned per query (of `nlist`); 32 gave recall@10 0.966 at 1M (bench_scale)
 TRAIN_PER_LIST = 40  # training vectors per centroid (FAISS warns below 39)
@@ -88,6 +88,7 @@ class IvfIndex:
             k = max(1, min(k, self._index.ntotal)) if self._index.ntotal else 1
             params = faiss.SearchParametersIVF(nprobe=self.nprobe)
             queries = np.ascontiguousarray(queries, dtype=np.float32)
+            threads_for(len(queries))
             return self._index.search(queries, k, params=params)
 
     def count(self) -> int:

@@ -202,7 +202,7 @@ class Library:
     def warm_up(self) -> None:
         """Load the model and the vector indexes now (a window does this on a worker thread),
         so the first search does not wait for them."""
-        self.encoder.encode(["warm up"])
+        self.encoder.warm_up()
         self.catalog.open_indexes()
 
     def compare(self, a: str, b: str, poolings: Sequence[str]) -> dict[str, float]:

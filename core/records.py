@@ -48,6 +48,23 @@ class SentenceRow:
 
 
 @dataclass(frozen=True)
+class SentenceScores:
+    """Each sentence of one document against a query: ids and similarities, in document order."""
+
+    ids: np.ndarray  # int64
+    scores: np.ndarray  # float32
+
+
+@dataclass(frozen=True)
+class Span:
+    """Characters `start`..`end` of one document's text."""
+
+    document_id: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class NewSentence:
     """A sentence about to be written: where it lies in its document, and its text."""
 

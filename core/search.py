@@ -21,7 +21,7 @@ from core.fusion import Mode, fuse, is_weak, names_something, ranked
 from core.keyspace import Keys
 from core.paths import container_of
 from core.query import Query, parse
-from core.records import DocumentRow, SentenceRow
+from core.records import DocumentRow, SentenceRow, SentenceScores, Span
 
 if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
     from core.encoder import Encoder
@@ -109,23 +109,25 @@ def search(
     extra = [d for d in keyword if d not in chosen]
     missing = [d for d in shortlist + extra if d not in heads]
     heads.update(catalog.store.head_vectors(missing, catalog.dimension))
-    exact = _exact(catalog, q, shortlist, heads)
+    sentences: dict[int, SentenceScores] = {}
+    exact = _exact(catalog, q, shortlist, heads, sentences)
     named = mode is Mode.FUSED and names_something(parsed.text)
     shown = 2 * k if parsed.phrases else k
     if not (named or parsed.phrases):  # else every keyword document may be needed
         extra = _could_rank(extra, exact, keyword, heads, q, sentence_floor, shown, mode)
     if extra:
-        exact.update(_exact(catalog, q, extra, heads))
+        exact.update(_exact(catalog, q, extra, heads, sentences))
     fused = fuse(exact, keyword, mode)
-    best = ranked(fused, keyword, named)
-    scored = _shown(catalog, q, best[:shown], exact)
+    best = ranked(fused, keyword, named)[:shown]
+    if parsed.phrases:  # checked in the whole text, as written
+        texts = catalog.store.texts(best)
+        best = [d for d in best if _literal(texts.get(d) or "", parsed.phrases)]
+    scored = _shown(catalog, best[:k], exact, sentences)
     documents = catalog.store.documents_by_id([s.document_id for s in scored])
-    texts = catalog.store.texts(list(documents))
-    hits = [
+    contexts = catalog.store.excerpts([s.context for s in scored])
+    return [
         replace(
-            _document_hit(
-                s, documents[s.document_id], texts.get(s.document_id) or "", catalog.keys
-            ),
+            _document_hit(s, documents[s.document_id], contexts.get(s.document_id), catalog.keys),
             score=fused[s.document_id],
             # a document holding the identifier asked for is a match, whatever its meaning
             weak=is_weak(fused[s.document_id], mode)
@@ -134,9 +136,7 @@ def search(
         )
         for s in scored
         if s.document_id in documents  # else removed since the shortlist was made
-        and _literal(texts.get(s.document_id) or "", parsed.phrases)
     ]
-    return hits[:k]
 
 
 def keyword_search(catalog: Catalog, query: str | Query, k: int = 10) -> list[DocumentHit]:
@@ -164,8 +164,14 @@ def keyword_search(catalog: Catalog, query: str | Query, k: int = 10) -> list[Do
         most = max(named)  # rows come in document order, so the first of these is shown
         score = most / len(words)
         matches = [_hit(r, score) for r, n in zip(rows, named, strict=True) if n == most]
-        scored = _Scored(keyword[doc_id], doc_id, rows, matches)
-        hit = _document_hit(scored, documents[doc_id], text, catalog.keys)
+        first = named.index(most)
+        context = _span(
+            rows[first], rows[first - 1] if first else None, rows[first + 1 : first + 2]
+        )
+        scored = _Scored(keyword[doc_id], doc_id, matches, context)
+        hit = _document_hit(
+            scored, documents[doc_id], text[context.start : context.end], catalog.keys
+        )
         hits.append(replace(hit, score=keyword[doc_id], unquoted=unquoted))
     return hits[:k]
 
@@ -220,8 +226,8 @@ def _literal(text: str, phrases: tuple[str, ...]) -> bool:
 class _Scored:
     score: float
     document_id: int
-    rows: list[SentenceRow]
-    matches: list[SentenceHit]
+    matches: list[SentenceHit]  # best first
+    context: Span  # the best sentence with its neighbours
 
 
 def _candidates(
@@ -288,51 +294,70 @@ def _could_rank(
 
 
 def _exact(
-    catalog: Catalog, q: np.ndarray, doc_ids: list[int], heads: dict[int, np.ndarray]
+    catalog: Catalog,
+    q: np.ndarray,
+    doc_ids: list[int],
+    heads: dict[int, np.ndarray],
+    sentences: dict[int, SentenceScores],
 ) -> dict[int, float]:
-    """Exact semantic scores for a shortlist from its vectors alone (one statement, no text)."""
-    best = catalog.store.best_sentence_scores(doc_ids, q, catalog.dimension)
+    """Exact semantic scores for a shortlist from its vectors alone (one statement, no text);
+    each document's sentence scores are kept in `sentences` for the results shown."""
+    scored = catalog.store.sentence_scores(doc_ids, q, catalog.dimension)
+    sentences.update(scored)
     return {
         doc_id: HEAD_WEIGHT * (float(heads[doc_id] @ q) if doc_id in heads else 0.0)
-        + SENTENCE_WEIGHT * score
-        for doc_id, score in best.items()
+        + SENTENCE_WEIGHT * float(s.scores.max())
+        for doc_id, s in scored.items()
+        if len(s.ids)
     }
 
 
 def _shown(
-    catalog: Catalog, q: np.ndarray, doc_ids: list[int], exact: dict[int, float]
+    catalog: Catalog,
+    doc_ids: list[int],
+    exact: dict[int, float],
+    sentences: dict[int, SentenceScores],
 ) -> list[_Scored]:
-    """The documents to show, in order, with their matching sentences: only their sentence
-    rows (text, offsets) are read."""
-    shown = catalog.store.sentences_of(doc_ids, catalog.dimension)
-    scored = []
+    """The documents to show, in order, with their matching sentences. Their scores are
+    known; only the rows of the matches and of the best one's neighbours are read."""
+    picked: dict[int, tuple[np.ndarray, np.ndarray, int]] = {}  # doc -> positions, scores, best
+    wanted: list[int] = []
     for doc_id in doc_ids:
-        if doc_id not in shown:
+        s = sentences.get(doc_id)
+        if s is None or not len(s.ids):
+            continue
+        best = int(np.argmax(s.scores))
+        floor = max(MATCH_FLOOR, float(s.scores[best]) - MATCH_MARGIN)
+        matching = np.flatnonzero(s.scores >= floor)
+        matching = matching[np.argsort(-s.scores[matching], kind="stable")]
+        matching = np.concatenate([[best], matching[matching != best]])
+        picked[doc_id] = (matching, s.scores, best)
+        wanted += s.ids[matching].tolist() + s.ids[max(best - 1, 0) : best + 2].tolist()
+    rows = catalog.store.sentences_by_id(wanted)
+    scored = []
+    for doc_id, (matching, scores, best) in picked.items():
+        ids = sentences[doc_id].ids
+        if any(int(ids[i]) not in rows for i in matching):
             continue  # removed since its vectors were read
-        rows, vectors = shown[doc_id]
-        sentence_scores = vectors @ q
-        order = np.argsort(-sentence_scores)
-        best = float(sentence_scores[order[0]])
-        floor = max(MATCH_FLOOR, best - MATCH_MARGIN)
-        matches = [_hit(rows[order[0]], best)] + [
-            _hit(rows[i], float(sentence_scores[i]))
-            for i in order[1:]
-            if sentence_scores[i] >= floor
-        ]
-        scored.append(_Scored(exact[doc_id], doc_id, rows, matches))
+        matches = [_hit(rows[int(ids[i])], float(scores[i])) for i in matching]
+        before = rows.get(int(ids[best - 1])) if best else None
+        after = [rows[int(i)] for i in ids[best + 1 : best + 2] if int(i) in rows]
+        context = _span(rows[int(ids[best])], before, after)
+        scored.append(_Scored(exact[doc_id], doc_id, matches, context))
     return scored
 
 
-def _document_hit(scored: _Scored, doc: DocumentRow, text: str, keys: Keys) -> DocumentHit:
-    context_start, context = _context(text, scored.rows, scored.matches[0].ordinal)
+def _document_hit(
+    scored: _Scored, doc: DocumentRow, context: str | None, keys: Keys
+) -> DocumentHit:
     return DocumentHit(
         document_id=scored.document_id,
         path=keys.path_of(container_of(doc.path) or doc.path),  # an mbox message opens its file
         title=doc.title or "",
         score=scored.score,
         sentence=scored.matches[0],
-        context=context,
-        context_start=context_start,
+        context=context or scored.matches[0].text,
+        context_start=scored.context.start,
         matches=scored.matches,
     )
 
@@ -341,11 +366,11 @@ def _hit(row: SentenceRow, score: float) -> SentenceHit:
     return SentenceHit(row.ordinal, row.start, row.end, row.line, row.page, row.text, score)
 
 
-def _context(text: str, rows: list[SentenceRow], i: int) -> tuple[int, str]:
-    """The best sentence with its neighbours, trimmed to about CONTEXT_CHARS."""
-    start, end = rows[i].start, rows[i].end
-    if i > 0 and end - rows[i - 1].start <= CONTEXT_CHARS:
-        start = rows[i - 1].start
-    if i + 1 < len(rows) and rows[i + 1].end - start <= CONTEXT_CHARS:
-        end = rows[i + 1].end
-    return start, text[start:end]
+def _span(best: SentenceRow, before: SentenceRow | None, after: list[SentenceRow]) -> Span:
+    """The best sentence with its neighbours, while they fit in about CONTEXT_CHARS."""
+    start, end = best.start, best.end
+    if before is not None and end - before.start <= CONTEXT_CHARS:
+        start = before.start
+    if after and after[0].end - start <= CONTEXT_CHARS:
+        end = after[0].end
+    return Span(best.document_id, start, end)

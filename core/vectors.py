@@ -15,6 +15,17 @@ from typing import Protocol, Self
 import faiss
 import numpy as np
 
+CORES = faiss.omp_get_max_threads()
+PARALLEL_FROM = 20  # queries in one search; FAISS itself scans fewer than 20 one by one
+
+
+def threads_for(queries: int) -> None:
+    """Set FAISS's threads for a search of `queries` vectors, for the calling thread only (an
+    OpenMP setting belongs to the thread that makes it). A single query runs on one thread:
+    waking a second one costs more than it saves, most of all beside the encoder's own threads
+    (a flat scan of 17.7k vectors after a query was embedded: 0.9 ms against 3.4 ms)."""
+    faiss.omp_set_num_threads(1 if queries < PARALLEL_FROM else CORES)
+
 
 class VectorIndex(Protocol):
     """What the rest of the engine may ask of a vector index."""
@@ -78,6 +89,7 @@ class FlatIndex:
         """(scores, ids) of shape (len(queries), k); missing neighbours have id -1."""
         with self._lock:
             k = max(1, min(k, self._index.ntotal)) if self._index.ntotal else 1
+            threads_for(len(queries))
             return self._index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
 
     def count(self) -> int:

@@ -23,6 +23,7 @@ from core.records import (
     IndexInfo,
     NewDocument,
     SentenceRow,
+    SentenceScores,
     Status,
     VectorChanges,
 )
@@ -248,12 +249,21 @@ class Store(DocumentRows):
             grouped.setdefault(doc, []).append(blob)
         return {doc: sql.matrix(blobs, dimension) for doc, blobs in grouped.items()}
 
-    def best_sentence_scores(
+    def sentence_scores(
         self, doc_ids: Sequence[int], query: np.ndarray, dimension: int
-    ) -> dict[int, float]:
-        """Each document's best sentence similarity to `query` (inner product)."""
-        vectors = self.sentence_vectors(doc_ids, dimension)
-        return {doc: float((matrix @ query).max()) for doc, matrix in vectors.items()}
+    ) -> dict[int, SentenceScores]:
+        """Each document's sentences' similarity to `query` (inner product), in one query that
+        reads vectors and ids, no text."""
+        grouped: dict[int, tuple[list[int], list[bytes]]] = {}
+        for doc, sentence, blob in self._in(shared.SENTENCE_SCORING, doc_ids):
+            ids, blobs = grouped.setdefault(doc, ([], []))
+            ids.append(sentence)
+            blobs.append(blob)
+        query = np.asarray(query, dtype=np.float32)
+        return {
+            doc: SentenceScores(np.array(ids, np.int64), sql.matrix(blobs, dimension) @ query)
+            for doc, (ids, blobs) in grouped.items()
+        }
 
     def head_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
         """Each document's opening passage vector: what the document is about."""

@@ -23,6 +23,7 @@ from core.records import (
     IndexInfo,
     NewDocument,
     SentenceRow,
+    SentenceScores,
     Status,
 )
 from core.store import shared
@@ -210,21 +211,29 @@ class TeamStore(DocumentRows):
             grouped.setdefault(doc, []).append(vector)
         return {doc: decode_rows(vs, dimension) for doc, vs in grouped.items()}
 
-    def best_sentence_scores(
+    def sentence_scores(
         self, doc_ids: Sequence[int], query: np.ndarray, dimension: int
-    ) -> dict[int, float]:
-        """Computed on the server: only one number per document crosses the network."""
+    ) -> dict[int, SentenceScores]:
+        """Computed on the server: one number per sentence crosses the network, no vector."""
         from pgvector import HalfVector
 
         if not len(doc_ids):
             return {}
+        grouped: dict[int, tuple[list[int], list[float]]] = {}
         with self._connections.cursor() as cur:
             cur.execute(
-                "SELECT document_id, max(-(vector <#> %s)) FROM sentences "
-                "WHERE document_id = ANY(%s) GROUP BY document_id",
+                "SELECT document_id, id, -(vector <#> %s) FROM sentences "
+                "WHERE document_id = ANY(%s) ORDER BY document_id, ordinal",
                 (HalfVector(np.asarray(query, dtype=np.float16)), [int(i) for i in doc_ids]),
             )
-            return {int(doc): float(score) for doc, score in cur.fetchall()}
+            for doc, sentence, score in cur.fetchall():
+                ids, scores = grouped.setdefault(int(doc), ([], []))
+                ids.append(int(sentence))
+                scores.append(float(score))
+        return {
+            doc: SentenceScores(np.array(ids, np.int64), np.array(scores, np.float32))
+            for doc, (ids, scores) in grouped.items()
+        }
 
     def head_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
         rows = self._in(shared.HEADS_OF, doc_ids)

@@ -122,6 +122,20 @@ def test_phrases_filters_and_keywords(indexed: Indexed) -> None:
     assert [h.path for h in keyword] == [str(notes / "garden.md")]
 
 
+def test_a_result_s_context_is_its_sentence_and_neighbours(indexed: Indexed) -> None:
+    """The context is cut from the stored text by the database (by characters, as Python
+    counts them: accents and emoji take several bytes) without reading the whole text."""
+    library, notes = indexed.library, indexed.notes
+    text = "Le café brûle. Ça fait 🔥 très chaud là-bas. Über den Fluß geht die Fähre."
+    (notes / "cafe.txt").write_text(text)
+    library.index([notes])
+    hits = library.search("Ça fait très chaud", k=10)
+    hit = next(h for h in hits if h.path == str(notes / "cafe.txt"))
+    assert text[hit.sentence.start : hit.sentence.end] == hit.sentence.text
+    assert hit.context == text[hit.context_start : hit.context_start + len(hit.context)]
+    assert hit.sentence.text in hit.context and len(hit.context) > len(hit.sentence.text)
+
+
 def test_another_model_is_refused(indexed: Indexed) -> None:
     library, notes = indexed.library, indexed.notes
     library.close()

@@ -125,3 +125,25 @@ def test_filters_phrases_and_exclusions_narrow_the_keyword_scores(store: Store) 
     assert _found(store, "bread after:2999-01-01") == set()
     assert _found(store, "bread before:2999-01-01") == {a, b, c}
     assert store.keywords.allowed(parse("in:other"), None, 10) == [c]
+
+
+def test_a_word_in_most_documents_is_left_out_without_changing_a_score(store: Store) -> None:
+    """BM25 gives a word in more than half the documents no weight (FTS5: 1e-6), so leaving
+    it out of the statement changes no score; alone it still matches."""
+    ids = [_write(store, f"/r/{i}.txt", f"The oven is hot {i}.") for i in range(5)]
+    rare = _write(store, "/r/rare.txt", "The oven bakes sourdough.")
+    assert list(store.keywords._telling(("oven", "sourdough"))) == ["sourdough"]
+    both = store.keywords.scores(parse("oven sourdough"), 50)
+    assert set(both) == {rare}  # the oven-only notes matched by a weightless word are left out
+    assert both[rare] == pytest.approx(store.keywords.scores(parse("sourdough"), 50)[rare])
+    assert set(store.keywords.scores(parse("oven"), 50)) == {*ids, rare}
+
+
+def test_a_document_not_indexed_is_never_a_keyword_match(store: Store) -> None:
+    """A file that failed keeps its path, and so its name, in the keyword index."""
+    best = _write(store, "/r/sourdough.txt", "Sourdough, sourdough.", title="Sourdough")
+    other = _write(store, "/r/other.txt", "Rye bread and one sourdough loaf, with butter and jam.")
+    assert list(store.keywords.scores(parse("sourdough"), 1)) == [best]
+    store.record_status("/r/sourdough.txt", "/r", 1, 1.0, Status.FAILED, "broken")
+    assert list(store.keywords.scores(parse("sourdough"), 1)) == [other]
+    assert list(store.keywords.scores(parse("sourdough type:txt"), 5)) == [other]

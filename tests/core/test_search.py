@@ -87,13 +87,14 @@ def test_sql_per_query_does_not_grow_with_k(catalog: Catalog, monkeypatch) -> No
     encoder = FixedEncoder({"q": _unit(1, 1, 0, 0)})
     search(catalog, encoder, "q", k=1)  # warm up: the catalog syncs once
     built: list[int] = []
-    real_texts = catalog.store.texts
+    real_excerpts = catalog.store.excerpts
 
-    def counting_texts(ids):
-        built.append(len(ids))
-        return real_texts(ids)
+    def counting_excerpts(spans):
+        built.append(len(spans))
+        return real_excerpts(spans)
 
-    monkeypatch.setattr(catalog.store, "texts", counting_texts)
+    monkeypatch.setattr(catalog.store, "excerpts", counting_excerpts)
+    monkeypatch.setattr(catalog.store, "texts", None)  # no whole text is read without phrases
     statements: dict[int, int] = {}
     for k in (1, 5, 20):
         seen: list[str] = []

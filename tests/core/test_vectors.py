@@ -92,3 +92,29 @@ def test_save_uses_a_private_temporary_name(tmp_path: Path, monkeypatch) -> None
     assert len(written) == 1 and written[0] != str(tmp_path / "v.faiss.tmp")
     assert str(__import__("os").getpid()) in written[0]
     assert [p.name for p in tmp_path.iterdir()] == ["v.faiss"]
+
+
+def test_one_query_runs_on_one_thread_and_only_its_own_thread_is_set() -> None:
+    """A single query's search sets FAISS to one thread for the calling thread alone: a
+    batch searched on another thread (an index build, related notes) keeps every core."""
+    import threading
+
+    import faiss
+
+    from core.vectors import CORES
+
+    index = FlatIndex(8)
+    index.add(np.arange(50, dtype=np.int64), _unit(50, 8, seed=3))
+    index.search(_unit(30, 8, seed=5), 3)  # a batch: this thread uses every core
+    assert faiss.omp_get_max_threads() == CORES
+    seen: dict[str, int] = {}
+
+    def one_query() -> None:
+        index.search(_unit(1, 8, seed=4), 3)
+        seen["worker"] = faiss.omp_get_max_threads()
+
+    worker = threading.Thread(target=one_query)
+    worker.start()
+    worker.join()
+    assert seen["worker"] == 1
+    assert faiss.omp_get_max_threads() == CORES  # this thread's setting is untouched
