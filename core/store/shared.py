@@ -39,14 +39,10 @@ SENTENCES_OF = (
     "WHERE document_id {among} ORDER BY document_id, ordinal"
 )
 SENTENCE_VECTORS_OF = (
-    "SELECT document_id, vector FROM sentences WHERE document_id {among} "
-    "ORDER BY document_id, ordinal"
-)
-HEADS_OF = "SELECT document_id, vector FROM passages WHERE ordinal = 0 AND document_id {among}"
-SENTENCE_SCORING = (
     "SELECT document_id, id, vector FROM sentences WHERE document_id {among} "
     "ORDER BY document_id, ordinal"
 )
+HEADS_OF = "SELECT document_id, vector FROM passages WHERE ordinal = 0 AND document_id {among}"
 SENTENCES_BY_ID = (
     'SELECT id, document_id, ordinal, start, "end", line, page, text FROM sentences '
     "WHERE id {among}"

@@ -244,24 +244,30 @@ class Store(DocumentRows):
 
     def sentence_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
         """Each document's sentence vectors in order, in one query: scoring needs no text."""
-        grouped: dict[int, list[bytes]] = {}
-        for doc, blob in self._in(shared.SENTENCE_VECTORS_OF, doc_ids):
-            grouped.setdefault(doc, []).append(blob)
-        return {doc: sql.matrix(blobs, dimension) for doc, blobs in grouped.items()}
+        return {doc: matrix for doc, (_, matrix) in self._vectors(doc_ids, dimension).items()}
 
     def sentence_scores(
         self, doc_ids: Sequence[int], query: np.ndarray, dimension: int
     ) -> dict[int, SentenceScores]:
         """Each document's sentences' similarity to `query` (inner product), in one query that
         reads vectors and ids, no text."""
+        query = np.asarray(query, dtype=np.float32)
+        return {
+            doc: SentenceScores(ids, matrix @ query)
+            for doc, (ids, matrix) in self._vectors(doc_ids, dimension).items()
+        }
+
+    def _vectors(
+        self, doc_ids: Sequence[int], dimension: int
+    ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Each document's sentence ids and vectors, in document order."""
         grouped: dict[int, tuple[list[int], list[bytes]]] = {}
-        for doc, sentence, blob in self._in(shared.SENTENCE_SCORING, doc_ids):
+        for doc, sentence, blob in self._in(shared.SENTENCE_VECTORS_OF, doc_ids):
             ids, blobs = grouped.setdefault(doc, ([], []))
             ids.append(sentence)
             blobs.append(blob)
-        query = np.asarray(query, dtype=np.float32)
         return {
-            doc: SentenceScores(np.array(ids, np.int64), sql.matrix(blobs, dimension) @ query)
+            doc: (np.array(ids, np.int64), sql.matrix(blobs, dimension))
             for doc, (ids, blobs) in grouped.items()
         }
 

@@ -207,7 +207,7 @@ class TeamStore(DocumentRows):
 
     def sentence_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
         grouped: dict[int, list[object]] = {}
-        for doc, vector in self._in(shared.SENTENCE_VECTORS_OF, doc_ids):
+        for doc, _, vector in self._in(shared.SENTENCE_VECTORS_OF, doc_ids):
             grouped.setdefault(doc, []).append(vector)
         return {doc: decode_rows(vs, dimension) for doc, vs in grouped.items()}
 
