@@ -170,3 +170,22 @@ def test_a_new_library_takes_bf16_only_where_the_cpu_runs_it_fast(
         library = Library(tmp_path / f"data-{expected}", tiny_model)
         assert library.precision == expected
         library.close()
+
+
+def test_int8_keeps_widening_layers_in_float32_and_quantises_activations_over_8_bits(
+    tiny_model: Path,
+) -> None:
+    import torch
+    from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
+
+    model = Encoder(tiny_model, precision="int8")._model
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear | DynamicLinear)]
+    widening = [m for m in linears if m.out_features > m.in_features]
+    assert widening and all(type(m) is torch.nn.Linear for m in widening)
+    quantised = [m for m in linears if m.out_features <= m.in_features]
+    assert quantised and all(isinstance(m, DynamicLinear) for m in quantised)
+    # torch's own layer quantises activations to 7 bits; ours must not
+    x = torch.randn(4, quantised[0].in_features)
+    packed = quantised[0]._packed_params._packed_params
+    full = torch.ops.quantized.linear_dynamic(x, packed, reduce_range=False)
+    assert torch.equal(quantised[0](x), full)
