@@ -95,6 +95,7 @@ def evaluate_retrieval(
     k: int = 100,
     modes: Sequence[Mode] = (Mode.FUSED,),
     approximate_above: int | None = None,
+    precision: str | None = None,
 ) -> dict[str, dict[str, float]]:
     """BEIR metrics of Ponder's document ranking on `folder`, per search mode.
 
@@ -104,7 +105,9 @@ def evaluate_retrieval(
     corpus, queries, qrels = load_beir(folder)
     with tempfile.TemporaryDirectory(prefix="ponder-eval-") as tmp:
         files = write_notes(corpus, Path(tmp) / "notes")
-        library = Library(Path(tmp) / "data", model, pooling, approximate_above=approximate_above)
+        library = Library(
+            Path(tmp) / "data", model, pooling, precision, approximate_above=approximate_above
+        )
         library.index([Path(tmp) / "notes"], progress)
         results = {}
         for mode in modes:
@@ -124,6 +127,7 @@ def evaluate_notes(
     progress: Callable | None = None,
     modes: Sequence[Mode] = (Mode.FUSED,),
     approximate_above: int | None = None,
+    precision: str | None = None,
 ) -> dict[str, dict[str, float]]:
     """File-level metrics on a notes folder (`queries.tsv` of query -> file, and `files/`).
 
@@ -139,7 +143,7 @@ def evaluate_notes(
         raise PonderError(f"{folder} is not a notes folder: {exc}") from exc
     files = (folder / "files").resolve()
     with tempfile.TemporaryDirectory(prefix="ponder-eval-") as tmp:
-        library = Library(Path(tmp), model, pooling, approximate_above=approximate_above)
+        library = Library(Path(tmp), model, pooling, precision, approximate_above=approximate_above)
         library.index([files], progress)
         qrels = {str(i): {f: 1} for i, (_, f) in enumerate(pairs)}
         results = {}
@@ -163,13 +167,14 @@ def evaluate_folder(
     progress=None,
     modes: Sequence[Mode] = (Mode.FUSED,),
     approximate_above: int | None = None,
+    precision: str | None = None,
 ) -> dict[str, dict[str, float]]:
-    """BEIR metrics for a BEIR folder, file-level metrics for a notes folder, per mode."""
+    """BEIR metrics for a BEIR folder, file-level metrics for a notes folder, per mode, at
+    `precision` (default: a new library's)."""
+    options = {"modes": modes, "approximate_above": approximate_above, "precision": precision}
     if (folder / "queries.tsv").is_file() and (folder / "files").is_dir():
-        return evaluate_notes(folder, model, pooling, progress, modes, approximate_above)
-    return evaluate_retrieval(
-        folder, model, pooling, progress, modes=modes, approximate_above=approximate_above
-    )
+        return evaluate_notes(folder, model, pooling, progress, **options)
+    return evaluate_retrieval(folder, model, pooling, progress, **options)
 
 
 def load_sts(path: Path) -> tuple[list[str], list[str], np.ndarray]:

@@ -53,7 +53,7 @@ def opened(args: argparse.Namespace, *, create: bool = False) -> Iterator:
 
     if not create and not library_exists(args.data_dir):
         raise CliError(f"no library in {args.data_dir}: add files with `ponder index PATH`")
-    library = Library(args.data_dir, args.model, args.pooling)
+    library = Library(args.data_dir, args.model, args.pooling, args.precision)
     try:
         yield library
     finally:
@@ -91,11 +91,16 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
     bar = ProgressBar(args.quiet)
     try:
-        library, summary = rebuild(args.data_dir, args.model, args.pooling, progress=bar)
+        library, summary = rebuild(
+            args.data_dir, args.model, args.pooling, progress=bar, precision=args.precision
+        )
     finally:
         bar.close()
     library.close()
-    print(f"rebuilt with model {library.model_name}, pooling {library.pooling}")
+    print(
+        f"rebuilt with model {library.model_name}, pooling {library.pooling}, "
+        f"precision {library.precision}"
+    )
     print_summary(summary, sys.stdout)
     return 0
 
@@ -188,6 +193,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 progress=bar,
                 modes=modes,
                 approximate_above=args.approximate_above,
+                precision=args.precision,
             )
         finally:
             bar.close()
@@ -205,10 +211,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_eval_sts(args: argparse.Namespace) -> int:
     from core.encoder import Encoder
     from core.evaluate import evaluate_sts
+    from core.precision import default_precision
 
     path = Path(existing([args.file])[0])
     names = poolings(args.eval_pooling)
-    print_sts(evaluate_sts(path, Encoder(args.model), names), args.json)
+    encoder = Encoder(args.model, precision=args.precision or default_precision())
+    print_sts(evaluate_sts(path, encoder, names), args.json)
     return 0
 
 
@@ -225,7 +233,12 @@ def cmd_team_setup(args: argparse.Namespace) -> int:
     if not is_server(args.data_dir):
         raise CliError("team-setup needs --library postgresql://OWNER@HOST/DATABASE")
     created = create_team_library(
-        args.data_dir, args.model, args.pooling, writers=args.writers, readers=args.readers
+        args.data_dir,
+        args.model,
+        args.pooling,
+        args.precision,
+        writers=args.writers,
+        readers=args.readers,
     )
     what = "created" if created else "already there; roles granted"
     print(f"team library {args.data_dir}: {what}")

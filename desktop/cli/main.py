@@ -14,6 +14,7 @@ from core import __version__
 from core.backends import default_location, normalise
 from core.errors import PonderError
 from core.pooling import POOLING_STRATEGIES
+from core.precision import PRECISIONS
 from desktop.cli.commands import (
     CliError,
     cmd_compare,
@@ -52,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", help="model folder (default: the library's, or the embedded)")
     parser.add_argument(
         "--pooling", choices=list(POOLING_STRATEGIES), help="pooling (default: the model's own)"
+    )
+    parser.add_argument(
+        "--precision",
+        choices=list(PRECISIONS),
+        help="a new library's numbers: fp32 (exact), bf16, or int8 (faster, a little less "
+        "exact); default bf16 where the CPU runs it fast, else fp32; an existing library keeps "
+        "its own (change it with `rebuild`)",
     )
     parser.add_argument("--search", metavar="QUERY", help="open the window with this query")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")

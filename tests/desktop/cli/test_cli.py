@@ -120,7 +120,7 @@ def test_refresh_and_rebuild(indexed: Ponder, notes: Path) -> None:
 
     code, out, _ = indexed("--pooling", "max", "rebuild")
     assert code == 0
-    assert out.splitlines()[0].endswith("pooling max")
+    assert "pooling max, precision " in out.splitlines()[0]
     assert _summary(out.splitlines()[1])["indexed"] == 3
     code, out, _ = indexed("status", "--json", model=False)
     assert json.loads(out)["pooling"] == "max"
@@ -383,6 +383,22 @@ def test_other_pooling_than_the_library_asks_for_a_rebuild(indexed: Ponder) -> N
     code, _, err = indexed("--pooling", "cls", "search", "bread")
     assert code == 1
     _one_line_error(err, "rebuild")
+
+
+def test_precision_is_chosen_for_a_new_library_and_changed_only_by_rebuild(
+    ponder: Ponder, notes: Path
+) -> None:
+    assert ponder("--precision", "int8", "index", str(notes))[0] == 0
+    code, out, _ = ponder("status", "--json", model=False)
+    assert json.loads(out)["precision"] == "int8"
+    code, _, err = ponder("--precision", "fp32", "search", "bread")
+    assert code == 1
+    _one_line_error(err, "rebuild")
+    code, out, _ = ponder("--precision", "fp32", "rebuild")
+    assert code == 0 and out.splitlines()[0].endswith("precision fp32")
+    code, out, _ = ponder("search", "bread", "--json")
+    assert code == 0 and json.loads(out)
+    assert json.loads(ponder("status", "--json", model=False)[1])["precision"] == "fp32"
 
 
 def test_bad_model_folder(ponder: Ponder, notes: Path, tmp_path: Path) -> None:
