@@ -2,8 +2,8 @@
 
 Every window gets its own data folder and its own INI settings file under pytest's temporary
 directory, so no test reads or writes a real home. The model is loaded once:
-`core.library.load_encoder` is wrapped in a per-(folder, pooling) cache for the whole session, so
-each new `Library` reuses it.
+`core.library.load_encoder` is replaced, in each window test, by a per-(folder, precision, pooling)
+cache kept for the whole session, so each new `Library` reuses it.
 """
 
 from __future__ import annotations
@@ -59,37 +59,43 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.qt_log_ignore("propagateSizeHints"))
 
 
-@pytest.fixture(scope="session", autouse=True)
-def shared_encoder() -> Iterator[None]:
-    """One model load per (model, precision, pooling) for the whole session."""
-    loaded: dict[tuple[str, str], Encoder] = {}
-    cache: dict[tuple[str, str, str], Encoder] = {}
+_LOADED: dict[tuple[str, str], Encoder] = {}  # one model load per (folder, precision)...
+_POOLED: dict[tuple[str, str, str], Encoder] = {}  # ...and a copy of it per pooling
 
-    def cached(folder: Path | str | None = None, pooling: str | None = None, **kw) -> Encoder:
-        path = Path(folder or default_model_folder()).resolve()
-        weights = (str(path), kw.get("precision") or FP32)  # the precision the caller asked for
-        key = (*weights, pooling or read_model_folder(path).pooling)
-        if key not in cache:
-            if weights not in loaded:
-                loaded[weights] = Encoder(path, key[2], **kw)
-            # another pooling over the same loaded weights: pooling is a plain attribute
-            encoder = copy.copy(loaded[weights])
-            encoder.pooling = key[2]
-            cache[key] = encoder
-        return cache[key]
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(core.library, "load_encoder", cached)
-        yield
+def _cached_encoder(folder: Path | str | None = None, pooling: str | None = None, **kw) -> Encoder:
+    """`core.library.load_encoder` for the window tests: the same encoder every time."""
+    path = Path(folder or default_model_folder()).resolve()
+    weights = (str(path), kw.get("precision") or FP32)  # the precision the caller asked for
+    key = (*weights, pooling or read_model_folder(path).pooling)
+    if key not in _POOLED:
+        if weights not in _LOADED:
+            _LOADED[weights] = Encoder(path, key[2], **kw)
+        # another pooling over the same loaded weights: pooling is a plain attribute
+        encoder = copy.copy(_LOADED[weights])
+        encoder.pooling = key[2]
+        _POOLED[key] = encoder
+    return _POOLED[key]
+
+
+@pytest.fixture(autouse=True)
+def shared_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each window test loads the model once for the whole session, not once per `Library`.
+
+    Function-scoped, so the shared encoders never reach a test outside tests/desktop that runs
+    after these (slow tests run last): core tests count what their own encoder embedded."""
+    monkeypatch.setattr(core.library, "load_encoder", _cached_encoder)
 
 
 @pytest.fixture(scope="session")
-def sample_template(tmp_path_factory: pytest.TempPathFactory, shared_encoder: None) -> Path:
+def sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder with the sample library indexed, built once and copied per test."""
     data = tmp_path_factory.mktemp("sample-template") / "data"
-    library = Library(data)
-    library.index([samples_dir()])
-    library.close()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(core.library, "load_encoder", _cached_encoder)
+        library = Library(data)
+        library.index([samples_dir()])
+        library.close()
     return data
 
 
