@@ -3,6 +3,8 @@ and rescored exactly; the query path's SQL does not grow with k or the candidate
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +12,7 @@ import pytest
 
 from core import search as search_module
 from core.catalog import Catalog
+from core.errors import ModelError
 from core.fusion import Mode
 from core.records import IndexInfo, NewDocument, NewSentence, Window
 from core.search import search
@@ -105,6 +108,47 @@ def test_sql_per_query_does_not_grow_with_k(catalog: Catalog, monkeypatch) -> No
         statements[k] = len(seen)
     assert len(set(statements.values())) == 1, statements
     assert built == [1, 5, 20]  # context is built only for the documents returned
+
+
+def test_the_keyword_statement_runs_while_the_query_is_embedded(catalog, monkeypatch) -> None:
+    _write(catalog, "one", [_unit(1, 0, 0, 0)], head=_unit(1, 0, 0, 0))
+    started = threading.Event()
+    real_scores = catalog.store.keywords.scores
+
+    def scores(query, limit):
+        started.set()
+        return real_scores(query, limit)
+
+    monkeypatch.setattr(catalog.store.keywords, "scores", scores)
+
+    class WaitingEncoder(FixedEncoder):
+        def encode(self, texts: list[str]) -> np.ndarray:
+            # embedding ends only once the keyword statement has begun: it runs beside it
+            assert started.wait(timeout=30), "the keyword statement waited for the embedding"
+            return super().encode(texts)
+
+    hits = search(catalog, WaitingEncoder({"one": _unit(1, 0, 0, 0)}), "one", k=1)
+    assert [h.title for h in hits] == ["one"]
+
+
+def test_a_failed_embedding_leaves_no_keyword_statement_running(catalog, monkeypatch) -> None:
+    _write(catalog, "one", [_unit(1, 0, 0, 0)], head=_unit(1, 0, 0, 0))
+    finished = threading.Event()
+
+    def slow_scores(query, limit):
+        time.sleep(0.3)
+        finished.set()
+        return {}
+
+    monkeypatch.setattr(catalog.store.keywords, "scores", slow_scores)
+
+    class BrokenEncoder:
+        def encode(self, texts: list[str]) -> np.ndarray:
+            raise ModelError("the model is gone")
+
+    with pytest.raises(ModelError):
+        search(catalog, BrokenEncoder(), "one")
+    assert finished.is_set()  # the library may be closed right after the error
 
 
 def test_candidates_reach_beyond_the_first_neighbours(catalog: Catalog) -> None:
