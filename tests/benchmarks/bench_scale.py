@@ -29,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ EVAL = ROOT.parent / "shared" / "eval"
 CORPORA = ("manpages", "python-faq")
 sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
 
+from core import search as search_module  # noqa: E402
 from core.catalog import DB_NAME, Catalog  # noqa: E402
 from core.chunking import split_sentences  # noqa: E402
 from core.encoder import Encoder  # noqa: E402
@@ -61,11 +63,18 @@ def main() -> int:
     )
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--no-recall", action="store_true", help="skip the exact comparison")
+    parser.add_argument(
+        "--keywords-after",
+        action="store_true",
+        help="run the keyword statement after the query's embedding, not beside it (to compare)",
+    )
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     data = args.data_dir or Path(f"/tmp/ponder-scale-{args.sentences}")
     queries = _queries(args.queries)
     if args.measure:
+        if args.keywords_after:
+            search_module._BESIDE = _Inline()
         print(json.dumps(_measure(data, queries)))
         return 0
     report: dict = {"sentences": args.sentences}
@@ -82,7 +91,7 @@ def main() -> int:
     report["open_or_train_s"] = round(time.perf_counter() - start, 2)
     child = subprocess.run(
         [sys.executable, __file__, "--measure", "--data-dir", str(data),
-         "--queries", str(args.queries)],
+         "--queries", str(args.queries), *(["--keywords-after"] if args.keywords_after else [])],
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     measured = json.loads(child.stdout.strip().splitlines()[-1])
@@ -204,6 +213,15 @@ def _document(path: str, title: str, sentences: list[str]) -> NewDocument:
         kind="text", title=title, text=text, page_starts=(), sentences=tuple(rows),
         windows=(Window(0, min(OPENING, len(sentences)) - 1),),
     )  # fmt: skip
+
+
+class _Inline:
+    """An executor that runs what it is given at once, on the calling thread."""
+
+    def submit(self, fn, *args) -> Future:
+        done: Future = Future()
+        done.set_result(fn(*args))
+        return done
 
 
 def _measure(data: Path, queries: list[str]) -> dict:
