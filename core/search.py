@@ -10,6 +10,7 @@ score (`core.fusion`); a query's phrases, exclusions and filters (`core.query`) 
 
 from __future__ import annotations
 
+import os
 import re
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
@@ -45,6 +46,16 @@ NARROW_LIMIT = 2000  # a narrowed query scores up to this many allowed documents
 # query; SQLite and torch both release the GIL. One thread for every search: its SQLite
 # connection (one per thread, `core.store.connection`) is opened once and reused.
 _BESIDE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ponder-keywords")
+
+
+def _new_beside() -> None:
+    """A forked child has none of its parent's threads: it gets its own executor."""
+    global _BESIDE
+    _BESIDE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ponder-keywords")
+
+
+if hasattr(os, "register_at_fork"):  # Unix; elsewhere there is no fork
+    os.register_at_fork(after_in_child=_new_beside)
 
 
 @dataclass(frozen=True)

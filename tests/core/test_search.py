@@ -3,6 +3,7 @@ and rescored exactly; the query path's SQL does not grow with k or the candidate
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -149,6 +150,25 @@ def test_a_failed_embedding_leaves_no_keyword_statement_running(catalog, monkeyp
     with pytest.raises(ModelError):
         search(catalog, BrokenEncoder(), "one")
     assert finished.is_set()  # the library may be closed right after the error
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_can_still_search(catalog: Catalog) -> None:
+    _write(catalog, "one", [_unit(1, 0, 0, 0)], head=_unit(1, 0, 0, 0))
+    encoder = FixedEncoder({"one": _unit(1, 0, 0, 0)})
+    assert search(catalog, encoder, "one", k=1)  # the keyword thread now exists
+    child = os.fork()
+    if child == 0:  # the parent's keyword thread is not here: a search must not wait for it
+        catalog.store._connections._local = threading.local()  # SQLite: no parent connections
+        os._exit(0 if search(catalog, encoder, "one", k=1) else 1)
+    deadline = time.monotonic() + 60
+    while (done := os.waitpid(child, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if done[0] == 0:
+        os.kill(child, 9)
+        os.waitpid(child, 0)
+        pytest.fail("the forked child's search hung")
+    assert os.waitstatus_to_exitcode(done[1]) == 0
 
 
 def test_candidates_reach_beyond_the_first_neighbours(catalog: Catalog) -> None:
