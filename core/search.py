@@ -45,15 +45,17 @@ NARROW_LIMIT = 2000  # a narrowed query scores up to this many allowed documents
 # sentences) needs nothing from the query's vector, so it runs here while the model embeds the
 # query; SQLite and torch both release the GIL. One thread for every search: its SQLite
 # connection (one per thread, `core.store.connection`) is opened once and reused.
-_BESIDE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ponder-keywords")
+_BESIDE: ThreadPoolExecutor
 
 
 def _new_beside() -> None:
-    """A forked child has none of its parent's threads: it gets its own executor."""
+    """The keyword thread's executor; a forked child, which has none of its parent's threads,
+    makes its own."""
     global _BESIDE
     _BESIDE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ponder-keywords")
 
 
+_new_beside()
 if hasattr(os, "register_at_fork"):  # Unix; elsewhere there is no fork
     os.register_at_fork(after_in_child=_new_beside)
 
