@@ -8,10 +8,13 @@ this thread embeds and writes: same content hash means unchanged, a vanished fil
 moved (its vectors are kept), anything else is embedded in token-budget batches that span files
 and written one document per transaction.
 
-Work is bounded: a file of more than BIG_TOKENS tokens is embedded in slices of SLICE_TOKENS,
-taking turns with the small files behind it, so small notes become searchable while a big one is
-still being embedded; the reader never runs more than a few files or 64 MB ahead; progress counts
-bytes of work, not files, so one big file does not make the ETA lie.
+Files of more than READ_LAST_BYTES are read after all the others, smallest first: splitting and
+tokenising a 50 MB text keeps the reader busy for a long while, and every small file queued
+behind it would wait as long to be searchable. Work is bounded: a file of more than BIG_TOKENS
+tokens is embedded in slices of SLICE_TOKENS, taking turns with the small files behind it, so
+small notes become searchable while a big one is still being embedded; the reader never runs
+more than a few files or 64 MB ahead; progress counts bytes of work, not files, so one big
+file does not make the ETA lie.
 
 The run writes only through the store; the catalog's vector indexes follow the store's log, so a
 search in this process or any other sees each document as soon as its transaction commits.
@@ -43,6 +46,7 @@ from core.vector_cache import VectorCache
 if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
     from core.encoder import Encoder
 
+READ_LAST_BYTES = 1 << 20  # a bigger file is read after every smaller one
 FLUSH_TOKENS = 16_384  # embed once this many tokens are waiting, across files
 BIG_TOKENS = 32_768  # a file with more is embedded in slices, taking turns with small files
 SLICE_TOKENS = 16_384  # tokens of a big file embedded per turn
@@ -132,6 +136,7 @@ class IndexRun:
             if (wanted := self._stat(root, item)) is not None:
                 to_read.append(wanted)
         self._work_total = sum(t.found.size for t in to_read)
+        to_read.sort(key=_reading_order)  # stable: small files keep the walk's order
         if to_read and not self._read_all(to_read, missing):
             self.summary.cancelled = True
             return self.summary
@@ -324,3 +329,9 @@ def read_file(path: str, max_bytes: int) -> bytes:
     if len(data) > max_bytes:
         raise extract.SkipFile(f"too large: over the {max_bytes // (1 << 20)} MB limit")
     return data
+
+
+def _reading_order(item: ToRead) -> tuple[int, int]:
+    """Small files first, in the walk's order; then the big ones, smallest first."""
+    size = item.found.size
+    return (0, 0) if size <= READ_LAST_BYTES else (1, size)

@@ -189,3 +189,27 @@ def test_int8_keeps_widening_layers_in_float32_and_quantises_activations_over_8_
     packed = quantised[0]._packed_params._packed_params
     full = torch.ops.quantized.linear_dynamic(x, packed, reduce_range=False)
     assert torch.equal(quantised[0](x), full)
+
+
+def test_a_big_file_is_read_after_every_small_one(
+    tmp_path: Path, tiny_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Preparing a big file (splitting, tokenising 50 MB) would hold up every note behind it."""
+    notes, big = _folder(tmp_path)  # the big file sorts first in the walk
+    middle = notes / "001-middle.txt"
+    middle.write_text("Sentence about bread. " * 10_000)  # 220 KB: bigger than the limit too
+    monkeypatch.setattr(indexer_module, "READ_LAST_BYTES", 100_000)
+    reads: list[str] = []
+
+    def read(path: str, limit: int) -> bytes:
+        reads.append(Path(path).name)
+        return open(path, "rb").read(limit + 1)
+
+    monkeypatch.setattr(indexer_module, "read_file", read)
+    library = Library(tmp_path / "data", tiny_model)
+    summary = library.index([notes])
+    assert (summary.indexed, summary.failed) == (SMALL + 2, 0)
+    small = sorted(f"note{i:02d}.txt" for i in range(SMALL))
+    assert reads[:SMALL] == small  # in the walk's order
+    assert reads[SMALL:] == [middle.name, big.name]  # then the big ones, smallest first
+    library.close()
