@@ -60,13 +60,21 @@ class ProgressBar:
             )  # fmt: skip
         self.bar.total = total
         self.bar.n = done
-        name = Path(to_key(progress.path)).name  # printable even for a non-UTF-8 file name
+        name = Path(shown(to_key(progress.path))).name
         self.bar.set_postfix_str(name[-30:], refresh=False)
         self.bar.refresh()
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def shown(key: str) -> str:
+    """A stored path (`core.paths.to_key`) as one printable line: a control character (a newline
+    in a file name) escaped, so one result never spans two lines."""
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in key
+    )
 
 
 def _share(progress) -> float | None:
@@ -82,7 +90,7 @@ def print_summary(summary, out: TextIO) -> None:
         file=out,
     )
     for problem in summary.problems[:PROBLEMS_SHOWN]:
-        print(f"  {problem.status}: {problem.path}: {problem.reason}", file=out)
+        print(f"  {problem.status}: {shown(problem.path)}: {problem.reason}", file=out)
     if len(summary.problems) > PROBLEMS_SHOWN:
         more = len(summary.problems) - PROBLEMS_SHOWN
         print(f"  ... and {more} more (see `ponder status`)", file=out)
@@ -105,7 +113,7 @@ def print_hits(query: str, hits, as_json: bool) -> None:
             f", page {hit.sentence.page}" if hit.sentence.page else ""
         )
         more = f" (+{len(hit.matches) - 1} more)" if len(hit.matches) > 1 else ""
-        print(f"{rank:2}. {hit.score:.3f}  {to_key(hit.path)}  [{where}]{more}")
+        print(f"{rank:2}. {hit.score:.3f}  {shown(to_key(hit.path))}  [{where}]{more}")
         print(f"      {' '.join(hit.sentence.text.split())[:200]}")
 
 
@@ -116,7 +124,7 @@ def print_related(path: str, hits, as_json: bool) -> None:
     if not hits:
         print("no related documents")
     for rank, hit in enumerate(hits, 1):
-        print(f"{rank:2}. {hit.score:.3f}  {to_key(hit.path)}  [line {hit.there.line}]")
+        print(f"{rank:2}. {hit.score:.3f}  {shown(to_key(hit.path))}  [line {hit.there.line}]")
         print(f"      here:  {' '.join(hit.here.text.split())[:200]}")
         print(f"      there: {' '.join(hit.there.text.split())[:200]}")
 
@@ -152,9 +160,9 @@ def print_status(status, as_json: bool) -> None:
         f"{c.failed} failed; {c.sentences} sentences, {c.passages} passages"
     )
     for root in status.roots:
-        print(f"folder:    {root}")
+        print(f"folder:    {shown(root)}")
     for problem in status.problems:
-        print(f"  {problem.status}: {problem.path}: {problem.reason}")
+        print(f"  {problem.status}: {shown(problem.path)}: {problem.reason}")
 
 
 def print_cosines(scores: dict[str, float], as_json: bool) -> None:

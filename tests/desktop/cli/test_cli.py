@@ -163,6 +163,19 @@ def test_search_text_output(indexed: Ponder, notes: Path) -> None:
     assert lines[1].strip() == "Bake the bread in the oven at night."
 
 
+def test_a_newline_in_a_file_name_stays_on_its_line(ponder: Ponder, notes: Path) -> None:
+    (notes / "two\nlines.txt").write_text("Bake the bread in the oven at night, twice.\n")
+    (notes / "bad\nname.docx").write_text("not a zip")
+    ponder("index", str(notes))
+    code, out, _ = ponder("search", "bread in the oven, twice", "-k", "1")
+    assert code == 0
+    assert f"{notes}/two\\nlines.txt  [line 1]" in out.splitlines()[0]
+    _, out, _ = ponder("status")
+    assert f"  failed: {notes}/bad\\nname.docx: not a valid .docx (not a zip archive)" in (
+        out.splitlines()
+    )
+
+
 def test_search_reads_queries_from_stdin(indexed: Ponder, notes: Path, monkeypatch) -> None:
     queries = ["Water the tomato garden.", "The train to Paris was late."]
     monkeypatch.setattr(sys, "stdin", io.StringIO(f"{queries[0]}\n\n   \n{queries[1]}\n"))
