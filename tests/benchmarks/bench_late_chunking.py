@@ -119,7 +119,7 @@ def late_vectors(encoder: Encoder, tokens: dict[str, list[list[int]]]) -> dict[s
     from transformers import AutoModel
 
     model = AutoModel.from_pretrained(str(encoder.spec.path)).eval()
-    cls_id, sep_id = encoder.tokenize(["a"])[0][0], encoder.tokenize(["a"])[0][-1]
+    cls_id, *_, sep_id = encoder.tokenize(["a"])[0]  # the special tokens around a text
     budget = encoder.spec.max_seq_length - 2
     windows = []  # (document, token ids, [(sentence, first token, end token)])
     for name, found in tokens.items():
