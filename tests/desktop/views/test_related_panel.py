@@ -31,8 +31,12 @@ TOMATOES = "how do I stop my tomatoes from splitting"
 
 
 def searched(window, gui, qtbot):
-    """Search the sample library and wait until the related panel answered for the first result."""
+    """Search the sample library, once its model is loaded, and wait until the related panel
+    answered for the first result."""
     tab = window.search_tab
+    # Until the model is loaded a search answers by keywords and runs again once it is ready,
+    # embedding the query then: wait, so that the counts below see only the panel's doing.
+    qtbot.waitUntil(lambda: window.session.model_ready, timeout=TIMEOUT_MS)
     with qtbot.waitSignal(tab.related.answered, timeout=TIMEOUT_MS):
         results = gui.search(window, TOMATOES)
     qtbot.waitUntil(lambda: not tab.related.lookup.busy, timeout=TIMEOUT_MS)
