@@ -19,7 +19,8 @@ import torch
 import core.offline  # noqa: F401  (must precede transformers)
 from core.errors import ModelError
 from core.modelspec import ModelSpec, default_model_folder, read_model_folder
-from core.pooling import STATIC, check_pooling, pool
+from core.passages import Passage, PassageVectors
+from core.pooling import SPAN_POOLING, STATIC, check_pooling, pool
 from core.precision import FP32, apply_precision, check_precision
 
 DEFAULT_BATCH_SIZE = 256  # rows per batch at most; short texts fill a batch by tokens first
@@ -70,6 +71,9 @@ class Encoder:
         self._pad_id = self._tokenizer.pad_token_id or 0
         self._special_ids = np.array(sorted(set(self._tokenizer.all_special_ids)), dtype=np.int64)
         self._with_types = "token_type_ids" in self._tokenizer.model_input_names
+        # What the tokenizer puts around every text: a passage is built from sentences without
+        # them, then wrapped once.
+        self.prefix, self.suffix = _special_tokens_around(self._tokenizer)
 
     @property
     def model_name(self) -> str:
@@ -140,6 +144,56 @@ class Encoder:
         for name in names:
             out[name] = vectors[name][where]
         return out
+
+    def encode_passages(self, passages: Sequence[Passage]) -> list[PassageVectors]:
+        """One transformer pass per passage: its own vector under the encoder's pooling (as
+        `encode_ids` gives) and each span's, pooled from the span's tokens in that pass.
+
+        Only for SPAN_POOLING strategies. Identical passages are embedded once; an empty span
+        gets the passage's own vector.
+        """
+        if self.pooling not in SPAN_POOLING:
+            raise ValueError(f"{self.pooling} pooling has no vector for a span of tokens")
+        first: dict[tuple, int] = {}
+        where = [
+            first.setdefault((p.ids.tobytes(), p.spans.tobytes()), len(first)) for p in passages
+        ]
+        unique: list[Passage] = [passages[0]] * len(first)
+        for i, key in enumerate(where):
+            unique[key] = passages[i]
+        if unique:
+            self.stats.calls += 1
+            self.stats.texts += len(passages)
+            self.stats.unique += len(unique)
+            self.stats.tokens += sum(len(p.ids) for p in unique)
+        done: dict[int, PassageVectors] = {}
+        left = self._tokenizer.padding_side == "left"
+        with torch.inference_mode():
+            for rows in self._batches([p.ids for p in unique]):
+                batch = [unique[i] for i in rows]
+                features = self._features([p.ids.tolist() for p in batch])
+                states = self._model(
+                    **{k: features[k] for k in self._model_inputs()}
+                ).last_hidden_state.float()
+                features["token_embeddings"] = states
+                whole = torch.nn.functional.normalize(pool(self.pooling, features), p=2, dim=1)
+                for at, (row, passage) in enumerate(zip(rows.tolist(), batch, strict=True)):
+                    shift = states.shape[1] - len(passage.ids) if left else 0
+                    spans = self._span_vectors(states[at], passage.spans + shift)
+                    spans[passage.spans[:, 1] == passage.spans[:, 0]] = whole[at].numpy()
+                    done[row] = PassageVectors(whole[at].numpy().copy(), spans)
+                self.stats.batches += 1
+        return [done[i] for i in where]
+
+    def _span_vectors(self, states: torch.Tensor, spans: np.ndarray) -> np.ndarray:
+        """Unit vectors of `spans` (first, end) of one passage's token states, under the mean
+        family of pooling: a running sum gives every span's sum at once."""
+        sums = torch.cat([states.new_zeros((1, states.shape[1])), states.cumsum(0)])
+        at = torch.from_numpy(spans.astype(np.int64))
+        total = sums[at[:, 1]] - sums[at[:, 0]]
+        counts = (at[:, 1] - at[:, 0]).to(states.dtype).clamp(min=1).unsqueeze(1)
+        scale = counts if self.pooling == "mean" else counts.sqrt()
+        return torch.nn.functional.normalize(total / scale, p=2, dim=1).numpy()
 
     def _batches(self, ids: list[list[int]]) -> Iterator[np.ndarray]:
         """Row numbers of each batch, longest texts first (sentence-transformers sorts too)."""
@@ -213,3 +267,14 @@ def _load(path: Path):
     if not getattr(tokenizer, "is_fast", False):
         raise ModelError(f"{path} has no fast tokenizer (tokenizer.json)")
     return tokenizer, model.eval()
+
+
+def _special_tokens_around(tokenizer) -> tuple[list[int], list[int]]:
+    """The ids the tokenizer puts before and after every text ([CLS] and [SEP] for BERT)."""
+    text = "passage"
+    plain = tokenizer(text, add_special_tokens=False)["input_ids"]
+    full = tokenizer(text)["input_ids"]
+    for at in range(len(full) - len(plain) + 1):
+        if full[at : at + len(plain)] == plain:
+            return full[:at], full[at + len(plain) :]
+    return [], []

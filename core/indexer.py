@@ -32,6 +32,7 @@ import numpy as np
 from core import extract
 from core.catalog import Catalog
 from core.control import RunControl
+from core.passages import LATE, Passage, PassageVectors, sentence_vectors
 from core.paths import container_of
 from core.pipeline import Loaded, Reader, ToRead
 from core.records import (
@@ -82,11 +83,17 @@ ProgressCallback = Callable[[Progress], None]
 
 @dataclass
 class _Big:
-    """A file embedded slice by slice; its vectors gather here until it is written whole."""
+    """A file embedded slice by slice (of sentences, or of passages with late chunking); its
+    vectors gather here until it is written whole."""
 
     loaded: Loaded
-    vectors: np.ndarray
-    next: int = 0  # first sentence not embedded yet
+    vectors: np.ndarray  # each sentence's, embedded alone
+    passages: list[PassageVectors] = field(default_factory=list)  # or each passage's
+    next: int = 0  # first sentence (or passage) not embedded yet
+
+    @property
+    def units(self) -> list:
+        return self.loaded.passages or self.loaded.ids
 
 
 class IndexRun:
@@ -176,9 +183,13 @@ class IndexRun:
 
     def _read_all(self, to_read: list[ToRead], missing: dict[str, DocumentRow]) -> bool:
         """Read on the reader thread, embed and write here; False when cancelled."""
-        encoder = self.encoder()
+        encoder = self.encoder()  # binds the library to its vectors' kind: `info` is known
         self._cache = VectorCache(encoder)
-        reader = Reader(to_read, encoder, lambda path, n: read_file(path, n), missing.__contains__)
+        info = self.store.index_info()
+        late = info is not None and info.context == LATE
+        reader = Reader(
+            to_read, encoder, lambda path, n: read_file(path, n), missing.__contains__, late
+        )
         try:
             while True:
                 if self.control.checkpoint():
@@ -244,10 +255,16 @@ class IndexRun:
             self._buffer.clear()
             return
         ids = [x for p in self._buffer for x in p.ids]
-        heads = [p.opening for p in self._buffer]
+        heads = [p.opening for p in self._buffer if p.opening is not None]
         vectors = self._cache.encode(ids + heads)
-        s_at, p_at = 0, len(ids)
+        passages = self._cache.encode_passages([x for p in self._buffer for x in p.passages])
+        s_at, p_at, late_at = 0, len(ids), 0
         for loaded in self._buffer:
+            if loaded.passages:  # late chunking: the first passage is the opening one
+                got = passages[late_at : late_at + len(loaded.passages)]
+                late_at += len(got)
+                self._write(loaded, sentence_vectors(loaded.passages, got), got[0].passage[None])
+                continue
             n = len(loaded.ids)
             self._write(loaded, vectors[s_at : s_at + n], vectors[p_at : p_at + 1])
             s_at, p_at = s_at + n, p_at + 1
@@ -257,20 +274,27 @@ class IndexRun:
         """Embed the next SLICE_TOKENS of the oldest big file; write it once all is embedded."""
         assert self._cache is not None
         big = self._big[0]
-        ids, first = big.loaded.ids, big.next
+        units, first = big.units, big.next
         end, used = first, 0
-        while end < len(ids) and (end == first or used + len(ids[end]) <= SLICE_TOKENS):
-            used += len(ids[end])
+        while end < len(units) and (end == first or used + _length(units[end]) <= SLICE_TOKENS):
+            used += _length(units[end])
             end += 1
-        big.vectors[first:end] = self._cache.encode(ids[first:end])
+        if big.loaded.passages:
+            big.passages += self._cache.encode_passages(units[first:end])
+        else:
+            big.vectors[first:end] = self._cache.encode(units[first:end])
         big.next = end
         size = big.loaded.item.found.size
-        self._work(size * end // len(ids) - size * first // len(ids))
-        if end < len(ids):  # the bar moves while a big file is embedded
+        self._work(size * end // len(units) - size * first // len(units))
+        if end < len(units):  # the bar moves while a big file is embedded
             return self.progress(self._progress(big.loaded.item.found.path, "reading"))
         self._big.pop(0)
-        head = self._cache.encode([big.loaded.opening])
-        self._write(big.loaded, big.vectors, head, counted=True)
+        if big.loaded.passages:
+            vectors = sentence_vectors(big.loaded.passages, big.passages)
+            head = big.passages[0].passage[None]
+        else:
+            vectors, head = big.vectors, self._cache.encode([big.loaded.opening])
+        self._write(big.loaded, vectors, head, counted=True)
 
     def _write(
         self, loaded: Loaded, sentences: np.ndarray, head: np.ndarray, counted: bool = False
@@ -329,6 +353,11 @@ def read_file(path: str, max_bytes: int) -> bytes:
     if len(data) > max_bytes:
         raise extract.SkipFile(f"too large: over the {max_bytes // (1 << 20)} MB limit")
     return data
+
+
+def _length(unit: np.ndarray | Passage) -> int:
+    """Tokens of a sentence's ids or of a passage."""
+    return len(unit.ids) if isinstance(unit, Passage) else len(unit)
 
 
 def _reading_order(item: ToRead) -> tuple[int, int]:

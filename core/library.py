@@ -22,8 +22,9 @@ from core.errors import IndexMismatchError, PonderError
 from core.fusion import Mode
 from core.indexer import IndexRun, IndexSummary, ProgressCallback
 from core.modelspec import default_model_folder, read_model_folder
+from core.passages import ALONE, CONTEXTS, LATE
 from core.paths import absolute
-from core.pooling import check_pooling
+from core.pooling import SPAN_POOLING, check_pooling
 from core.precision import FP32, check_precision, default_precision
 from core.query import Query
 from core.records import Counts, DocumentRow, IndexInfo, Status
@@ -43,6 +44,7 @@ class LibraryStatus:
     model_path: str
     pooling: str
     precision: str
+    context: str  # how sentence vectors were made (`core.passages`: late or alone)
     dimension: int
     counts: Counts
     roots: list[str]
@@ -71,6 +73,7 @@ class Library:
         pooling: str | None = None,
         precision: str | None = None,
         approximate_above: int | None = None,
+        context: str | None = None,
     ) -> None:
         self.location = normalise(location)
         self.catalog = open_catalog(self.location, approximate_above)
@@ -87,18 +90,26 @@ class Library:
         self.precision = check_precision(
             precision or (info.precision if info else default_precision())
         )
+        self.context = context or (info.context if info else default_context(self.pooling))
         if info and (
             info.model != spec.name
             or info.pooling != self.pooling
             or info.precision != self.precision
+            or info.context != self.context
         ):
             self.catalog.close()
             raise IndexMismatchError(
                 f"this library was built with model {info.model!r}, pooling "
-                f"{info.pooling!r} and precision {info.precision}; it cannot search with model "
-                f"{spec.name!r}, pooling {self.pooling!r} and precision {self.precision} "
-                f"without a rebuild (ponder rebuild --pooling ...)."
+                f"{info.pooling!r}, precision {info.precision} and sentences embedded "
+                f"{info.context}; it cannot search with model {spec.name!r}, pooling "
+                f"{self.pooling!r}, precision {self.precision} and sentences embedded "
+                f"{self.context} without a rebuild (ponder rebuild --pooling ...)."
             )
+        try:
+            check_context(self.context, self.pooling)
+        except PonderError:
+            self.catalog.close()
+            raise
         self.model_name = spec.name
         self._encoder: Encoder | None = None
         self._encoder_lock = threading.Lock()
@@ -119,7 +130,7 @@ class Library:
 
     def use_encoder(self, encoder: Encoder) -> None:
         """Take an encoder that is already loaded (a rebuild, or tests sharing one)."""
-        self.catalog.bind(_info(encoder))
+        self.catalog.bind(_info(encoder, self.context))
         if self.catalog.store.get_meta("model_path") != self.model_path:
             self.catalog.store.set_meta("model_path", self.model_path)
         self._encoder = encoder
@@ -248,6 +259,7 @@ class Library:
             model_path=self.model_path,
             pooling=self.pooling,
             precision=self.precision,
+            context=self.context,
             dimension=self.dimension,
             counts=self.counts(),
             roots=self.catalog.store.roots(),
@@ -274,8 +286,10 @@ def rebuild(
     progress: ProgressCallback | None = None,
     control: RunControl | None = None,
     precision: str | None = None,
+    context: str | None = None,
 ) -> tuple[Library, IndexSummary]:
-    """Switch a library to another model, pooling or precision: drop every vector, re-embed."""
+    """Switch a library to another model, pooling, precision or context: drop every vector,
+    re-embed (`context` None: the best the pooling allows)."""
     location = normalise(location)
     catalog = open_catalog(location)
     store = catalog.store
@@ -286,14 +300,39 @@ def rebuild(
             else store.get_meta("model_path") or default_model_folder()
         )
         encoder = load_encoder(model_path, pooling, precision=precision or default_precision())
-        store.reset_vectors(_info(encoder), model_path)
+        info = _info(encoder, context)
+        check_context(info.context, info.pooling)
+        store.reset_vectors(info, model_path)
     finally:
         catalog.close()
-    library = Library(location, model_path, encoder.pooling, encoder.precision)
+    library = Library(
+        location, model_path, encoder.pooling, encoder.precision, context=info.context
+    )
     library.use_encoder(encoder)
     return library, library.refresh(progress, control)
 
 
-def _info(encoder: Encoder) -> IndexInfo:
+def _info(encoder: Encoder, context: str | None = None) -> IndexInfo:
+    """What `encoder` makes, in `context` (None: the best its pooling allows, for a library
+    that holds no vectors yet)."""
     precision = getattr(encoder, "precision", FP32)  # stand-ins in tests may not say
-    return IndexInfo(encoder.model_name, encoder.pooling, encoder.dimension, precision)
+    return IndexInfo(
+        encoder.model_name,
+        encoder.pooling,
+        encoder.dimension,
+        precision,
+        context or default_context(encoder.pooling),
+    )
+
+
+def check_context(context: str, pooling: str) -> None:
+    if context not in CONTEXTS:
+        raise PonderError(f"unknown context {context!r} (choose from {', '.join(CONTEXTS)})")
+    if context == LATE and pooling not in SPAN_POOLING:
+        raise PonderError(f"{pooling} pooling cannot pool a sentence inside its passage (late)")
+
+
+def default_context(pooling: str) -> str:
+    """Late chunking wherever the pooling can pool a span of tokens (measured better: README,
+    "Indexing"); else each sentence alone."""
+    return LATE if pooling in SPAN_POOLING else ALONE

@@ -25,8 +25,9 @@ import numpy as np
 
 from core import chunking, extract, passages
 from core.errors import FileProblem
+from core.passages import Passage, late_passages
 from core.paths import part_key
-from core.records import DocumentRow, NewDocument, NewSentence, Status
+from core.records import DocumentRow, NewDocument, NewSentence, Status, Window
 from core.scan import Found
 
 if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
@@ -58,8 +59,9 @@ class Loaded:
     problem: tuple[Status, str] | None = None
     data: bytes | None = None  # kept only while it might still be a moved file
     document: NewDocument | None = None
-    ids: list[np.ndarray] = field(default_factory=list)  # token ids of each sentence
-    opening: np.ndarray | None = None  # token ids of the opening passage
+    ids: list[np.ndarray] = field(default_factory=list)  # token ids of each sentence...
+    opening: np.ndarray | None = None  # ...and of the opening passage, each embedded alone
+    passages: list[Passage] = field(default_factory=list)  # or, late chunking: the passages
     # A container file (an mbox): the documents in it, each written before the container's own
     # row, which waits until `left` of them remain to be written is 0.
     parts: list[Loaded] = field(default_factory=list)
@@ -68,7 +70,7 @@ class Loaded:
 
     @property
     def tokens(self) -> int:
-        return sum(len(x) for x in self.ids)
+        return sum(len(x) for x in self.ids) + sum(len(p.ids) for p in self.passages)
 
 
 class Reader:
@@ -76,6 +78,7 @@ class Reader:
 
     `read(path, max_bytes)` reads a file whole. `maybe_moved(digest)` tells whether a file
     with this content might be a moved one (then it is not extracted until the indexer knows).
+    `late`: documents come as passages for late chunking, not as sentences to embed alone.
     `close()` stops the thread early.
     """
 
@@ -85,8 +88,10 @@ class Reader:
         encoder: Encoder,
         read: Callable[[str, int], bytes],
         maybe_moved: Callable[[str], bool],
+        late: bool = False,
     ) -> None:
         self.encoder = encoder
+        self.late = late
         self._read = read
         self._items = items
         self._maybe_moved = maybe_moved
@@ -174,17 +179,17 @@ class Reader:
     def prepare(self, item: ToRead, digest: str, data: bytes) -> Loaded:
         """Extract, split and tokenise; a file that cannot be is a `Loaded` with a problem."""
         try:
-            return _prepare(self.encoder, item, digest, data)
+            return _prepare(self.encoder, item, digest, data, self.late)
         except FileProblem as exc:
             return Loaded(item, digest, problem=(_status(exc), str(exc)))
 
 
-def _prepare(encoder: Encoder, item: ToRead, digest: str, data: bytes) -> Loaded:
+def _prepare(encoder: Encoder, item: ToRead, digest: str, data: bytes, late: bool) -> Loaded:
     extracted = extract.extract(Path(item.found.path), data)
     del data
     key = item.key
     if not extracted.parts:
-        return _document(encoder, item, digest, extracted, key, item.found.size)
+        return _document(encoder, item, digest, extracted, key, item.found.size, late)
     # A container (an mbox): one document per part, then its own row, written after them all.
     parts: list[Loaded] = []
     total, count = item.found.size, len(extracted.parts)
@@ -195,8 +200,9 @@ def _prepare(encoder: Encoder, item: ToRead, digest: str, data: bytes) -> Loaded
         try:  # a part's digest is never a file's: a part is never taken for a moved file
             at = part_key(key, number)
             loaded = _document(
-                encoder, ToRead(item.root, found, None, at), f"{digest}:{number}", part, at, total
-            )
+                encoder, ToRead(item.root, found, None, at), f"{digest}:{number}", part, at, total,
+                late,
+            )  # fmt: skip
         except extract.SkipFile:  # a message with nothing to embed
             continue
         parts.append(loaded)
@@ -214,9 +220,16 @@ def _prepare(encoder: Encoder, item: ToRead, digest: str, data: bytes) -> Loaded
 
 
 def _document(
-    encoder: Encoder, item: ToRead, digest: str, extracted: extract.Extracted, key: str, size: int
+    encoder: Encoder,
+    item: ToRead,
+    digest: str,
+    extracted: extract.Extracted,
+    key: str,
+    size: int,
+    late: bool,
 ) -> Loaded:
-    """One document of `extracted`, split into sentences and tokenised, stored under `key`."""
+    """One document of `extracted`, split into sentences and tokenised (into passages when
+    `late`), stored under `key`."""
     window = encoder.spec.max_seq_length
     sentences = chunking.split_sentences(
         extracted.text, page_starts=extracted.page_starts, max_chars=window * CHARS_PER_TOKEN
@@ -227,7 +240,14 @@ def _document(
     for begin in range(0, len(sentences), TOKENIZE_SLICE):
         part = encoder.tokenize([s.text for s in sentences[begin : begin + TOKENIZE_SLICE]])
         ids.extend(np.asarray(x, dtype=np.int32) for x in part)
-    opening = passages.opening([len(x) - 2 for x in ids], window - 2)
+    runs: list[Passage] = []
+    if late:
+        lead, tail = len(encoder.prefix), len(encoder.suffix)
+        content = [x[lead : len(x) - tail] for x in ids]
+        runs = late_passages(content, encoder.prefix, encoder.suffix, window)
+        opening = Window(0, len(runs[0].spans) - 1)
+    else:
+        opening = passages.opening([len(x) - 2 for x in ids], window - 2)
     document = NewDocument(
         path=key,
         root=item.root,
@@ -242,6 +262,8 @@ def _document(
         windows=(opening,),
         note=extracted.note,
     )
+    if late:
+        return Loaded(item, digest, document=document, passages=runs)
     text = extracted.text[sentences[opening.first].start : sentences[opening.last].end]
     head = ids[0] if opening.first == opening.last else encoder.tokenize([text])[0]
     return Loaded(item, digest, document=document, ids=ids, opening=np.asarray(head, np.int32))

@@ -71,6 +71,9 @@ POOLING_STRATEGIES: dict[str, Callable[[Features], torch.Tensor]] = {
 }
 DEFAULT_POOLING = "mean"
 STATIC = frozenset({"static_mean"})  # strategies that skip the transformer pass
+# Strategies whose vector of a span of tokens is a function of those tokens' states alone, so a
+# sentence's vector can be pooled from its own tokens inside a longer passage (late chunking).
+SPAN_POOLING = frozenset({"mean", "mean_sqrt_len"})
 
 
 def check_pooling(name: str) -> str:

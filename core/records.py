@@ -120,13 +120,19 @@ class PendingFile:
 
 @dataclass(frozen=True)
 class IndexInfo:
-    """Which vectors a library holds; vectors of another model, pooling or precision never mix
-    in. A library from before precisions were recorded was built in fp32."""
+    """Which vectors a library holds; vectors of another model, pooling, precision or context
+    never mix in. A library from before precisions were recorded was built in fp32, and one from
+    before contexts were recorded embedded each sentence alone.
+
+    `context` is how a sentence's vector was made: "alone" (the sentence is the model's whole
+    input) or "late" (pooled from its own tokens in one pass over its passage; `core.passages`).
+    """
 
     model: str
     pooling: str
     dimension: int
     precision: str = "fp32"
+    context: str = "alone"
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ def opened(args: argparse.Namespace, *, create: bool = False) -> Iterator:
 
     if not create and not library_exists(args.data_dir):
         raise CliError(f"no library in {args.data_dir}: add files with `ponder index PATH`")
-    library = Library(args.data_dir, args.model, args.pooling, args.precision)
+    library = Library(args.data_dir, args.model, args.pooling, args.precision, context=args.context)
     try:
         yield library
     finally:
@@ -92,14 +92,19 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     bar = ProgressBar(args.quiet)
     try:
         library, summary = rebuild(
-            args.data_dir, args.model, args.pooling, progress=bar, precision=args.precision
+            args.data_dir,
+            args.model,
+            args.pooling,
+            progress=bar,
+            precision=args.precision,
+            context=args.context,
         )
     finally:
         bar.close()
     library.close()
     print(
         f"rebuilt with model {library.model_name}, pooling {library.pooling}, "
-        f"precision {library.precision}"
+        f"precision {library.precision}, sentences embedded {library.context}"
     )
     print_summary(summary, sys.stdout)
     return 0

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from core import __version__
 from core.backends import default_location, normalise
 from core.errors import PonderError
+from core.passages import CONTEXTS
 from core.pooling import POOLING_STRATEGIES
 from core.precision import PRECISIONS
 from desktop.cli.commands import (
@@ -60,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="a new library's numbers: fp32 (exact), bf16, or int8 (faster, a little less "
         "exact); default bf16 where the CPU runs it fast, else fp32; an existing library keeps "
         "its own (change it with `rebuild`)",
+    )
+    parser.add_argument(
+        "--context",
+        choices=list(CONTEXTS),
+        help="a new library's sentence vectors: late (each pooled from its own tokens in one "
+        "pass over its passage; the default where the pooling allows) or alone (each sentence "
+        "embedded on its own); an existing library keeps its own (change it with `rebuild`)",
     )
     parser.add_argument("--search", metavar="QUERY", help="open the window with this query")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")

@@ -140,6 +140,7 @@ def print_status(status, as_json: bool) -> None:
                     "model_path": status.model_path,
                     "pooling": status.pooling,
                     "precision": status.precision,
+                    "context": status.context,
                     "dimension": status.dimension,
                     "counts": c.as_dict(),
                     "roots": status.roots,
@@ -154,7 +155,10 @@ def print_status(status, as_json: bool) -> None:
         return
     print(f"library:   {status.data_dir} ({status.bytes_on_disk / 1e6:.1f} MB on disk)")
     print(f"model:     {status.model} ({status.model_path})")
-    print(f"pooling:   {status.pooling}, {status.dimension} dimensions, {status.precision}")
+    print(
+        f"pooling:   {status.pooling}, {status.dimension} dimensions, {status.precision}, "
+        f"sentences embedded {status.context}"
+    )
     print(
         f"documents: {c.indexed} indexed, {c.pending} pending, {c.skipped} skipped, "
         f"{c.failed} failed; {c.sentences} sentences, {c.passages} passages"

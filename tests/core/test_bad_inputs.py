@@ -20,6 +20,7 @@ from support import vector_ids
 from core import indexer as indexer_module
 from core.indexer import IndexSummary
 from core.library import Library
+from core.passages import ALONE
 from core.paths import from_key, to_key
 from core.records import Problem, Status
 from desktop.cli import main as cli
@@ -109,7 +110,7 @@ class Indexed:
 def indexed(tmp_path_factory, tiny_model: Path):
     root = tmp_path_factory.mktemp("bad-inputs")
     folder = make_folder(root / "notes")
-    library = Library(root / "data", tiny_model)
+    library = Library(root / "data", tiny_model, context=ALONE)  # a sentence finds itself
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(
             indexer_module,

@@ -13,6 +13,7 @@ from support_formats import make_email, make_epub, make_mbox, make_odt
 from core.errors import ExtractionFailed, SkipFile
 from core.extract import extract, limits
 from core.library import Library
+from core.passages import ALONE
 from core.records import Status
 
 RTF = (
@@ -243,7 +244,7 @@ def test_each_format_is_indexed_found_and_highlighted_while_damaged_ones_get_rea
     notes = tmp_path / "notes"
     wanted = _files(notes)
     damaged = _damaged(notes / "damaged")
-    library = Library(tmp_path / "data", tiny_model)
+    library = Library(tmp_path / "data", tiny_model, context=ALONE)  # a sentence finds itself
     summary = library.index([notes])
     assert summary.indexed == len(wanted) + 1  # and the mailbox
     assert summary.failed + summary.skipped == len(damaged)
