@@ -24,7 +24,9 @@ def test_query_finds_the_expected_document_first(make_window, sample_data: Path,
     assert tab.preview.hit is not None and tab.preview.hit.document_id == best.document_id
     text = tab.preview.text.toPlainText()
     highlights = tab.preview.highlighted()
-    assert len(highlights) == len(best.matches) > 1
+    # every matching sentence is highlighted (with late chunking, here only the answer itself:
+    # its neighbours score 0.56 and under against its 0.69, past MATCH_MARGIN)
+    assert len(highlights) == len(best.matches) >= 1
     start, end, strongest = max(highlights, key=lambda h: h[2])
     assert text[start:end] == best.sentence.text
     assert all(alpha <= strongest for _s, _e, alpha in highlights)
