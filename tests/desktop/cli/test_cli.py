@@ -408,10 +408,26 @@ def test_precision_is_chosen_for_a_new_library_and_changed_only_by_rebuild(
     assert code == 1
     _one_line_error(err, "rebuild")
     code, out, _ = ponder("--precision", "fp32", "rebuild")
-    assert code == 0 and out.splitlines()[0].endswith("precision fp32")
+    assert code == 0 and "precision fp32," in out.splitlines()[0]
     code, out, _ = ponder("search", "bread", "--json")
     assert code == 0 and json.loads(out)
     assert json.loads(ponder("status", "--json", model=False)[1])["precision"] == "fp32"
+
+
+def test_context_is_chosen_for_a_new_library_and_changed_only_by_rebuild(
+    ponder: Ponder, notes: Path
+) -> None:
+    assert ponder("index", str(notes))[0] == 0
+    code, out, _ = ponder("status", "--json", model=False)
+    assert json.loads(out)["context"] == "late"  # the tiny model pools by mean
+    code, _, err = ponder("--context", "alone", "search", "bread")
+    assert code == 1
+    _one_line_error(err, "rebuild")
+    code, out, _ = ponder("--context", "alone", "rebuild")
+    assert code == 0 and out.splitlines()[0].endswith("sentences embedded alone")
+    assert json.loads(ponder("status", "--json", model=False)[1])["context"] == "alone"
+    code, out, _ = ponder("search", "bread", "--json")
+    assert code == 0 and json.loads(out)
 
 
 def test_bad_model_folder(ponder: Ponder, notes: Path, tmp_path: Path) -> None:
