@@ -32,7 +32,7 @@ import numpy as np
 from core import extract
 from core.catalog import Catalog
 from core.control import RunControl
-from core.passages import LATE, Passage, PassageVectors, sentence_vectors
+from core.passages import LATE, Passage, add_spans, normalise, sentence_vectors
 from core.paths import container_of
 from core.pipeline import Loaded, Reader, ToRead
 from core.records import (
@@ -87,8 +87,8 @@ class _Big:
     vectors gather here until it is written whole."""
 
     loaded: Loaded
-    vectors: np.ndarray  # each sentence's, embedded alone
-    passages: list[PassageVectors] = field(default_factory=list)  # or each passage's
+    vectors: np.ndarray  # each sentence's; with late chunking, the sum of its spans' so far
+    head: np.ndarray | None = None  # with late chunking: the first passage's own vector
     next: int = 0  # first sentence (or passage) not embedded yet
 
     @property
@@ -239,7 +239,8 @@ class IndexRun:
         assert loaded.document is not None
         if loaded.tokens > BIG_TOKENS:
             dimension = self.encoder().dimension
-            vectors = np.zeros((len(loaded.ids), dimension), dtype=np.float32)
+            count = len(loaded.document.sentences)
+            vectors = np.zeros((count, dimension), dtype=np.float32)
             self._big.append(_Big(loaded, vectors))
             return
         self._buffer.append(loaded)
@@ -280,7 +281,10 @@ class IndexRun:
             used += _length(units[end])
             end += 1
         if big.loaded.passages:
-            big.passages += self._cache.encode_passages(units[first:end])
+            got = self._cache.encode_passages(units[first:end])
+            add_spans(big.vectors, units[first:end], got)
+            if first == 0:
+                big.head = got[0].passage[None]
         else:
             big.vectors[first:end] = self._cache.encode(units[first:end])
         big.next = end
@@ -289,9 +293,8 @@ class IndexRun:
         if end < len(units):  # the bar moves while a big file is embedded
             return self.progress(self._progress(big.loaded.item.found.path, "reading"))
         self._big.pop(0)
-        if big.loaded.passages:
-            vectors = sentence_vectors(big.loaded.passages, big.passages)
-            head = big.passages[0].passage[None]
+        if big.head is not None:
+            vectors, head = normalise(big.vectors), big.head
         else:
             vectors, head = big.vectors, self._cache.encode([big.loaded.opening])
         self._write(big.loaded, vectors, head, counted=True)

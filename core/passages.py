@@ -106,7 +106,20 @@ def sentence_vectors(passages: Sequence[Passage], vectors: Sequence[PassageVecto
     count = passages[-1].first + len(passages[-1].spans) if passages else 0
     dimension = len(vectors[0].passage) if vectors else 0
     sums = np.zeros((count, dimension), np.float32)
+    add_spans(sums, passages, vectors)
+    return normalise(sums)
+
+
+def add_spans(
+    sums: np.ndarray, passages: Sequence[Passage], vectors: Sequence[PassageVectors]
+) -> None:
+    """Add each passage's span vectors to its sentences' rows of `sums` (a big file's vectors
+    gather there slice by slice, without holding every passage's)."""
     for passage, got in zip(passages, vectors, strict=True):
         sums[passage.first : passage.first + len(passage.spans)] += got.spans
-    norms = np.linalg.norm(sums, axis=1, keepdims=True)
-    return sums / np.maximum(norms, 1e-12)
+
+
+def normalise(sums: np.ndarray) -> np.ndarray:
+    """`sums` scaled to unit rows, in place."""
+    sums /= np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    return sums
