@@ -3,14 +3,15 @@
 Not a test (pytest does not collect it). Run from the repository root:
 
     python tests/benchmarks/bench_index.py [--corpus manpages|python-faq|DIR] [--files 150]
-                                           [--repeats 3]
+                                           [--repeats 3] [--context late|alone]
 
 Both sides get the same real sentences (a folder of notes from ../shared/eval). Ponder indexes the
 files in a fresh library with a fresh process (start-up, model load, extraction, splitting,
-embedding sentences and each opening passage, SQLite, FAISS: process start to exit), then
-sentence-transformers encodes exactly the sentences Ponder stored (batch 32, normalised, model
-already loaded), and so does Ponder's encoder alone at the library's precision (no passages, no
-storage, model loaded) to show where the time goes. Tokens/s count the sentences' tokens, special
+embedding (each passage once with late chunking, else each sentence and each opening passage),
+SQLite, FAISS: process start to exit), then sentence-transformers encodes exactly the sentences
+Ponder stored (batch 32, normalised, model already loaded), and so does Ponder's encoder on each
+sentence alone at the library's precision (no passages, no storage, model loaded) to show where
+the time goes. Tokens/s count the sentences' tokens, special
 tokens included; the peak RSS is the largest `ponder index` process's.
 
 The three are measured in turn within each repeat (interleaved), so a change in the machine's load
@@ -47,7 +48,11 @@ def main() -> int:
     parser.add_argument("--corpus", default="manpages", help="manpages, python-faq or a folder")
     parser.add_argument("--files", type=int, default=150, help="first N files (0: all)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--context", choices=("late", "alone"), help="the library's (default: Ponder's own)"
+    )
     args = parser.parse_args()
+    context = ["--context", args.context] if args.context else []
 
     corpus = corpus_folder(args.corpus)
     work = Path(tempfile.mkdtemp(prefix="ponder-bench-"))
@@ -70,8 +75,8 @@ def main() -> int:
         data = work / f"data-{run}"
         start = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "desktop.cli.main", "--data-dir", str(data), "-q", "index",
-             str(notes)],
+            [sys.executable, "-m", "desktop.cli.main", "--data-dir", str(data), "-q", *context,
+             "index", str(notes)],
             check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
         )  # fmt: skip
         ponder_times.append(time.perf_counter() - start)
@@ -104,6 +109,7 @@ def main() -> int:
         "tokens": tokens,
         "passages": passages,
         "precision": encoder.precision,
+        "context": info.get("context", "alone"),
         "ponder_index_seconds": [round(t, 2) for t in ponder_times],
         "st_encode_seconds": [round(t, 2) for t in st_times],
         "encoder_only_seconds": [round(t, 2) for t in encoder_times],
