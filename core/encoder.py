@@ -20,7 +20,7 @@ import core.offline  # noqa: F401  (must precede transformers)
 from core.errors import ModelError
 from core.modelspec import ModelSpec, default_model_folder, read_model_folder
 from core.passages import Passage, PassageVectors
-from core.pooling import SPAN_POOLING, STATIC, check_pooling, pool
+from core.pooling import SPAN_POOLING, SPAN_SCALE, STATIC, check_pooling, pool
 from core.precision import FP32, apply_precision, check_precision
 
 DEFAULT_BATCH_SIZE = 256  # rows per batch at most; short texts fill a batch by tokens first
@@ -122,19 +122,14 @@ class Encoder:
         first: dict[tuple[int, ...], int] = {}
         where = np.array([first.setdefault(tuple(x), len(first)) for x in ids], dtype=np.int64)
         unique = [list(key) for key in first]
-        self.stats.calls += 1
-        self.stats.texts += len(ids)
-        self.stats.unique += len(unique)
-        self.stats.tokens += sum(len(x) for x in unique)
+        self._count(len(ids), unique)
         vectors = {n: np.zeros((len(unique), self.dimension), dtype=np.float32) for n in names}
         contextual = any(n not in STATIC for n in names)
         with torch.inference_mode():
             for rows in self._batches(unique):
                 features = self._features([unique[i] for i in rows])
                 if contextual:
-                    features["token_embeddings"] = self._model(
-                        **{k: features[k] for k in self._model_inputs()}
-                    ).last_hidden_state.float()  # pooling sums in float32 at every precision
+                    features["token_embeddings"] = self._states(features)
                 else:
                     features["token_embeddings"] = features["word_embeddings"]
                 for name in names:
@@ -154,46 +149,47 @@ class Encoder:
         """
         if self.pooling not in SPAN_POOLING:
             raise ValueError(f"{self.pooling} pooling has no vector for a span of tokens")
-        first: dict[tuple, int] = {}
-        where = [
-            first.setdefault((p.ids.tobytes(), p.spans.tobytes()), len(first)) for p in passages
-        ]
-        unique: list[Passage] = [passages[0]] * len(first)
-        for i, key in enumerate(where):
-            unique[key] = passages[i]
+        unique = list({p.key: p for p in passages}.values())
         if unique:
-            self.stats.calls += 1
-            self.stats.texts += len(passages)
-            self.stats.unique += len(unique)
-            self.stats.tokens += sum(len(p.ids) for p in unique)
-        done: dict[int, PassageVectors] = {}
+            self._count(len(passages), [p.ids for p in unique])
+        done: dict[bytes, PassageVectors] = {}
         left = self._tokenizer.padding_side == "left"
         with torch.inference_mode():
             for rows in self._batches([p.ids for p in unique]):
                 batch = [unique[i] for i in rows]
                 features = self._features([p.ids.tolist() for p in batch])
-                states = self._model(
-                    **{k: features[k] for k in self._model_inputs()}
-                ).last_hidden_state.float()
-                features["token_embeddings"] = states
+                states = features["token_embeddings"] = self._states(features)
                 whole = torch.nn.functional.normalize(pool(self.pooling, features), p=2, dim=1)
-                for at, (row, passage) in enumerate(zip(rows.tolist(), batch, strict=True)):
+                for at, passage in enumerate(batch):
                     shift = states.shape[1] - len(passage.ids) if left else 0
+                    own = whole[at].numpy().copy()
                     spans = self._span_vectors(states[at], passage.spans + shift)
-                    spans[passage.spans[:, 1] == passage.spans[:, 0]] = whole[at].numpy()
-                    done[row] = PassageVectors(whole[at].numpy().copy(), spans)
+                    spans[passage.spans[:, 1] == passage.spans[:, 0]] = own
+                    done[passage.key] = PassageVectors(own, spans)
                 self.stats.batches += 1
-        return [done[i] for i in where]
+        return [done[p.key] for p in passages]
 
     def _span_vectors(self, states: torch.Tensor, spans: np.ndarray) -> np.ndarray:
-        """Unit vectors of `spans` (first, end) of one passage's token states, under the mean
-        family of pooling: a running sum gives every span's sum at once."""
+        """Unit vectors of `spans` (first, end) of one passage's token states under the
+        encoder's pooling (`SPAN_SCALE`): a running sum gives every span's sum at once."""
         sums = torch.cat([states.new_zeros((1, states.shape[1])), states.cumsum(0)])
         at = torch.from_numpy(spans.astype(np.int64))
         total = sums[at[:, 1]] - sums[at[:, 0]]
         counts = (at[:, 1] - at[:, 0]).to(states.dtype).clamp(min=1).unsqueeze(1)
-        scale = counts if self.pooling == "mean" else counts.sqrt()
-        return torch.nn.functional.normalize(total / scale, p=2, dim=1).numpy()
+        scaled = total / SPAN_SCALE[self.pooling](counts)
+        return torch.nn.functional.normalize(scaled, p=2, dim=1).numpy()
+
+    def _states(self, features: dict) -> torch.Tensor:
+        """The transformer's last hidden states, in float32 (pooling sums in float32 at every
+        precision)."""
+        inputs = {k: features[k] for k in self._model_inputs()}
+        return self._model(**inputs).last_hidden_state.float()
+
+    def _count(self, texts: int, unique: Sequence[Sequence[int]]) -> None:
+        self.stats.calls += 1
+        self.stats.texts += texts
+        self.stats.unique += len(unique)
+        self.stats.tokens += sum(len(x) for x in unique)
 
     def _batches(self, ids: list[list[int]]) -> Iterator[np.ndarray]:
         """Row numbers of each batch, longest texts first (sentence-transformers sorts too)."""

@@ -32,7 +32,7 @@ import numpy as np
 from core import extract
 from core.catalog import Catalog
 from core.control import RunControl
-from core.passages import LATE, Passage, add_spans, normalise, sentence_vectors
+from core.passages import LATE, add_spans, normalise, sentence_vectors
 from core.paths import container_of
 from core.pipeline import Loaded, Reader, ToRead
 from core.records import (
@@ -93,6 +93,7 @@ class _Big:
 
     @property
     def units(self) -> list:
+        """What it is embedded in: passages, else sentences' ids (`len` of each: its tokens)."""
         return self.loaded.passages or self.loaded.ids
 
 
@@ -277,8 +278,8 @@ class IndexRun:
         big = self._big[0]
         units, first = big.units, big.next
         end, used = first, 0
-        while end < len(units) and (end == first or used + _length(units[end]) <= SLICE_TOKENS):
-            used += _length(units[end])
+        while end < len(units) and (end == first or used + len(units[end]) <= SLICE_TOKENS):
+            used += len(units[end])
             end += 1
         if big.loaded.passages:
             got = self._cache.encode_passages(units[first:end])
@@ -356,11 +357,6 @@ def read_file(path: str, max_bytes: int) -> bytes:
     if len(data) > max_bytes:
         raise extract.SkipFile(f"too large: over the {max_bytes // (1 << 20)} MB limit")
     return data
-
-
-def _length(unit: np.ndarray | Passage) -> int:
-    """Tokens of a sentence's ids or of a passage."""
-    return len(unit.ids) if isinstance(unit, Passage) else len(unit)
 
 
 def _reading_order(item: ToRead) -> tuple[int, int]:

@@ -69,6 +69,16 @@ class Passage:
     ids: np.ndarray  # int32
     spans: np.ndarray  # (sentences, 2) int32
 
+    def __len__(self) -> int:
+        """Its tokens, as `len` of a sentence's ids gives that sentence's."""
+        return len(self.ids)
+
+    @property
+    def key(self) -> bytes:
+        """Equal for identical passages (same tokens, same sentences): an odd length, so never
+        a sentence's int32 ids."""
+        return self.ids.tobytes() + b"|" + self.spans.tobytes()
+
 
 @dataclass(frozen=True)
 class PassageVectors:

@@ -70,7 +70,7 @@ class Loaded:
 
     @property
     def tokens(self) -> int:
-        return sum(len(x) for x in self.ids) + sum(len(p.ids) for p in self.passages)
+        return sum(len(x) for x in self.ids) + sum(len(p) for p in self.passages)
 
 
 class Reader:

@@ -72,8 +72,14 @@ POOLING_STRATEGIES: dict[str, Callable[[Features], torch.Tensor]] = {
 DEFAULT_POOLING = "mean"
 STATIC = frozenset({"static_mean"})  # strategies that skip the transformer pass
 # Strategies whose vector of a span of tokens is a function of those tokens' states alone, so a
-# sentence's vector can be pooled from its own tokens inside a longer passage (late chunking).
-SPAN_POOLING = frozenset({"mean", "mean_sqrt_len"})
+# sentence's vector can be pooled from its own tokens inside a longer passage (late chunking):
+# each is the span's sum divided by this function of its token count, as `mean` and
+# `mean_sqrt_len` divide above.
+SPAN_SCALE: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "mean": lambda count: count,
+    "mean_sqrt_len": lambda count: count.sqrt(),
+}
+SPAN_POOLING = frozenset(SPAN_SCALE)
 
 
 def check_pooling(name: str) -> str:

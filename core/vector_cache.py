@@ -29,8 +29,7 @@ class VectorCache:
         self.encoder = encoder
         self.max_entries = max_entries
         self.hits = 0
-        # a sentence's int32 ids; a passage's ids, b"|" and spans (an odd length: never a
-        # sentence's key)
+        # a sentence's int32 ids, or a passage's `key`
         self._known: dict[bytes, np.ndarray | PassageVectors] = {}
         self._held = 0  # vectors remembered
 
@@ -55,7 +54,7 @@ class VectorCache:
 
     def encode_passages(self, passages: Sequence[Passage]) -> list[PassageVectors]:
         """Each passage's vectors (`Encoder.encode_passages`), in order."""
-        keys = [p.ids.tobytes() + b"|" + p.spans.tobytes() for p in passages]
+        keys = [p.key for p in passages]
         out: list = [self._known.get(k) for k in keys]
         todo = [i for i, got in enumerate(out) if got is None]
         self.hits += len(passages) - len(todo)
