@@ -40,6 +40,8 @@ SAVE_INTERVAL_S = 30.0
 # the trimmed part rebuilds it from SQLite instead of catching up.
 LOG_KEEP = 200_000
 SAMPLE = 256  # stored vectors compared with a loaded index's own copies
+# A mirror whose catching up failed half-way: below every log floor, so the next sync rebuilds it.
+_HALF_APPLIED = -1
 UNIT_TOLERANCE = 1e-2  # how far from length 1 a stored vector may be before it counts as damaged
 _FILE = re.compile(r"^(?P<table>[a-z]+)\.g(?P<generation>\d+)\.faiss$")
 _LEGACY = ("sentences.faiss", "passages.faiss", "faiss.json")
@@ -124,11 +126,21 @@ class Catalog:
             self._quarantine()
 
     def _catch_up(self, table: str, mirror: _Mirror, *, verify: bool = False) -> None:
-        changes = self.store.changes_since(table, mirror.generation, self.dimension, count=verify)
+        index, add = mirror.index, self._adder(table)
+        try:
+            changes = self.store.changes_since(
+                table,
+                mirror.generation,
+                self.dimension,
+                index.remove,
+                lambda ids, matrix: add(index, ids, matrix),
+                count=verify,
+            )
+        except BaseException:
+            mirror.generation = _HALF_APPLIED  # the next sync rebuilds it
+            raise
         if changes is None:
             return self._rebuild(table)
-        mirror.index.remove(changes.removed)
-        self._add(table, mirror.index, changes.added_ids, changes.added)
         mirror.generation = changes.generation
         if verify and not self._holds_the_store(table, mirror.index, changes.count):
             self._rebuild(table)
@@ -179,11 +191,12 @@ class Catalog:
     def _add(self, table: str, index: VectorIndex, ids: np.ndarray, matrix: np.ndarray) -> None:
         """Add stored vectors, keeping out any that damage made non-finite or not unit length
         (their documents are sent back to be embedded again)."""
-        norms = np.linalg.norm(matrix.astype(np.float64), axis=1) if len(matrix) else np.empty(0)
+        norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))  # float32 is exact enough here
         good = np.isfinite(norms) & (np.abs(norms - 1.0) <= UNIT_TOLERANCE)
         if not good.all():
             self._damaged.setdefault(table, []).extend(ids[~good].tolist())
-        index.add(ids[good], matrix[good])
+            ids, matrix = ids[good], matrix[good]
+        index.add(ids, matrix)
 
     def _quarantine(self) -> None:
         damaged, self._damaged = self._damaged, {}

@@ -51,6 +51,10 @@ READ_LAST_BYTES = 1 << 20  # a bigger file is read after every smaller one
 FLUSH_TOKENS = 16_384  # embed once this many tokens are waiting, across files
 BIG_TOKENS = 32_768  # a file with more is embedded in slices, taking turns with small files
 SLICE_TOKENS = 16_384  # tokens of a big file embedded per turn
+# The vector indexes catch up with the run every this many vectors written, so they never lag
+# far: one catching-up at the end of a million-sentence run would pass every vector through
+# the exact index, which an approximate one should have replaced long before (core.ann).
+SYNC_VECTORS = 20_000
 
 
 @dataclass
@@ -108,6 +112,7 @@ class IndexRun:
         progress: ProgressCallback | None = None,
         control: RunControl | None = None,
     ) -> None:
+        self.catalog = catalog
         self.store = catalog.store
         self.keys = catalog.keys
         self.encoder = encoder
@@ -121,6 +126,7 @@ class IndexRun:
         self._total = 0
         self._work_done = 0
         self._work_total = 0
+        self._unsynced = 0  # vectors written since the indexes last caught up
 
     def run(self, roots: list[str], follow_links: bool | None = None) -> IndexSummary:
         """Index `roots`; `follow_links` None walks each as recorded (new ones: not)."""
@@ -305,6 +311,10 @@ class IndexRun:
     ) -> None:
         assert loaded.document is not None
         self.store.write_document(loaded.document, sentences, head)
+        self._unsynced += len(sentences) + len(head)
+        if self._unsynced >= SYNC_VECTORS:
+            self._unsynced = 0
+            self.catalog.sync()
         if not counted:
             self._work(loaded.item.found.size)
         if (container := loaded.owner) is not None:

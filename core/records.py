@@ -159,10 +159,10 @@ class Problem:
 
 @dataclass(frozen=True)
 class VectorChanges:
-    """What happened to one vector table after some generation, up to `generation`."""
+    """How many rows left and were written in one vector table after some generation, up to
+    `generation` (the rows themselves went to the caller in chunks: `Store.changes_since`)."""
 
     generation: int
-    removed: np.ndarray  # ids that left (some may have come back: they are in `added` too)
-    added_ids: np.ndarray
-    added: np.ndarray  # (len(added_ids), dimension) float32
+    removed: int  # ids that left (some may have come back: they were added too)
+    added: int
     count: int  # rows in the table at `generation`, or -1 if not counted

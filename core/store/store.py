@@ -32,7 +32,7 @@ from core.store.connection import Connections, Transaction
 from core.store.schema import VECTOR_TABLES, create, migrate
 from core.store.shared import SQLITE, DocumentRows
 
-BATCH = 50_000
+BATCH = 10_000  # rows read at a time: 15 MB of float32 for a 384-dimension model
 
 
 class Store(DocumentRows):
@@ -165,11 +165,21 @@ class Store(DocumentRows):
         return generation
 
     def changes_since(
-        self, table: str, generation: int, dimension: int, *, count: bool = False
+        self,
+        table: str,
+        generation: int,
+        dimension: int,
+        remove: Callable[[np.ndarray], None],
+        add: Callable[[np.ndarray, np.ndarray], None],
+        *,
+        count: bool = False,
     ) -> VectorChanges | None:
-        """What changed in `table` after `generation` (and, if asked, how many rows it holds:
-        a full count costs a scan); None if the log no longer reaches back that far (then the
-        index must be rebuilt from `vectors`)."""
+        """Hand over what changed in `table` after `generation`, from one snapshot: the ids that
+        left to `remove` (once), then the rows written since to `add(ids, matrix)` in chunks
+        of BATCH, so catching up with a million new rows never holds them all. Returns how
+        many (and, if asked, how many rows the table holds: a full count costs a scan); None,
+        having handed over nothing, if the log no longer reaches back that far (then the index
+        must be rebuilt from `vectors`)."""
         with self._connections.snapshot() as db:
             now = sql.generation(db)
             floor = int(db.execute("SELECT value FROM meta WHERE key = 'log_floor'").fetchone()[0])
@@ -181,12 +191,17 @@ class Store(DocumentRows):
                 )),
                 dtype=np.int64,
             )  # fmt: skip
+            remove(removed)
             table = shared.checked_table(table)
-            query = f"SELECT id, vector FROM {table} WHERE gen > ? ORDER BY id"
-            rows = db.execute(query, (generation,)).fetchall()
+            cursor = db.execute(
+                f"SELECT id, vector FROM {table} WHERE gen > ? ORDER BY id", (generation,)
+            )
+            added = 0
+            while rows := cursor.fetchmany(BATCH):
+                add(*sql.rows_matrix(rows, dimension))
+                added += len(rows)
             total = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] if count else -1
-        ids, matrix = sql.rows_matrix(rows, dimension)
-        return VectorChanges(now, removed, ids, matrix, total)
+        return VectorChanges(now, len(removed), added, total)
 
     def ids(self, table: str) -> np.ndarray:
         """Every row id of a vector table, sorted: what a loaded index must hold."""

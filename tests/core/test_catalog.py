@@ -149,9 +149,9 @@ def test_another_process_writes_are_caught_up_incrementally(
         applied: list[int] = []
         real = reader.catalog.store.changes_since
 
-        def spy(table, generation, dimension, **kw):
-            changes = real(table, generation, dimension, **kw)
-            applied.append(len(changes.added_ids))
+        def spy(*args, **kw):
+            changes = real(*args, **kw)
+            applied.append(changes.added)
             return changes
 
         reader.catalog.store.changes_since = spy  # type: ignore[method-assign]
@@ -160,6 +160,41 @@ def test_another_process_writes_are_caught_up_incrementally(
         assert reader.catalog.vector_count("sentences") == before + 2
         assert sorted(applied) == [1, 2]  # one passage, two sentences: nothing else re-read
         assert rebuilds == []
+    finally:
+        writer.close()
+        reader.close()
+
+
+def test_a_catch_up_that_fails_half_way_is_rebuilt_not_kept(
+    indexed, tiny_model: Path, rebuilds, tmp_path: Path, monkeypatch
+) -> None:
+    """Rows arrive in chunks; if applying them stops part-way (a full memory, a damaged page),
+    the half-caught-up index is never used or saved: the next sync rebuilds it."""
+    data, _ = indexed
+    reader = Library(data, tiny_model)
+    writer = Library(data, tiny_model)
+    try:
+        reader.catalog.sync()
+        new = tmp_path / "later"
+        new.mkdir()
+        (new / "sleep.txt").write_text("Sleep on the night train to Paris. It was a long night.")
+        writer.index([new])
+        real = Catalog._add
+
+        def failing(self, table, index, ids, matrix):
+            if table == "sentences":
+                raise MemoryError("no room")
+            real(self, table, index, ids, matrix)
+
+        monkeypatch.setattr(Catalog, "_add", failing)
+        with pytest.raises(MemoryError):
+            reader.catalog.sync()
+        monkeypatch.setattr(Catalog, "_add", real)
+        assert rebuilds == []
+        hits = reader.search("Sleep on the night train to Paris.", k=1)
+        assert rebuilds == ["sentences"]
+        assert hits[0].path == str(new / "sleep.txt")
+        assert _faiss_ids(reader.catalog, "sentences") == _sql_ids(data, "sentences")
     finally:
         writer.close()
         reader.close()

@@ -297,3 +297,35 @@ def test_rename_of_one_of_two_copies(tmp_path: Path, tiny_model: Path) -> None:
         ]
     finally:
         library.close()
+
+
+def test_the_indexes_follow_a_long_run(tmp_path: Path, tiny_model: Path, monkeypatch) -> None:
+    """The vector indexes catch up every SYNC_VECTORS vectors written, never once with the
+    whole run at the end (which held every new vector in memory several times over)."""
+    monkeypatch.setattr(indexer_module, "SYNC_VECTORS", 20)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    rng = random.Random(60)
+    for i in range(60):
+        (notes / f"note{i:02d}.txt").write_text(_note(i, rng))
+    library = Library(tmp_path / "data", tiny_model, context=ALONE)
+    store = library.catalog.store
+    handed: list[int] = []
+    real = store.changes_since
+
+    def counted(*args, **kw):
+        changes = real(*args, **kw)
+        if changes is not None:
+            handed.append(changes.added)
+        return changes
+
+    monkeypatch.setattr(store, "changes_since", counted)
+    try:
+        assert library.index([notes]).indexed == 60
+        library.catalog.sync()
+        assert len([n for n in handed if n]) >= 60 * 4 // 20 // 2  # sentences and passages
+        assert max(handed) <= 20 + 4  # a note adds at most three sentences and its passage
+        for table in VECTOR_TABLES:
+            assert _faiss_ids(library, table) == _sql_ids(library, table)
+    finally:
+        library.close()

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import core.store.store as store_module
 from core.catalog import DB_NAME
 from core.errors import StoreError
 from core.library import Library
@@ -112,8 +113,8 @@ def test_version_1_library_is_migrated_with_its_keys(tmp_path: Path) -> None:
     try:
         assert store.get_meta("log_floor") == "7"
         assert [d.path for d in store.documents()] == [to_key(literal)]
-        assert store.changes_since("sentences", 6, 4) is None  # older than the log: rebuild
-        assert store.changes_since("sentences", 7, 4) is not None
+        assert _changes(store, 6)[0] is None  # older than the log: rebuild
+        assert _changes(store, 7)[0] is not None
     finally:
         store.close()
 
@@ -162,21 +163,55 @@ def test_records_and_status_enum(store: Store) -> None:
     assert set(store.head_vectors([doc_id], 4)) == {doc_id}
 
 
+class _Changes:
+    """What `changes_since` handed over, as a test sees it."""
+
+    def __init__(self) -> None:
+        self.removed: list[int] = []
+        self.added: list[int] = []
+        self.chunks = 0
+
+    def remove(self, ids: np.ndarray) -> None:
+        self.removed += ids.tolist()
+
+    def add(self, ids: np.ndarray, matrix: np.ndarray) -> None:
+        assert matrix.shape == (len(ids), 4) and matrix.dtype == np.float32
+        self.added += ids.tolist()
+        self.chunks += 1
+
+
+def _changes(store: Store, generation: int, **kw):
+    seen = _Changes()
+    changes = store.changes_since("sentences", generation, 4, seen.remove, seen.add, **kw)
+    return changes, seen
+
+
 def test_change_log_tells_what_changed_since_a_generation(store: Store) -> None:
     first = store.write_document(_doc("/r/a.txt"), _vectors(2), _vectors(1))
     g1 = store.generation()
-    changes = store.changes_since("sentences", 0, 4)
-    assert changes.generation == g1 and len(changes.added_ids) == 2 and not len(changes.removed)
-    old_ids = set(changes.added_ids.tolist())
+    changes, seen = _changes(store, 0)
+    assert changes.generation == g1 and len(seen.added) == 2 and not seen.removed
+    assert (changes.added, changes.removed) == (2, 0)
+    old_ids = set(seen.added)
     store.write_document(_doc("/r/a.txt", 3), _vectors(3), _vectors(1))  # re-indexed
-    changes = store.changes_since("sentences", g1, 4, count=True)
-    assert set(changes.removed.tolist()) == old_ids  # logged by the trigger
-    assert len(changes.added_ids) == 3 and changes.count == 3
+    changes, seen = _changes(store, g1, count=True)
+    assert set(seen.removed) == old_ids  # logged by the trigger
+    assert len(seen.added) == 3 and changes.count == 3
     g2 = changes.generation
     store.delete_documents([first])  # the cascade is logged too
-    changes = store.changes_since("sentences", g2, 4)
-    assert len(changes.removed) == 3 and not len(changes.added_ids)
-    assert store.changes_since("sentences", changes.generation + 5, 4) is None  # from elsewhere
+    changes, seen = _changes(store, g2)
+    assert len(seen.removed) == 3 and not seen.added
+    changes, seen = _changes(store, changes.generation + 5)  # from elsewhere
+    assert changes is None and not seen.removed and not seen.added
+
+
+def test_many_changes_are_handed_over_a_chunk_at_a_time(store: Store, monkeypatch) -> None:
+    """Catching up with a big indexing run never holds all its vectors at once."""
+    monkeypatch.setattr(store_module, "BATCH", 4)
+    store.write_document(_doc("/r/a.txt", 10), _vectors(10), _vectors(1))
+    changes, seen = _changes(store, 0)
+    assert changes.added == 10 and seen.chunks == 3  # 4 + 4 + 2
+    assert seen.added == sorted(seen.added)
 
 
 def test_trimmed_log_asks_for_a_rebuild(store: Store) -> None:
@@ -185,7 +220,7 @@ def test_trimmed_log_asks_for_a_rebuild(store: Store) -> None:
     assert store.log_size() == 3  # two sentences and a passage left
     store.trim_log(store.generation())
     assert store.log_size() == 0
-    assert store.changes_since("sentences", 1, 4) is None
+    assert _changes(store, 1)[0] is None
 
 
 def test_close_closes_every_threads_connection(store: Store) -> None:
