@@ -62,9 +62,10 @@ def main() -> int:
     notes.mkdir()
     (notes / "one-line.txt").write_text(text_of(words, args.big_mb, rng))  # no sentence end
     (notes / "one-sentence.txt").write_text(text_of(words, args.sentence_mb, rng) + ".\n")
+    bodies = []
     for i in range(args.notes):
-        body = ". ".join(" ".join(rng.choices(words, k=12)) for _ in range(6))
-        (notes / f"note-{i:02d}.txt").write_text(f"Note {i}. {body}.\n")
+        bodies.append([" ".join(rng.choices(words, k=12)) for _ in range(6)])
+        (notes / f"note-{i:02d}.txt").write_text(f"Note {i}. {'. '.join(bodies[-1])}.\n")
 
     data = work / "data"
     start = time.perf_counter()
@@ -94,7 +95,7 @@ def main() -> int:
 
     library = Library(data)
     counts = library.counts()
-    found = library.search("Note 3", k=3)
+    found = library.search(bodies[3][2], k=3)  # a sentence of one small note, as written
     library.close()
     report = {
         "big_files": {p.name: p.stat().st_size for p in notes.iterdir() if "note-" not in p.name},
@@ -107,7 +108,7 @@ def main() -> int:
         "indexed": counts.indexed,
         "failed": counts.failed,
         "sentences": counts.sentences,
-        "top_hit_for_note_3": found[0].path if found else None,
+        "a_sentence_of_note_3_finds": found[0].path if found else None,
     }
     print(json.dumps(report, indent=2))
     shutil.rmtree(work, ignore_errors=True)
