@@ -40,8 +40,7 @@ SAVE_INTERVAL_S = 30.0
 # the trimmed part rebuilds it from SQLite instead of catching up.
 LOG_KEEP = 200_000
 SAMPLE = 256  # stored vectors compared with a loaded index's own copies
-# A mirror whose catching up failed half-way: below every log floor, so the next sync rebuilds it.
-_HALF_APPLIED = -1
+_HALF_APPLIED = -1  # a mirror that failed to catch up: under every log floor, so rebuilt next
 UNIT_TOLERANCE = 1e-2  # how far from length 1 a stored vector may be before it counts as damaged
 _FILE = re.compile(r"^(?P<table>[a-z]+)\.g(?P<generation>\d+)\.faiss$")
 _LEGACY = ("sentences.faiss", "passages.faiss", "faiss.json")
