@@ -31,23 +31,51 @@ def _seconds_since_process_start() -> float | None:
         return None
 
 
-def _wait(signal, timeout_ms: int = TIMEOUT_MS, until=lambda *args: True) -> tuple:
-    """Run the event loop until `signal` fires with arguments accepted by `until`."""
+class SelfTestFailed(Exception):
+    """Why the self-test stopped: an error the window reported, or a step that never ended."""
+
+
+def _wait(
+    signal, what: str, errors, timeout_ms: int = TIMEOUT_MS, until=lambda *args: True
+) -> tuple:
+    """Run the event loop until `signal` fires with arguments accepted by `until`; stop at once
+    if the window reports an error on `errors` (its notifier's `posted`) or a crash reaches
+    `sys.excepthook`, so that a broken install says why in seconds, not after the timeout."""
     from PySide6.QtCore import QEventLoop, QTimer
 
-    loop, got = QEventLoop(), []
+    from desktop.window.notify import Level
+
+    loop, got, failed = QEventLoop(), [], []
 
     def on_signal(*args) -> None:
         if until(*args):
             got.append(args)
             loop.quit()
 
+    def on_message(message) -> None:
+        if message.level is Level.ERROR:
+            failed.append(message.text)
+            loop.quit()
+
+    def on_crash(kind, value, traceback) -> None:
+        hook(kind, value, traceback)
+        failed.append(f"{kind.__name__}: {value}")
+        loop.quit()
+
+    hook, sys.excepthook = sys.excepthook, on_crash
     signal.connect(on_signal)
+    errors.connect(on_message)
     QTimer.singleShot(timeout_ms, loop.quit)
-    loop.exec()
-    signal.disconnect(on_signal)
+    try:
+        loop.exec()
+    finally:
+        sys.excepthook = hook
+        signal.disconnect(on_signal)
+        errors.disconnect(on_message)
+    if failed:
+        raise SelfTestFailed(f"{what}: {failed[0]}")
     if not got:
-        raise TimeoutError(f"no {signal} within {timeout_ms / 1000:.0f} s")
+        raise SelfTestFailed(f"{what}: nothing after {timeout_ms / 1000:.0f} s")
     return got[0]
 
 
@@ -66,6 +94,7 @@ def run_self_test(data_dir: Path | None = None) -> int:
 
     from desktop.window.app import configure_application, create_window
     from desktop.window.main_window import MAP_TAB
+    from desktop.window.notify import Level
     from desktop.window.resources import samples_dir
     from desktop.window.settings import Settings
 
@@ -83,15 +112,22 @@ def run_self_test(data_dir: Path | None = None) -> int:
         if since_start is not None:
             report["window_visible_since_process_start_s"] = round(since_start, 3)
         try:
-            _wait(window.session.ready)
+            errors = window.notifier.posted
+            early = [m.text for m in window.notifier.history if m.level is Level.ERROR]
+            if early:  # reported while the window opened, before anything was awaited
+                raise SelfTestFailed(f"opening the window: {early[0]}")
+            _wait(window.session.ready, "loading the model", errors)
             report["model_ready_s"] = round(time.perf_counter() - started, 3)
             window.session.index([str(samples_dir())])
-            _, summary = _wait(window.session.jobs.finished)
+            _, summary = _wait(window.session.jobs.finished, "indexing the samples", errors)
             report["indexed"] = getattr(summary, "indexed", None)
             typed = time.perf_counter()
             window.search_tab.field.setText(QUERY)
             (results,) = _wait(
-                window.session.search.results_ready, until=lambda r: r.query == QUERY
+                window.session.search.results_ready,
+                "searching",
+                errors,
+                until=lambda r: r.query == QUERY,
             )
             report["search_s"] = round(time.perf_counter() - typed, 3)
             top = Path(results.hits[0].path).name if results.hits else None
@@ -99,12 +135,12 @@ def run_self_test(data_dir: Path | None = None) -> int:
             drawing = time.perf_counter()  # the map: scikit-learn in a spawned child process
             window.show_tab(MAP_TAB)
             if not window.map_tab.up_to_date():
-                _wait(window.map_tab.settled)
+                _wait(window.map_tab.settled, "drawing the map", errors)
             shown = window.map_tab.shown_map()
             report["map_documents"] = len(shown.points) if shown is not None else 0
             report["map_s"] = round(time.perf_counter() - drawing, 3)
             report["ok"] = top == EXPECTED and report["map_documents"] == report["indexed"]
-        except TimeoutError as exc:
+        except SelfTestFailed as exc:
             report["error"] = str(exc)
         finally:
             window.close()

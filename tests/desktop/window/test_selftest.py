@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,24 @@ def test_self_test_indexes_the_samples_and_finds_the_expected_note(tmp_path) -> 
     assert report["indexed"] >= 30
     assert report["window_visible_s"] > 0
     assert "propagateSizeHints" not in done.stderr
+
+
+def test_a_model_that_will_not_load_fails_the_self_test_at_once_and_says_why(
+    qapp, tmp_path, monkeypatch, capsys
+) -> None:
+    from core.errors import ModelError
+    from core.library import Library
+    from desktop.window.selftest import run_self_test
+
+    def broken(self) -> None:
+        raise ModelError("the model folder is empty")
+
+    monkeypatch.setattr(Library, "warm_up", broken)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    started = time.perf_counter()
+    assert run_self_test(tmp_path / "data") == 1
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["ok"] is False
+    assert "Loading the model" in report["error"]
+    assert "the model folder is empty" in report["error"]
+    assert time.perf_counter() - started < 60  # not the 300 s the self-test waits for a step
