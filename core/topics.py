@@ -1,9 +1,9 @@
 """Topics of a map: clusters of nearby documents, each named by its most characteristic words.
 
-Clusters are found on the map's own positions (k-means), so a label always sits on a group the
-user can see. A cluster's words are scored by class-based TF-IDF (BERTopic's c-TF-IDF): how often
-a word occurs in the cluster's text, weighted by how rare it is across clusters, so words every
-document uses ("the", "file", "use") name nothing.
+Clusters are found on the map's own positions (k-means, by faiss), so a label always sits on a
+group the user can see. A cluster's words are scored by class-based TF-IDF (BERTopic's
+c-TF-IDF): how often a word occurs in the cluster's text, weighted by how rare it is across
+clusters, so words every document uses ("the", "file", "use") name nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
+
+from core.stopwords import ENGLISH_STOP_WORDS
 
 WORDS_PER_LABEL = 3
 MIN_CLUSTER = 3  # documents; smaller groups get no label
@@ -40,9 +42,7 @@ def find_topics(xy: np.ndarray, texts: list[str], seed: int = 0) -> list[Cluster
     if k == 1:
         assignment = np.zeros(n, np.int64)
     else:
-        from sklearn.cluster import KMeans  # imported only when a map is drawn
-
-        assignment = KMeans(n_clusters=k, n_init=3, random_state=seed).fit_predict(xy)
+        assignment = _kmeans(xy, k, seed)
     groups = [np.flatnonzero(assignment == c).tolist() for c in range(k)]
     counts = [Counter(w for i in g for w in _words(texts[i])) for g in groups]
     labels = _ctfidf_labels(counts)
@@ -53,9 +53,29 @@ def find_topics(xy: np.ndarray, texts: list[str], seed: int = 0) -> list[Cluster
     ]
 
 
-def _words(text: str) -> list[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+def _kmeans(xy: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """Each point's cluster (n,): Lloyd's k-means, best of three starts, by faiss (loaded
+    already, and it lets go of the GIL while it works; scikit-learn's first import held it for
+    over 100 ms, which the window's event loop felt). Every point trains: no sampling, and no
+    warning printed for a small map."""
+    import faiss
 
+    points = np.ascontiguousarray(xy, dtype=np.float32)
+    kmeans = faiss.Kmeans(
+        points.shape[1],
+        k,
+        niter=25,
+        nredo=3,
+        seed=seed,
+        min_points_per_centroid=1,
+        max_points_per_centroid=len(points),
+    )
+    kmeans.train(points)
+    _, nearest = kmeans.index.search(points, 1)
+    return nearest[:, 0].astype(np.int64)
+
+
+def _words(text: str) -> list[str]:
     return [
         w
         for w in (m.group().lower().strip("'-") for m in _WORD.finditer(text))

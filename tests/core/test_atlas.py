@@ -3,6 +3,8 @@ library and extended while little changes."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -200,3 +202,30 @@ def test_a_map_of_other_vectors_is_not_reused(mapped) -> None:
     # As after `ponder rebuild` with another pooling: same documents and hashes.
     atlas._save(library.data_dir / CACHE_NAME, dataclasses.replace(cached, vectors="other"))
     assert library.library_map().refitted
+
+
+def test_a_map_loads_no_scikit_learn_into_the_calling_process() -> None:
+    """scikit-learn's first import holds the GIL for over 100 ms; the window computes maps on a
+    background thread, so only the t-SNE child process may import it."""
+    script = (
+        "import sys, numpy as np\n"
+        "from core.projection import project\n"
+        "from core.topics import find_topics\n"
+        "rng = np.random.default_rng(0)\n"
+        "v = rng.normal(size=(60, 16)).astype(np.float32)\n"
+        "v /= np.linalg.norm(v, axis=1, keepdims=True)\n"
+        "xy, method = project(v)\n"
+        "topics = find_topics(xy, ['garden tomato compost'] * 30 + ['night train station'] * 30)\n"
+        "assert method == 't-SNE' and topics, (method, topics)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert done.stderr == ""  # nothing printed (faiss warns about small k-means by default)
