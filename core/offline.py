@@ -13,3 +13,6 @@ for _key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# transformers 5.25+ can swap a model's layers for "hub kernels", code fetched from the Hub; Ponder
+# runs only the code it was installed with.
+os.environ["USE_HUB_KERNELS"] = "NO"

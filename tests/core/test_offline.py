@@ -55,7 +55,9 @@ report = {"env_before": {k: os.environ.get(k) for k in ("HF_HUB_OFFLINE", "TRANS
 
 import core.encoder  # noqa: E402
 
-report["env_after"] = {k: os.environ.get(k) for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
+report["env_after"] = {
+    k: os.environ.get(k) for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "USE_HUB_KERNELS")
+}
 
 from core.library import Library  # noqa: E402
 
@@ -127,7 +129,11 @@ def test_no_socket_while_loading_indexing_and_searching(child_report: dict) -> N
 
 def test_importing_the_encoder_turns_the_hub_off(child_report: dict) -> None:
     assert child_report["env_before"] == {"HF_HUB_OFFLINE": "0", "TRANSFORMERS_OFFLINE": "0"}
-    assert child_report["env_after"] == {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    assert child_report["env_after"] == {
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "USE_HUB_KERNELS": "NO",
+    }
 
 
 def test_offline_switches_in_this_process() -> None:
