@@ -52,3 +52,33 @@ def test_without_a_deadline_every_test_runs(pytester: pytest.Pytester, monkeypat
     result = _run(pytester, monkeypatch, None)
     assert _order(result) == ["test_plain", "test_small", "test_huge"]
     result.assert_outcomes(passed=3)
+
+
+SHARED = """
+import time
+
+import pytest
+
+pytestmark = pytest.mark.slow(seconds=100, then=1)
+
+
+def test_first_builds_what_they_share():
+    time.sleep(3)
+
+
+def test_second_reuses_it():
+    pass
+"""
+
+
+def test_tests_sharing_a_fixture_are_charged_its_cost_once(
+    pytester: pytest.Pytester, monkeypatch
+) -> None:
+    pytester.makepyfile(test_shared=SHARED)
+    monkeypatch.setenv("PYTHONPATH", str(HERE))
+    monkeypatch.setenv("PONDER_TEST_DEADLINE_S", "102")
+    result = pytester.runpytest_subprocess("-p", "support_deadline", "-v", "-rs", "-W", "ignore")
+    result.assert_outcomes(passed=2)  # charged 100 s again, the second would be skipped
+    pytester.makepyfile(test_shared=SHARED.replace(", then=1", ""))
+    result = pytester.runpytest_subprocess("-p", "support_deadline", "-v", "-rs", "-W", "ignore")
+    result.assert_outcomes(passed=1, skipped=1)

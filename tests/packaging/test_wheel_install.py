@@ -23,7 +23,8 @@ OfflineRunner = Callable[..., subprocess.CompletedProcess[str]]
 ROOT = Path(__file__).resolve().parents[2]
 APP_ID = "org.ponder.Ponder"
 
-pytestmark = [pytest.mark.slow(seconds=160), pytest.mark.timeout(3600)]
+# The wheel and its environment are built by the first test to run; the others reuse them.
+pytestmark = [pytest.mark.slow(seconds=160, then=60), pytest.mark.timeout(3600)]
 
 NOTES = {
     "bread.md": (
