@@ -125,14 +125,14 @@ class Catalog:
             self._quarantine()
 
     def _catch_up(self, table: str, mirror: _Mirror, *, verify: bool = False) -> None:
-        index, add = mirror.index, self._adder(table)
+        index = mirror.index
         try:
             changes = self.store.changes_since(
                 table,
                 mirror.generation,
                 self.dimension,
                 index.remove,
-                lambda ids, matrix: add(index, ids, matrix),
+                lambda ids, matrix: self._add(table, index, ids, matrix),
                 count=verify,
             )
         except BaseException:

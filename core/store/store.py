@@ -160,8 +160,7 @@ class Store(DocumentRows):
         with self._connections.snapshot() as db:
             generation = sql.generation(db)
             cursor = db.execute(f"SELECT id, vector FROM {shared.checked_table(table)} ORDER BY id")
-            while rows := cursor.fetchmany(BATCH):
-                consume(*sql.rows_matrix(rows, dimension))
+            _feed(cursor, dimension, consume)
         return generation
 
     def changes_since(
@@ -196,10 +195,7 @@ class Store(DocumentRows):
             cursor = db.execute(
                 f"SELECT id, vector FROM {table} WHERE gen > ? ORDER BY id", (generation,)
             )
-            added = 0
-            while rows := cursor.fetchmany(BATCH):
-                add(*sql.rows_matrix(rows, dimension))
-                added += len(rows)
+            added = _feed(cursor, dimension, add)
             total = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] if count else -1
         return VectorChanges(now, len(removed), added, total)
 
@@ -295,3 +291,15 @@ class Store(DocumentRows):
         """Vector id -> document id."""
         query = f"SELECT id, document_id FROM {shared.checked_table(table)} WHERE id {{among}}"
         return dict(self._in(query, ids))
+
+
+def _feed(
+    cursor: sqlite3.Cursor, dimension: int, consume: Callable[[np.ndarray, np.ndarray], None]
+) -> int:
+    """Hand a cursor's (id, vector) rows to `consume(ids, matrix)` BATCH at a time, so that no
+    more than one chunk is ever decoded at once; returns how many rows there were."""
+    count = 0
+    while rows := cursor.fetchmany(BATCH):
+        consume(*sql.rows_matrix(rows, dimension))
+        count += len(rows)
+    return count
