@@ -121,6 +121,8 @@ class RelatedPanel(QWidget):
         self.lookup.ask(question)
         if self.lookup.busy:
             self._finding.start()
+            if self._shown is None:  # not "Select a result" while one is: blank until "Finding…"
+                self._show_rows([], "")
 
     # -- answers ------------------------------------------------------------------------------
 

@@ -39,8 +39,15 @@ def searched(window, gui, qtbot):
     # threads meanwhile, the sample library's own indexing among them: tests count only what
     # embeds on the panel's thread.)
     qtbot.waitUntil(lambda: window.session.model_ready, timeout=TIMEOUT_MS)
+    # What the panel says the moment the first result is made current (connected after the
+    # tab, this runs right after it), before any answer can arrive.
+    said: list[str] = []
+    window.session.search.results_ready.connect(
+        lambda found: said.append(tab.related.placeholder.text()) if found.hits else None
+    )
     with qtbot.waitSignal(tab.related.answered, timeout=TIMEOUT_MS):
         results = gui.search(window, TOMATOES)
+    assert said and said[0] != NOTHING_SELECTED  # a result is selected, its notes on their way
     qtbot.waitUntil(lambda: not tab.related.lookup.busy, timeout=TIMEOUT_MS)
     assert tab.related.question == Question(results.hits[0].document_id)
     return results
