@@ -38,6 +38,11 @@ from desktop.views.plain_text import plain_label
 
 DEBOUNCE_MS = 1500
 QUERY_HITS = 10  # the query's star sits among its best documents
+# What the empty map says: nothing to map, a first map on its way (t-SNE: seconds for hundreds
+# of documents, minutes for tens of thousands), or a map that could not be computed.
+NOTHING_TO_MAP = "The map appears once the library has documents."
+MAPPING = "Placing every document by meaning… a library of tens of thousands takes minutes."
+NOT_MAPPED = "The map could not be computed; the status bar says why."
 
 
 class MapTab(QWidget):
@@ -63,7 +68,7 @@ class MapTab(QWidget):
         self.fit_button.clicked.connect(self.view.fit)
         self.status = plain_label()
         self.status.setStyleSheet("color: palette(placeholder-text);")
-        self.placeholder = plain_label("The map appears once the library has documents.")
+        self.placeholder = plain_label(NOTHING_TO_MAP)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setStyleSheet("color: palette(placeholder-text);")
         self.stack = QStackedWidget()
@@ -84,6 +89,7 @@ class MapTab(QWidget):
         self._timer.timeout.connect(self.refresh)
         self._stale = True
         self._running = False
+        self._failed = False  # the last computation raised: the placeholder says so
         self._again = False
         self._control = RunControl()
         self._map_library: Library | None = None  # whose map is on screen
@@ -146,7 +152,7 @@ class MapTab(QWidget):
             self.settled.emit()
             return
         previous = shown.map if shown is not None and self._map_library is library else None
-        self._running = True
+        self._running, self._failed = True, False
         self._control = control = RunControl()
         worker = Worker(lambda _report: MapData.from_map(library.library_map(previous, control)))
         worker.signals.result.connect(lambda data: self._on_result(library, data))
@@ -188,6 +194,7 @@ class MapTab(QWidget):
 
     def _on_error(self, failure: WorkerFailure) -> None:
         if not isinstance(failure.exception, Cancelled):  # asked for: nothing to report
+            self._failed = True
             self.session.notifier.failure(failure, "Drawing the map")
 
     def _on_finished(self) -> None:
@@ -214,6 +221,10 @@ class MapTab(QWidget):
         if self._running:
             parts.append("computing…" if data is not None else "Computing the map…")
         self.status.setText(" · ".join(parts))
+        if self._running and data is None:
+            self.placeholder.setText(MAPPING)
+        else:
+            self.placeholder.setText(NOT_MAPPED if self._failed else NOTHING_TO_MAP)
 
     # -- the query's star ---------------------------------------------------------------------
 

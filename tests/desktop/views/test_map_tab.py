@@ -96,6 +96,42 @@ def test_the_map_is_computed_off_the_window_thread_and_follows_indexing(
     assert len(calls) == before + 1
 
 
+def test_the_empty_map_says_it_is_being_computed_or_why_it_is_not_there(
+    make_window, sample_data: Path, gui, qtbot, monkeypatch
+):
+    from core.errors import PonderError
+    from desktop.views.map_tab import MAPPING, NOT_MAPPED
+
+    release, outcome = threading.Event(), {"fail": True}
+    real = Library.library_map
+
+    def slow_map(
+        self: Library, previous: LibraryMap | None = None, control: RunControl | None = None
+    ) -> LibraryMap:
+        release.wait(60)
+        if outcome["fail"]:
+            raise PonderError("computing the map failed (exit code -9)")
+        return real(self, previous, control)
+
+    monkeypatch.setattr(Library, "library_map", slow_map)
+    window = make_window(sample_data)
+    tab = window.map_tab
+    window.show_tab(MAP_TAB)
+    qtbot.waitUntil(lambda: tab._running, timeout=10_000)
+    # a first map on its way: not "once the library has documents" (it has them)
+    assert tab.stack.currentWidget() is tab.placeholder
+    assert tab.placeholder.text() == MAPPING
+    gui.screenshot(window, "map-computing.png")
+    with qtbot.waitSignal(tab.settled, timeout=30_000):
+        release.set()
+    assert tab.placeholder.text() == NOT_MAPPED
+    assert "computing the map failed" in window.notifier.history[-1].text
+    outcome["fail"] = False
+    with qtbot.waitSignal(tab.settled, timeout=120_000):
+        tab.refresh()
+    assert tab.stack.currentWidget() is tab.view and tab.shown_map().points
+
+
 def test_hover_click_and_the_query_star(make_window, sample_data: Path, gui, qtbot):
     window = make_window(sample_data)
     tab, view = window.map_tab, window.map_tab.view
