@@ -36,11 +36,9 @@ def _cost(item: pytest.Item) -> float | None:
 def _cost_now(item: pytest.Item) -> float | None:
     """What the test will take from here: `then` once its module's shared fixture is paid for."""
     marker = item.get_closest_marker("slow")
-    if marker is None:
-        return None
-    if "then" in marker.kwargs and str(item.path) in _PAID:
+    if marker is not None and "then" in marker.kwargs and str(item.path) in _PAID:
         return float(marker.kwargs["then"])
-    return float(marker.kwargs.get("seconds", 120))
+    return _cost(item)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -36,16 +36,18 @@ class SelfTestFailed(Exception):
 
 
 def _wait(
-    signal, what: str, errors, timeout_ms: int = TIMEOUT_MS, until=lambda *args: True
+    signal, what: str, notifier, timeout_ms: int = TIMEOUT_MS, until=lambda *args: True
 ) -> tuple:
     """Run the event loop until `signal` fires with arguments accepted by `until`; stop at once
-    if the window reports an error on `errors` (its notifier's `posted`) or a crash reaches
-    `sys.excepthook`, so that a broken install says why in seconds, not after the timeout."""
+    if the window has reported an error (`notifier`: before the wait or during it) or a crash
+    reaches `sys.excepthook`, so that a broken install says why in seconds, not after the
+    timeout."""
     from PySide6.QtCore import QEventLoop, QTimer
 
     from desktop.window.notify import Level
 
-    loop, got, failed = QEventLoop(), [], []
+    loop, got = QEventLoop(), []
+    failed = [m.text for m in notifier.history if m.level is Level.ERROR]
 
     def on_signal(*args) -> None:
         if until(*args):
@@ -64,14 +66,15 @@ def _wait(
 
     hook, sys.excepthook = sys.excepthook, on_crash
     signal.connect(on_signal)
-    errors.connect(on_message)
+    notifier.posted.connect(on_message)
     QTimer.singleShot(timeout_ms, loop.quit)
     try:
-        loop.exec()
+        if not failed:
+            loop.exec()
     finally:
         sys.excepthook = hook
         signal.disconnect(on_signal)
-        errors.disconnect(on_message)
+        notifier.posted.disconnect(on_message)
     if failed:
         raise SelfTestFailed(f"{what}: {failed[0]}")
     if not got:
@@ -94,7 +97,6 @@ def run_self_test(data_dir: Path | None = None) -> int:
 
     from desktop.window.app import configure_application, create_window
     from desktop.window.main_window import MAP_TAB
-    from desktop.window.notify import Level
     from desktop.window.resources import samples_dir
     from desktop.window.settings import Settings
 
@@ -112,21 +114,18 @@ def run_self_test(data_dir: Path | None = None) -> int:
         if since_start is not None:
             report["window_visible_since_process_start_s"] = round(since_start, 3)
         try:
-            errors = window.notifier.posted
-            early = [m.text for m in window.notifier.history if m.level is Level.ERROR]
-            if early:  # reported while the window opened, before anything was awaited
-                raise SelfTestFailed(f"opening the window: {early[0]}")
-            _wait(window.session.ready, "loading the model", errors)
+            notifier = window.notifier
+            _wait(window.session.ready, "loading the model", notifier)
             report["model_ready_s"] = round(time.perf_counter() - started, 3)
             window.session.index([str(samples_dir())])
-            _, summary = _wait(window.session.jobs.finished, "indexing the samples", errors)
+            _, summary = _wait(window.session.jobs.finished, "indexing the samples", notifier)
             report["indexed"] = getattr(summary, "indexed", None)
             typed = time.perf_counter()
             window.search_tab.field.setText(QUERY)
             (results,) = _wait(
                 window.session.search.results_ready,
                 "searching",
-                errors,
+                notifier,
                 until=lambda r: r.query == QUERY,
             )
             report["search_s"] = round(time.perf_counter() - typed, 3)
@@ -135,7 +134,7 @@ def run_self_test(data_dir: Path | None = None) -> int:
             drawing = time.perf_counter()  # the map: scikit-learn in a spawned child process
             window.show_tab(MAP_TAB)
             if not window.map_tab.up_to_date():
-                _wait(window.map_tab.settled, "drawing the map", errors)
+                _wait(window.map_tab.settled, "drawing the map", notifier)
             shown = window.map_tab.shown_map()
             report["map_documents"] = len(shown.points) if shown is not None else 0
             report["map_s"] = round(time.perf_counter() - drawing, 3)
