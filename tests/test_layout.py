@@ -109,3 +109,24 @@ def test_engine_imports_no_qt() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+README_MAX_LINES = 350
+
+
+def test_readme_is_a_users_guide() -> None:
+    """The README stays a guide a newcomer reads through; designs and figures live in docs/."""
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= README_MAX_LINES, f"README.md has {len(lines)} lines"
+    for name in ("design.md", "benchmarks.md", "limits.md", "development.md"):
+        assert (ROOT / "docs" / name).is_file(), f"docs/{name} is missing"
+
+
+def test_every_benchmark_section_names_its_command() -> None:
+    """A figure without the command that produced it cannot be checked or reproduced."""
+    text = (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    sections = text.split("\n## ")[1:]
+    assert sections, "docs/benchmarks.md has no sections"
+    for section in sections:
+        title = section.splitlines()[0]
+        assert "Command" in section or "`python " in section, f"'{title}' names no command"
