@@ -20,6 +20,7 @@ import core.offline  # noqa: F401  (must precede transformers)
 from core.errors import ModelError
 from core.modelspec import ModelSpec, default_model_folder, read_model_folder
 from core.passages import Passage, PassageVectors
+from core.records import TokenStates
 from core.pooling import SPAN_POOLING, SPAN_SCALE, STATIC, check_pooling, pool
 from core.precision import FP32, apply_precision, check_precision
 
@@ -169,6 +170,23 @@ class Encoder:
                 self.stats.batches += 1
         return [done[p.key] for p in passages]
 
+    def inspect(self, ids: Sequence[int]) -> TokenStates:
+        """One text's tokens as pooling reads them, from a single pass: the last layer's states,
+        the input word embeddings and the last layer's attention from the first token
+        (`core.explain` writes a similarity as token-pair cells from these)."""
+        with torch.inference_mode():
+            features = self._features([list(ids)])
+            inputs = {k: features[k] for k in self._model_inputs()}
+            out = self._model(**inputs, output_hidden_states=True)
+            n = len(ids)
+            cols = slice(-n, None) if self._tokenizer.padding_side == "left" else slice(0, n)
+            states = out.last_hidden_state.float()[0, cols].numpy().copy()
+            words = features["word_embeddings"][0, cols].numpy().copy()
+            special = features["special_tokens_mask"][0, cols].numpy().astype(bool)
+            attention = _first_token_attention(self._model, out.hidden_states[-2][:, cols])
+        tokens = tuple(self._tokenizer.convert_ids_to_tokens(list(ids)))
+        return TokenStates(tokens, states, words, special, attention)
+
     def _span_vectors(self, states: torch.Tensor, spans: np.ndarray) -> np.ndarray:
         """Unit vectors of `spans` (first, end) of one passage's token states under the
         encoder's pooling (`SPAN_SCALE`): a running sum gives every span's sum at once."""
@@ -263,6 +281,23 @@ def _load(path: Path):
     if not getattr(tokenizer, "is_fast", False):
         raise ModelError(f"{path} has no fast tokenizer (tokenizer.json)")
     return tokenizer, model.eval()
+
+
+def _first_token_attention(model, hidden: torch.Tensor) -> np.ndarray | None:
+    """The last layer's attention from the first token to every token, averaged over heads,
+    recomputed from that layer's input (fast attention kernels return no weights). Only for
+    BERT-shaped models (query and key projections named so); None for others."""
+    try:
+        layer = model.encoder.layer[-1].attention.self
+        heads, size = layer.num_attention_heads, layer.attention_head_size
+        query, key = layer.query, layer.key
+    except AttributeError:
+        return None
+    h = hidden.to(query.weight.dtype)
+    q = query(h[:, :1]).view(1, 1, heads, size).transpose(1, 2)
+    k = key(h).view(1, -1, heads, size).transpose(1, 2)
+    weights = torch.softmax((q @ k.transpose(-1, -2)).float() / size**0.5, dim=-1)
+    return weights.mean(1)[0, 0].numpy().copy()
 
 
 def _special_tokens_around(tokenizer) -> tuple[list[int], list[int]]:

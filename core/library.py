@@ -19,6 +19,7 @@ from core.backends import is_server, normalise, open_catalog
 from core.catalog import DB_NAME
 from core.control import RunControl
 from core.errors import IndexMismatchError, PonderError
+from core.explain import Explanation, explain_sentence, explain_texts
 from core.fusion import Mode
 from core.indexer import IndexRun, IndexSummary, ProgressCallback
 from core.modelspec import default_model_folder, read_model_folder
@@ -26,7 +27,7 @@ from core.passages import ALONE, CONTEXTS, LATE
 from core.paths import absolute
 from core.pooling import SPAN_POOLING, check_pooling
 from core.precision import FP32, check_precision, default_precision
-from core.query import Query
+from core.query import Query, parse
 from core.records import Counts, DocumentRow, IndexInfo, Status
 from core.related import RelatedHit, related
 from core.search import DocumentHit, keyword_search, search
@@ -220,6 +221,23 @@ class Library:
         """Cosine similarity of two texts under each pooling strategy (one model pass)."""
         vectors = self.encoder.encode_many([a, b], poolings)
         return {name: float(v[0] @ v[1]) for name, v in vectors.items()}
+
+    def explain(self, a: str, b: str, pooling: str | None = None) -> Explanation:
+        """Why two texts are as similar as they are, token pair by token pair
+        (`core.explain`), under `pooling` (the library's own by default)."""
+        return explain_texts(self.encoder, a, b, pooling)
+
+    def explain_hit(self, query: str | Query, hit: DocumentHit) -> Explanation:
+        """Why `hit`'s best sentence matched `query`, from the passes that made the sentence's
+        stored vector: one or two passages re-embedded at most."""
+        text = query.text if isinstance(query, Query) else parse(query).text
+        found = self.catalog.store.sentences_of([hit.document_id], self.dimension)
+        if hit.document_id not in found:
+            raise PonderError(f"{hit.path} is no longer in the library")
+        rows = found[hit.document_id][0]
+        sentences = [row.text for row in rows]
+        ordinal = next(i for i, row in enumerate(rows) if row.ordinal == hit.sentence.ordinal)
+        return explain_sentence(self.encoder, text, sentences, ordinal, self.context)
 
     # -- what it holds ------------------------------------------------------------------------
 

@@ -166,3 +166,16 @@ class VectorChanges:
     removed: int  # ids that left (some may have come back: they were added too)
     added: int
     count: int  # rows in the table at `generation`, or -1 if not counted
+
+
+@dataclass(frozen=True)
+class TokenStates:
+    """One text as the model saw it: its tokens (special ones included), the last layer's state
+    and the input word embedding of each, which are special tokens, and the last layer's
+    attention from the first token (None where the model's shape does not expose it)."""
+
+    tokens: tuple[str, ...]
+    states: np.ndarray  # (tokens, dimension) float32
+    words: np.ndarray  # (tokens, dimension) float32
+    special: np.ndarray  # (tokens,) bool
+    first_attention: np.ndarray | None  # (tokens,) float32, sums to 1
