@@ -20,9 +20,9 @@ import core.offline  # noqa: F401  (must precede transformers)
 from core.errors import ModelError
 from core.modelspec import ModelSpec, default_model_folder, read_model_folder
 from core.passages import Passage, PassageVectors
-from core.records import TokenStates
 from core.pooling import SPAN_POOLING, SPAN_SCALE, STATIC, check_pooling, pool
 from core.precision import FP32, apply_precision, check_precision
+from core.records import TokenStates
 
 DEFAULT_BATCH_SIZE = 256  # rows per batch at most; short texts fill a batch by tokens first
 # A text embedded alone (a query) is padded to a multiple of this many tokens. oneDNN compiles

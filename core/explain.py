@@ -32,7 +32,7 @@ from core.records import TokenStates
 if TYPE_CHECKING:  # the encoder imports torch
     from core.encoder import Encoder
 
-CLS_NOTE = "the [CLS] vector is one token's state: cells spread the score by its last-layer attention"
+CLS_NOTE = "the [CLS] vector is one token's state: cells spread it by the last-layer attention"
 
 
 @dataclass(frozen=True)

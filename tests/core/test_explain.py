@@ -7,12 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import shared_path
 
 from core.encoder import Encoder
 from core.explain import explain_sentence, explain_states, explain_texts
 from core.library import Library
-from core.passages import late_passages
-from support import shared_path
+from core.passages import late_passages, sentence_vectors
 
 EXACT = ("mean", "mean_sqrt_len", "static_mean", "max")
 
@@ -90,7 +90,6 @@ def test_a_shared_sentence_is_explained_from_both_of_its_passages(tiny_model: Pa
     passages = late_passages(content, encoder.prefix, encoder.suffix, 64)
     shared = passages[1].first
     assert shared == passages[0].first + len(passages[0].spans) - 1  # in two passages
-    from core.passages import sentence_vectors
 
     stored = sentence_vectors(passages, encoder.encode_passages(passages))
     query = "where did the dog run?"
