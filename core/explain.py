@@ -88,9 +88,17 @@ class _Side:
 def explain_texts(encoder: Encoder, a: str, b: str, pooling: str | None = None) -> Explanation:
     """The similarity of two texts, each embedded alone, under `pooling` (the encoder's own by
     default), as token-pair cells."""
-    name = check_pooling(pooling or encoder.pooling)
+    name = pooling or encoder.pooling
+    return explain_each(encoder, a, b, [name])[name]
+
+
+def explain_each(
+    encoder: Encoder, a: str, b: str, poolings: Sequence[str]
+) -> dict[str, Explanation]:
+    """`explain_texts` under several poolings, from one model pass per text."""
+    names = [check_pooling(p) for p in poolings]
     first, second = (encoder.inspect(ids) for ids in encoder.tokenize([a, b]))
-    return explain_states(name, first, second)
+    return {name: explain_states(name, first, second) for name in names}
 
 
 def explain_states(pooling: str, a: TokenStates, b: TokenStates) -> Explanation:

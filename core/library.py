@@ -19,7 +19,7 @@ from core.backends import is_server, normalise, open_catalog
 from core.catalog import DB_NAME
 from core.control import RunControl
 from core.errors import IndexMismatchError, PonderError
-from core.explain import Explanation, explain_sentence, explain_texts
+from core.explain import Explanation, explain_each, explain_sentence
 from core.fusion import Mode
 from core.indexer import IndexRun, IndexSummary, ProgressCallback
 from core.modelspec import default_model_folder, read_model_folder
@@ -222,10 +222,10 @@ class Library:
         vectors = self.encoder.encode_many([a, b], poolings)
         return {name: float(v[0] @ v[1]) for name, v in vectors.items()}
 
-    def explain(self, a: str, b: str, pooling: str | None = None) -> Explanation:
-        """Why two texts are as similar as they are, token pair by token pair
-        (`core.explain`), under `pooling` (the library's own by default)."""
-        return explain_texts(self.encoder, a, b, pooling)
+    def explain(self, a: str, b: str, poolings: Sequence[str]) -> dict[str, Explanation]:
+        """Why two texts are as similar as they are under each pooling, token pair by token
+        pair (`core.explain`), from one model pass per text."""
+        return explain_each(self.encoder, a, b, poolings)
 
     def explain_hit(self, query: str | Query, hit: DocumentHit) -> Explanation:
         """Why `hit`'s best sentence matched `query`, from the passes that made the sentence's

@@ -2,7 +2,8 @@
 
 Two sentences, and their cosine similarity under every pooling strategy side by side, so a user
 sees that `static_mean` (a bag of words) rates "The dog chased the cat" and "The cat chased the dog"
-as identical while the contextual strategies do not.
+as identical while the contextual strategies do not; and, for the strategy selected, *why*: the
+score split over token pairs as a heat map (`core.explain`).
 """
 
 from __future__ import annotations
@@ -17,16 +18,20 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QPushButton,
+    QScrollArea,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
 
+from core.explain import Explanation
 from core.pooling import POOLING_STRATEGIES
 from desktop.background.session import LibrarySession
 from desktop.background.workers import Worker, WorkerFailure
 from desktop.views.compare_model import CompareModel, Role
+from desktop.views.heatmap import TokenHeatmap
 from desktop.views.plain_text import plain_label
 
 NAME_WIDTH, VALUE_WIDTH, PAD = 170, 70, 10
@@ -49,6 +54,10 @@ class CompareDelegate(QStyledItemDelegate):
     ) -> None:
         painter.save()
         palette = option.palette
+        if option.state & QStyle.StateFlag.State_Selected:  # the strategy the heat map explains
+            chosen = QColor(palette.color(QPalette.ColorRole.Highlight))
+            chosen.setAlphaF(0.15)
+            painter.fillRect(option.rect, chosen)
         rect = option.rect.adjusted(PAD, PAD, -PAD, -PAD)
         metrics = QFontMetrics(option.font)
         bold = QFont(option.font)
@@ -108,6 +117,7 @@ class CompareDelegate(QStyledItemDelegate):
 
 class CompareTab(QWidget):
     compared = Signal(dict)  # pooling name -> cosine, for the newest pair
+    explained = Signal(str)  # the pooling whose heat map is on display
 
     def __init__(self, session: LibrarySession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -142,16 +152,29 @@ class CompareTab(QWidget):
         self.view = QListView()
         self.view.setModel(self.model)
         self.view.setItemDelegate(CompareDelegate(self.view))
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setUniformItemSizes(True)
+        self.view.setFixedHeight(
+            len(POOLING_STRATEGIES) * self.view.sizeHintForRow(0) + 2 * self.view.frameWidth()
+        )
+        self.view.selectionModel().currentChanged.connect(lambda *_: self._show_selected())
         self.status = plain_label()
         self.status.setWordWrap(True)
+        self.why = QLabel()
+        self.why.setWordWrap(True)
+        self.heatmap = TokenHeatmap()
+        scroller = QScrollArea()
+        scroller.setWidget(self.heatmap)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QScrollArea.Shape.NoFrame)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
-        layout.addWidget(self.view, 1)
+        layout.addWidget(self.view)
         layout.addWidget(self.status)
+        layout.addWidget(self.why)
+        layout.addWidget(scroller, 1)
+        self._explanations: dict[str, Explanation] = {}
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(400)
@@ -166,6 +189,34 @@ class CompareTab(QWidget):
 
     def _on_opened(self, library: object) -> None:
         self.model.set_in_use(getattr(library, "pooling", ""))
+        self.select(getattr(library, "pooling", "") or "mean")
+
+    def select(self, pooling: str) -> None:
+        """Show the heat map of `pooling` (its row becomes the current one)."""
+        names = list(POOLING_STRATEGIES)
+        if pooling in names:
+            self.view.setCurrentIndex(self.model.index(names.index(pooling)))
+
+    def _show_selected(self) -> None:
+        row = self.view.currentIndex().row()
+        names = list(POOLING_STRATEGIES)
+        name = names[row] if 0 <= row < len(names) else ""
+        explanation = self._explanations.get(name)
+        self.heatmap.show_explanation(explanation)
+        if explanation is None:
+            self.why.setText("")
+            return
+        how = (
+            "The cells add up to the score exactly."
+            if explanation.exact
+            else f"An approximation: {explanation.note}."
+        )
+        self.why.setText(
+            f"<b>Why {name} gives {explanation.score:.3f}:</b> each cell is one pair of tokens' "
+            f"share of the score (<span style='color:#266ed2'>blue raises it</span>, "
+            f"<span style='color:#d66028'>orange lowers it</span>; hover for the value). {how}"
+        )
+        self.explained.emit(name)
 
     def _swap(self) -> None:
         a, b = self.first.text(), self.second.text()
@@ -183,15 +234,18 @@ class CompareTab(QWidget):
         self._serial += 1
         serial = self._serial
         self.status.setText("Comparing…")
-        worker = Worker(lambda _report: library.compare(a, b, list(POOLING_STRATEGIES)))
-        worker.signals.result.connect(lambda cosines: self._on_result(serial, cosines))
+        worker = Worker(lambda _report: library.explain(a, b, list(POOLING_STRATEGIES)))
+        worker.signals.result.connect(lambda found: self._on_result(serial, found))
         worker.signals.error.connect(self._on_error)
         self.session.pool.start(worker)
 
-    def _on_result(self, serial: int, cosines: dict[str, float]) -> None:
+    def _on_result(self, serial: int, explanations: dict[str, Explanation]) -> None:
         if serial != self._serial:
             return
+        self._explanations = explanations
+        cosines = {name: e.score for name, e in explanations.items()}
         self.model.set_cosines(cosines)
+        self._show_selected()
         same = [n for n, c in cosines.items() if c > 0.9995]
         note = (
             f"{', '.join(same)} rate{'s' if len(same) == 1 else ''} the two as identical."

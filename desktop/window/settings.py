@@ -88,8 +88,8 @@ class Settings:
     splitter_state: Setting[QByteArray] = Setting("window/splitter", QByteArray())
     library_header: Setting[QByteArray] = Setting("window/library_header", QByteArray())
     current_tab: Setting[int] = Setting("window/tab", 0)
-    compare_a: Setting[str] = Setting("compare/a", "The dog chased the cat.")
-    compare_b: Setting[str] = Setting("compare/b", "The cat chased the dog.")
+    compare_a: Setting[str] = Setting("compare/a", "The bank raised interest rates.")
+    compare_b: Setting[str] = Setting("compare/b", "We sat on the river bank.")
 
     def __init__(self, qsettings: QSettings | None = None) -> None:
         self.qsettings = qsettings if qsettings is not None else QSettings()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+import pytest
+from PySide6.QtCore import QPoint, Qt
 
 from core.pooling import POOLING_STRATEGIES
 from desktop.views.compare_model import Role
@@ -30,9 +31,48 @@ def test_compare_two_sentences(make_window, gui, qtbot, tmp_path: Path):
     }
     assert shown == cosines
     assert tab.model.index(0).data(Role.IN_USE)  # "mean": what this library searches with
+    # the heat map of the library's own pooling is on display, its cells adding up to the bar
+    shown_map = tab.heatmap.explanation
+    assert shown_map is not None and shown_map.pooling == "mean"
+    assert shown_map.matrix.sum() == pytest.approx(cosines["mean"], abs=1e-6)
+    assert "add up to the score exactly" in tab.why.text()
     gui.screenshot(window, "compare.png")
+    with qtbot.waitSignal(tab.explained, timeout=5_000):
+        tab.select("static_mean")
+    bag = tab.heatmap.explanation
+    assert bag is not None and bag.pooling == "static_mean"
+    assert "[CLS]" not in bag.tokens_a  # a bag of words has no special tokens
+    assert sorted(bag.shares_a.round(6)) == sorted(bag.shares_b.round(6))  # same words, same bag
+    gui.screenshot(window, "compare-static.png")
+    with qtbot.waitSignal(tab.explained, timeout=5_000):
+        tab.select("cls")
+    assert "approximation" in tab.why.text().lower()
 
     with qtbot.waitSignal(tab.compared, timeout=20_000) as blocker:
         tab.set_texts("A cheap flight to Lisbon", "Bread rises overnight in the fridge")
         qtbot.keyClick(tab.second, Qt.Key.Key_Return)
     assert blocker.args[0]["mean"] < 0.5
+
+
+def test_the_heat_map_names_the_cell_under_the_pointer(make_window, gui, qtbot, tmp_path: Path):
+    window = make_window(tmp_path / "data")
+    window.show_tab(COMPARE_TAB)
+    tab = window.compare_tab
+    with qtbot.waitSignal(tab.compared, timeout=20_000):
+        tab.set_texts("The dog chased the cat.", "The cat chased the dog.")
+        tab.compare_now()
+    heatmap = tab.heatmap
+    heatmap.resize(600, 400)
+    left, top = heatmap._margins()
+    size = heatmap._cell()
+    assert heatmap.cell_at(QPoint(left + size // 2, top + size // 2)) == (0, 0)
+    assert heatmap.cell_at(QPoint(left - 1, top + 1)) is None
+
+
+def test_the_first_pair_shown_is_one_the_strategies_disagree_on(make_window, qtbot, tmp_path):
+    window = make_window(tmp_path / "data")
+    tab = window.compare_tab
+    with qtbot.waitSignal(tab.compared, timeout=20_000) as blocker:
+        tab.compare_now()
+    cosines = blocker.args[0]
+    assert max(cosines.values()) - min(cosines.values()) > 0.2
