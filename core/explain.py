@@ -25,11 +25,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from core.errors import PonderError
 from core.passages import late_passages
 from core.pooling import SPAN_SCALE, STATIC, check_pooling
-from core.records import TokenStates
+from core.records import SentenceRow, TokenStates
 
 if TYPE_CHECKING:  # the encoder imports torch
+    from core.catalog import Catalog
     from core.encoder import Encoder
 
 CLS_NOTE = "the [CLS] vector is one token's state: cells spread it by the last-layer attention"
@@ -83,6 +85,42 @@ class _Side:
 
     tokens: tuple[str, ...]
     rows: np.ndarray  # (tokens, dimension) float64
+
+
+@dataclass(frozen=True)
+class Why:
+    """A document's sentence and why it matches a query."""
+
+    path: str  # as stored (`DocumentRow.path`) until the caller says where it is here
+    sentence: SentenceRow
+    explanation: Explanation
+
+
+def explain_document(
+    catalog: Catalog,
+    encoder: Encoder,
+    context: str,
+    query: str,
+    document_id: int,
+    line: int | None = None,
+    ordinal: int | None = None,
+) -> Why:
+    """Why document `document_id` matches `query` (its text as search embeds it): sentence
+    `ordinal`, else the sentence on `line`, else the one closest to the query by its stored
+    vector; explained by `explain_sentence`."""
+    found = catalog.store.sentences_of([document_id], catalog.dimension).get(document_id)
+    if found is None:
+        raise PonderError("that document has no sentences in the library")
+    rows, vectors = found
+    if ordinal is not None:
+        at = next((i for i, r in enumerate(rows) if r.ordinal == ordinal), 0)
+    elif line is not None:
+        at = max(0, sum(1 for r in rows if r.line <= line) - 1)
+    else:
+        at = int(np.argmax(vectors @ encoder.encode([query])[0]))
+    explanation = explain_sentence(encoder, query, [r.text for r in rows], at, context)
+    path = catalog.store.documents_by_id([document_id])[document_id].path
+    return Why(path, rows[at], explanation)
 
 
 def explain_texts(encoder: Encoder, a: str, b: str, pooling: str | None = None) -> Explanation:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +19,7 @@ from core.backends import is_server, normalise, open_catalog
 from core.catalog import DB_NAME
 from core.control import RunControl
 from core.errors import IndexMismatchError, PonderError
-from core.explain import Explanation, explain_each, explain_sentence
+from core.explain import Explanation, Why, explain_document, explain_each
 from core.fusion import Mode
 from core.indexer import IndexRun, IndexSummary, ProgressCallback
 from core.modelspec import default_model_folder, read_model_folder
@@ -230,14 +230,23 @@ class Library:
     def explain_hit(self, query: str | Query, hit: DocumentHit) -> Explanation:
         """Why `hit`'s best sentence matched `query`, from the passes that made the sentence's
         stored vector: one or two passages re-embedded at most."""
+        return self.explain_in(query, hit.path, ordinal=hit.sentence.ordinal).explanation
+
+    def explain_in(
+        self, query: str | Query, path: str | Path, *, line: int | None = None,
+        ordinal: int | None = None,
+    ) -> Why:  # fmt: skip
+        """Why the document at `path` matches `query`: its sentence closest to the query, or
+        the one on `line`, or sentence `ordinal` (`core.explain.explain_document`)."""
+        key = self.catalog.keys.key_of(absolute(path))
+        doc = self.catalog.store.document(key)
+        if doc is None or doc.status != Status.INDEXED:
+            raise PonderError(f"{path} is not indexed in this library")
         text = query.text if isinstance(query, Query) else parse(query).text
-        found = self.catalog.store.sentences_of([hit.document_id], self.dimension)
-        if hit.document_id not in found:
-            raise PonderError(f"{hit.path} is no longer in the library")
-        rows = found[hit.document_id][0]
-        sentences = [row.text for row in rows]
-        ordinal = next(i for i, row in enumerate(rows) if row.ordinal == hit.sentence.ordinal)
-        return explain_sentence(self.encoder, text, sentences, ordinal, self.context)
+        why = explain_document(
+            self.catalog, self.encoder, self.context, text, doc.id, line, ordinal
+        )
+        return replace(why, path=self.path_of(doc.path))
 
     # -- what it holds ------------------------------------------------------------------------
 

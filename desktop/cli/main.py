@@ -31,6 +31,7 @@ from desktop.cli.commands import (
     cmd_status,
     cmd_team_setup,
 )
+from desktop.cli.explain import add_parser as add_explain_parser
 
 EXIT_ERROR, EXIT_USAGE = 1, 2
 
@@ -161,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--writers", metavar="ROLE", help="role that may index (and search)")
     p.add_argument("--readers", metavar="ROLE", help="role that may only search")
     p.set_defaults(func=cmd_team_setup)
+
+    add_explain_parser(sub, [])
 
     p = sub.add_parser("self-test", help="index and search a sample offscreen, then exit")
     p.set_defaults(func=cmd_self_test)
