@@ -25,7 +25,7 @@ from core.library import Library  # noqa: E402
 def _queries(folder: Path, limit: int) -> list[str]:
     with open(folder / "queries.tsv", encoding="utf-8") as handle:
         rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
-    return [row[1] for row in rows[1:] if len(row) > 1][:limit]
+    return [row[0] for row in rows[1:] if row][:limit]
 
 
 def main() -> int:
