@@ -1,0 +1,173 @@
+"""`ponder desktop-integration install|uninstall`: make the desktop's own search ask Ponder.
+
+Writes, with absolute paths to this installation, the launcher, the D-Bus service files that let
+the session bus start `ponder serve` on the first question, GNOME Shell's search-provider `.ini`
+and KRunner's D-Bus plugin `.desktop`, under `$XDG_DATA_HOME` (default `~/.local/share`) with
+`--user`, else under `/usr/local/share`. What it wrote is listed in a manifest beside them, so
+`uninstall` removes exactly those files (and the folders it made, once empty) and nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop.service.bus import GNOME_NAME, KRUNNER_NAME
+from desktop.service.interfaces import GNOME_PATH, ICON, KRUNNER_PATH, window_command
+
+APP_ID = "org.ponder.Ponder"
+MANIFEST = Path("ponder") / "desktop-integration.txt"
+SYSTEM_DATA = Path("/usr/local/share")
+
+
+@dataclass(frozen=True)
+class Integration:
+    data_dir: Path  # the XDG data folder written into
+    files: tuple[Path, ...]  # every file written, absolute
+
+
+def data_home(user: bool) -> Path:
+    if not user:
+        return SYSTEM_DATA
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return Path(xdg) if xdg else Path.home() / ".local" / "share"
+
+
+def ponder_command() -> list[str]:
+    """This installation's `ponder`, absolute: the bundle's executable, the venv's script, or
+    this Python running the entry point."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    script = Path(sys.executable).parent / "ponder"
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script)]
+    return window_command()
+
+
+def install(user: bool = True, library: str | None = None) -> Integration:
+    """Write every file (replacing Ponder's own from an earlier install); return them."""
+    data = data_home(user)
+    command = ponder_command()
+    chosen = ["--library", library] if library else []
+    serve = _exec([*command, *chosen, "serve"])
+    files = {
+        data / "applications" / f"{APP_ID}.desktop": _launcher([*command, *chosen]),
+        data / "dbus-1" / "services" / f"{GNOME_NAME}.service": _service(GNOME_NAME, serve),
+        data / "dbus-1" / "services" / f"{KRUNNER_NAME}.service": _service(KRUNNER_NAME, serve),
+        data / "gnome-shell" / "search-providers" / f"{APP_ID}.search-provider.ini": _gnome(),
+        data / "krunner" / "dbusplugins" / f"{APP_ID}.desktop": _krunner(),
+    }
+    written: list[Path] = []
+    made: list[Path] = []
+    for path, text in files.items():
+        made += _make_parents(path.parent, data)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+        written.append(path)
+    manifest = data / MANIFEST
+    made += _make_parents(manifest.parent, data)
+    lines = [f"file {p}" for p in written] + [f"dir {d}" for d in made]
+    old = _read_manifest(manifest)
+    lines += [line for line in old if line.startswith("dir ") and line not in lines]
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return Integration(data, tuple(written))
+
+
+def uninstall(user: bool = True) -> Integration:
+    """Remove what `install` wrote, and the folders it made once they are empty."""
+    data = data_home(user)
+    manifest = data / MANIFEST
+    lines = _read_manifest(manifest)
+    removed = []
+    for line in lines:
+        kind, _, name = line.partition(" ")
+        if kind == "file" and Path(name).is_file():
+            Path(name).unlink()
+            removed.append(Path(name))
+    manifest.unlink(missing_ok=True)
+    folders = [Path(n) for k, _, n in (line.partition(" ") for line in lines) if k == "dir"]
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (something else lives there now) or already gone
+            pass
+    return Integration(data, tuple(removed))
+
+
+def _read_manifest(manifest: Path) -> list[str]:
+    if not manifest.is_file():
+        return []
+    return [line for line in manifest.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _make_parents(folder: Path, data: Path) -> list[Path]:
+    """Create `folder` and its missing parents up to `data`; the ones this call made."""
+    missing = []
+    at = folder
+    while not at.exists() and at != data.parent:
+        missing.append(at)
+        at = at.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def _exec(argv: list[str]) -> str:
+    """A command line for an `Exec=` key: each argument quoted, `%` doubled."""
+    return " ".join(shlex.quote(a).replace("%", "%%") for a in argv)
+
+
+def _launcher(command: list[str]) -> str:
+    run = _exec(command)
+    return f"""[Desktop Entry]
+Type=Application
+Version=1.4
+Name=Ponder
+GenericName=Note Search
+Comment=Search your notes by meaning, not just by words
+Exec={run} %U
+Icon={ICON}
+Terminal=false
+Categories=Utility;TextTools;
+Keywords=notes;search;semantic;meaning;find;markdown;pdf;documents;
+StartupNotify=true
+StartupWMClass=ponder
+Actions=search;
+
+[Desktop Action search]
+Name=Search notes
+Exec={run} --search ""
+"""
+
+
+def _service(name: str, serve: str) -> str:
+    return f"[D-BUS Service]\nName={name}\nExec={serve}\n"
+
+
+def _gnome() -> str:
+    return f"""[Shell Search Provider]
+DesktopId={APP_ID}.desktop
+BusName={GNOME_NAME}
+ObjectPath={GNOME_PATH}
+Version=2
+"""
+
+
+def _krunner() -> str:
+    return f"""[Desktop Entry]
+Type=Service
+Name=Ponder
+Comment=Find your notes by meaning
+Icon={ICON}
+X-KDE-ServiceTypes=Plasma/Runner
+X-KDE-PluginInfo-Name={APP_ID}
+X-KDE-PluginInfo-Version=0.1
+X-KDE-PluginInfo-License=MIT
+X-KDE-PluginInfo-EnabledByDefault=true
+X-Plasma-API=DBus
+X-Plasma-DBusRunner-Service={KRUNNER_NAME}
+X-Plasma-DBusRunner-Path={KRUNNER_PATH}
+"""
