@@ -62,6 +62,10 @@ class Query:
     def with_filters(self, filters: Filters) -> Query:
         return replace(self, filters=self.filters.merged(filters))
 
+    def without_filters(self) -> Query:
+        """The same words, searched everywhere (what did the filters leave out?)."""
+        return replace(self, filters=Filters())
+
 
 def parse(raw: str) -> Query:
     """Split a query into free text, phrases, exclusions and filters."""
@@ -94,6 +98,17 @@ def parse(raw: str) -> Query:
     text = " ".join(free)
     words = tuple(w for w in _WORD.findall(text.lower()) if w not in STOPWORDS)
     return Query(text, words, tuple(phrases), tuple(excluded), filters)
+
+
+def strip_filters(raw: str, names: tuple[str, ...] = FILTER_NAMES) -> str:
+    """`raw` without its filters called `names`: the window's controls rewrite them."""
+    kept = []
+    for found in _TOKEN.finditer(raw):
+        minus, name, _quoted, bare = found.groups()
+        name = name or (bare[:-1] if bare and bare.endswith(":") else "")
+        if minus or name.lower() not in names:
+            kept.append(found.group(0))
+    return " ".join(kept)
 
 
 def parse_date(value: str) -> float:

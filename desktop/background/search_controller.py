@@ -3,9 +3,12 @@
 Typing restarts a short timer; when it fires the query gets a serial number. If a search is already
 running, the new query waits as the single pending one (replacing any older pending query, which is
 thus never run). A result is delivered only if its serial is still the newest, so a slow stale
-query can never overwrite the answer to what the user typed last. The window's filter controls
-are merged into the query text's own (`core.query`); a query the parser refuses comes back as a
-`problem` to show, not as an error, since it is usually half typed.
+query can never overwrite the answer to what the user typed last. The query text is the whole
+question, filters included (the window's filter controls edit that text); a query the parser
+refuses comes back as a `problem` to show, not as an error, since it is usually half typed.
+
+A filtered search that finds nothing close is run once more without its filters, on the same
+worker, to tell "nothing is close" from "the filters left out what is close".
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.errors import QueryError
 from core.library import Library
-from core.query import Filters, parse
+from core.query import parse
 from core.search import DocumentHit
 from desktop.background.workers import Worker, WorkerFailure, WorkerPool
 from desktop.window.notify import Notifier
@@ -34,6 +37,7 @@ class SearchResults:
     seconds: float
     problem: str = ""  # why the query could not be run (its syntax)
     keywords_only: bool = False  # the model was still loading: matched by keywords alone
+    filtered_out: int = 0  # close documents the filters left out, when none was left in
 
 
 class SearchController(QObject):
@@ -53,7 +57,6 @@ class SearchController(QObject):
         self._notifier = notifier
         self.result_count = result_count
         self._query = ""
-        self.filters = Filters()
         self._serial = 0
         self._running = False
         self._pending: tuple[int, str] | None = None
@@ -80,11 +83,6 @@ class SearchController(QObject):
             self.results_ready.emit(SearchResults(self._serial, text, [], 0.0))
             return
         self._timer.start()
-
-    def set_filters(self, filters: Filters) -> None:
-        """The window's filter controls changed: search again with them."""
-        self.filters = filters
-        self.search_now()
 
     def search_now(self) -> None:
         """Run the current query without waiting for the debounce (Enter, library changes)."""
@@ -113,20 +111,21 @@ class SearchController(QObject):
             self.results_ready.emit(SearchResults(serial, query, [], 0.0))
             return
         count = self.result_count
-        filters = self.filters
 
         def search(_report: object) -> SearchResults:
             started = time.perf_counter()
             try:
-                parsed = parse(query).with_filters(filters)
+                parsed = parse(query)
             except QueryError as exc:
                 return SearchResults(serial, query, [], 0.0, str(exc))
-            if not library.model_loaded:  # answer now by keywords; the window asks again
-                hits = library.keyword_search(parsed, k=count)  # once the model is ready
-                seconds = time.perf_counter() - started
-                return SearchResults(serial, query, hits, seconds, keywords_only=True)
-            hits = library.search(parsed, k=count)
-            return SearchResults(serial, query, hits, time.perf_counter() - started)
+            keywords_only = not library.model_loaded  # answer now by keywords; the window
+            find = library.keyword_search if keywords_only else library.search  # asks again
+            hits = find(parsed, k=count)  # once the model is ready
+            seconds = time.perf_counter() - started
+            left_out = 0
+            if parsed.filters and parsed.text and all(h.weak for h in hits):
+                left_out = _close(find(parsed.without_filters(), k=count))
+            return SearchResults(serial, query, hits, seconds, "", keywords_only, left_out)
 
         self._running = True
         worker = Worker(search)
@@ -145,3 +144,8 @@ class SearchController(QObject):
     def _on_finished(self) -> None:
         self._running = False
         self._run_pending()
+
+
+def _close(hits: list[DocumentHit]) -> int:
+    """How many hits are close matches (over the relevance floor)."""
+    return sum(1 for h in hits if not h.weak)

@@ -1,7 +1,9 @@
 """The search filters as controls: file type, folder, and modification dates.
 
-They build the same `core.query.Filters` that `type:`, `in:`, `after:` and `before:` in the query
-text build; the search merges both, so the box and the controls can be used together.
+The query text is the one source of truth: the controls show the filters typed in it (`type:`,
+`in:`, `after:`, `before:`), and changing a control asks for that filter to be rewritten in the
+text (`edited`, then `tokens`). A filter the controls have no entry for (a bare folder name,
+several types) is shown as an extra entry, so the two never disagree.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import datetime as dt
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QWidget
 
+from core.extract.registry import FORMATS
 from core.query import Filters
 
 TYPES = (
@@ -24,10 +27,16 @@ TYPES = (
     ("Org", ("org",)),
 )
 ANYWHERE = "Anywhere"
+# A typed file type names a kind ("markdown") or one of its suffixes ("md").
+KIND_OF = {
+    **{s.lstrip("."): f.kind for f in FORMATS for s in f.suffixes},
+    **{f.kind: f.kind for f in FORMATS},
+}
+DATE_FORMAT = "yyyy-MM-dd"  # as `core.query.parse_date` reads it
 
 
 class FilterBar(QWidget):
-    changed = Signal()
+    edited = Signal(str)  # a control changed this filter ("type", "in", "after" or "before")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -37,11 +46,13 @@ class FilterBar(QWidget):
             self.kind.addItem(label, kinds)
         self.folder = QComboBox()
         self.folder.setObjectName("filter-folder")
-        self.folder.addItem(ANYWHERE, "")
+        self.folder.addItem(ANYWHERE, ())
         self.after_on = QCheckBox("Changed after")
         self.after = _date_edit("filter-after", QDate.currentDate().addMonths(-1))
         self.before_on = QCheckBox("before")
         self.before = _date_edit("filter-before", QDate.currentDate().addDays(1))
+        self._roots: list[str] = []
+        self._shown = Filters()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("Show"))
@@ -51,35 +62,85 @@ class FilterBar(QWidget):
         for widget in (self.after_on, self.after, self.before_on, self.before):
             layout.addWidget(widget)
         layout.addStretch(0)
-        self.kind.currentIndexChanged.connect(self.changed)
-        self.folder.currentIndexChanged.connect(self.changed)
-        for box, edit in ((self.after_on, self.after), (self.before_on, self.before)):
+        self.kind.currentIndexChanged.connect(lambda _i: self.edited.emit("type"))
+        self.folder.currentIndexChanged.connect(lambda _i: self.edited.emit("in"))
+        for name, box, edit in (
+            ("after", self.after_on, self.after),
+            ("before", self.before_on, self.before),
+        ):
             box.toggled.connect(edit.setEnabled)
-            box.toggled.connect(self.changed)
-            edit.dateChanged.connect(lambda _d, b=box: b.isChecked() and self.changed.emit())
+            box.toggled.connect(lambda _on, n=name: self.edited.emit(n))
+            edit.dateChanged.connect(
+                lambda _d, b=box, n=name: b.isChecked() and self.edited.emit(n)
+            )
 
     def set_folders(self, folders: list[str]) -> None:
-        """The library's folders to choose from; the current choice is kept if still there."""
-        current = self.folder.currentData()
-        self.folder.blockSignals(True)
+        """The library's folders to choose from."""
+        self._roots = list(folders)
+        self.show_filters(self._shown)
+
+    def show_filters(self, filters: Filters) -> None:
+        """Show `filters` (the query text's) in the controls, without reporting an edit."""
+        self._shown = filters
+        for widget in (self.kind, self.folder, self.after_on, self.before_on, self.after):
+            widget.blockSignals(True)
+        kinds = {KIND_OF.get(k, k) for k in filters.kinds}
+        standard = next((t for _label, t in TYPES if set(t) == kinds), None)
+        _choose(self.kind, len(TYPES), standard if standard is not None else filters.kinds)
         self.folder.clear()
-        self.folder.addItem(ANYWHERE, "")
-        for path in folders:
-            self.folder.addItem(path, path)
-        at = self.folder.findData(current)
-        self.folder.setCurrentIndex(max(0, at))
-        self.folder.blockSignals(False)
-        if at < 0:
-            self.changed.emit()
+        self.folder.addItem(ANYWHERE, ())
+        for path in self._roots:
+            self.folder.addItem(path, (path,))
+        _choose(self.folder, self.folder.count(), filters.folders)
+        for stamp, box, edit in (
+            (filters.after, self.after_on, self.after),
+            (filters.before, self.before_on, self.before),
+        ):
+            edit.blockSignals(True)
+            box.setChecked(stamp is not None)
+            edit.setEnabled(stamp is not None)
+            if stamp is not None:
+                day = dt.date.fromtimestamp(stamp)
+                edit.setDate(QDate(day.year, day.month, day.day))
+            edit.blockSignals(False)
+        for widget in (self.kind, self.folder, self.after_on, self.before_on):
+            widget.blockSignals(False)
+
+    def tokens(self, name: str) -> list[str]:
+        """The query text for filter `name` as the controls now set it (none: no filter)."""
+        if name == "type":
+            kinds = self.kind.currentData() or ()
+            return [f"type:{','.join(kinds)}"] if kinds else []
+        if name == "in":
+            return [f"in:{_quoted(f)}" for f in self.folder.currentData() or ()]
+        box, edit = (
+            (self.after_on, self.after) if name == "after" else (self.before_on, self.before)
+        )
+        return [f"{name}:{edit.date().toString(DATE_FORMAT)}"] if box.isChecked() else []
 
     def filters(self) -> Filters:
-        folder = self.folder.currentData() or ""
+        """The filters the controls show."""
         return Filters(
             kinds=tuple(self.kind.currentData() or ()),
-            folders=(folder,) if folder else (),
+            folders=tuple(self.folder.currentData() or ()),
             after=_timestamp(self.after.date()) if self.after_on.isChecked() else None,
             before=_timestamp(self.before.date()) if self.before_on.isChecked() else None,
         )
+
+
+def _choose(combo: QComboBox, standard: int, value: tuple[str, ...]) -> None:
+    """Select the entry holding `value`, adding it after the `standard` entries if none does."""
+    while combo.count() > standard:
+        combo.removeItem(standard)
+    at = combo.findData(value)
+    if at < 0:
+        combo.addItem(", ".join(value), value)
+        at = combo.count() - 1
+    combo.setCurrentIndex(at)
+
+
+def _quoted(value: str) -> str:
+    return f'"{value}"' if any(c.isspace() for c in value) else value
 
 
 def _date_edit(name: str, date: QDate) -> QDateEdit:

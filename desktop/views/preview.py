@@ -1,6 +1,7 @@
 """The preview pane: the selected document's text, scrolled to its best sentence, with every
 matching sentence highlighted (the more relevant, the stronger), or a related note scrolled to the
-one sentence that connects it (`show_passage`).
+one sentence that connects it (`show_passage`). A weaker match (under the relevance floor) is
+shown from its start with nothing highlighted: none of its sentences is a match worth pointing at.
 
 Selecting text in it is a question too (which notes are related to this passage?): once the
 selection has stopped changing for a moment, `passage_selected` fires and `selected_span` gives
@@ -100,6 +101,10 @@ class PreviewPane(QWidget):
         self.document_id = hit.document_id
         self.passage = None
         self._show_document(display_title(hit), hit.path, text)
+        if hit.weak:
+            self.text.setExtraSelections([])
+            self.scroll_to(0)
+            return
         position = utf16_mapper(text)
         best = hit.matches[0].score if hit.matches else hit.sentence.score
         floor = min((m.score for m in hit.matches), default=best)

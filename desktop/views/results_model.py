@@ -18,7 +18,8 @@ class Role(IntEnum):
     FOLDER = Qt.ItemDataRole.UserRole + 3
     SCORE = Qt.ItemDataRole.UserRole + 4  # document relevance, about 0..1
     CONTEXT = Qt.ItemDataRole.UserRole + 5  # the best sentence with its neighbours
-    HIGHLIGHT = Qt.ItemDataRole.UserRole + 6  # (start, end) of the best sentence in CONTEXT
+    HIGHLIGHT = Qt.ItemDataRole.UserRole + 6  # (start, end) of the best sentence in CONTEXT,
+    # empty (0, 0) for a weaker match: its best sentence is no match worth marking
     MORE_MATCHES = Qt.ItemDataRole.UserRole + 7  # other matching sentences in the document
     DOCUMENT_ID = Qt.ItemDataRole.UserRole + 8
     HIT = Qt.ItemDataRole.UserRole + 9  # the whole DocumentHit, for the preview
@@ -45,6 +46,8 @@ class ResultsModel(HitListModel):
         if role == Role.CONTEXT:
             return hit.context
         if role == Role.HIGHLIGHT:
+            if hit.weak:
+                return (0, 0)
             start = max(0, hit.sentence.start - hit.context_start)
             return (start, min(len(hit.context), hit.sentence.end - hit.context_start))
         if role == Role.MORE_MATCHES:

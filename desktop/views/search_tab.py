@@ -4,6 +4,11 @@ notes related to the previewed document (or to a passage selected in it).
 Keyboard first: the field keeps focus while Up/Down/Page Up/Page Down move through the results,
 Enter opens the selected document and Escape clears the query. A related note made current shows
 in the preview in place of the result; clicking the result shows it again.
+
+A new query selects and previews its first close result (never a weaker match: when all are weak,
+none is selected); a refresh of the same query (the library changed, the model finished loading)
+keeps a result the user chose. The query text holds the filters too: the filter controls show
+them and edit them there.
 """
 
 from __future__ import annotations
@@ -25,14 +30,16 @@ from core.related import RelatedHit
 from core.search import DocumentHit
 from desktop.background.search_controller import SearchResults
 from desktop.background.session import LibrarySession
-from desktop.views.empty_state import EmptyState
+from desktop.views.empty_state import EmptyState, FilteredOut
 from desktop.views.filter_bar import FilterBar
 from desktop.views.hit_list import display_title
 from desktop.views.plain_text import plain_label
 from desktop.views.preview import PreviewPane
+from desktop.views.query_filters import QueryFilters
 from desktop.views.related_panel import RelatedPanel
 from desktop.views.results_delegate import ResultDelegate
 from desktop.views.results_model import ResultsModel, Role
+from desktop.views.search_summary import summary_text
 
 _MOVES = {
     Qt.Key.Key_Down: QAbstractItemView.CursorAction.MoveDown,
@@ -62,9 +69,7 @@ class SearchTab(QWidget):
         self.field.textChanged.connect(session.search.set_query)
         self.field.installEventFilter(self)
         self.filter_bar = FilterBar()
-        self.filter_bar.changed.connect(
-            lambda: session.search.set_filters(self.filter_bar.filters())
-        )
+        self.query_filters = QueryFilters(self.field, self.filter_bar, self)
         self.summary = plain_label()
         self.summary.setStyleSheet("color: palette(placeholder-text);")
         self.model = ResultsModel(self)
@@ -100,9 +105,12 @@ class SearchTab(QWidget):
         self.splitter.setStretchFactor(1, 4)
         self.splitter.setChildrenCollapsible(False)
         self.empty_state = EmptyState()
+        self.filtered_out = FilteredOut()
+        self.filtered_out.clear_requested.connect(self.clear_filters)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty_state)
         self.stack.addWidget(self.splitter)
+        self.stack.addWidget(self.filtered_out)
         layout = QVBoxLayout(self)
         layout.addWidget(self.field)
         layout.addWidget(self.filter_bar)
@@ -111,6 +119,8 @@ class SearchTab(QWidget):
         self._documents = 0
         self._pending = 0
         self._result: DocumentHit | None = None  # the result the preview and panel started from
+        self._chosen = False  # the user picked what is shown (a row, a dot on the map)
+        self._selecting = False  # the tab itself is selecting a row: not the user's choice
         session.search.results_ready.connect(self.show_results)
         self.set_document_count(0)
 
@@ -127,7 +137,10 @@ class SearchTab(QWidget):
         library = self.session.library
         if library is not None:
             self.filter_bar.set_folders(library.roots())
-        self.stack.setCurrentWidget(self.empty_state if empty else self.splitter)
+        if empty:
+            self.stack.setCurrentWidget(self.empty_state)
+        elif self.stack.currentWidget() is self.empty_state:
+            self.stack.setCurrentWidget(self.splitter)
         if not self.field.text().strip():
             self._idle_summary()
 
@@ -155,51 +168,42 @@ class SearchTab(QWidget):
     # -- results ------------------------------------------------------------------------------
 
     def show_results(self, results: SearchResults) -> None:
-        keep = self.current_hit()
+        same = results.query.strip() == self.model.query.strip()
+        keep = self.current_hit() if same and self._chosen else None
         self.model.set_hits(results.query, results.hits)
         if not results.query.strip():
             self._clear_preview()
             self._idle_summary()
             return
-        n = len(results.hits)
-        close = sum(1 for h in results.hits if not h.weak)
         if self.session.library is None:
             self.summary.setText("Search is unavailable while the library is rebuilt.")
-        elif results.problem:
-            self.summary.setText(results.problem)
-        elif results.keywords_only:
-            self.summary.setText(
-                f"{n} keyword match{'es' if n != 1 else ''} for “{results.query.strip()}” "
-                "· matches by meaning follow once the model has loaded" + self._pending_note()
-            )
-        elif n and results.hits[0].unquoted:
-            self.summary.setText(
-                "No document contains the quoted words as written; "
-                f"{n} closest by meaning · {results.seconds:.2f} s{self._pending_note()}"
-            )
-        elif close:
-            self.summary.setText(
-                f"{n} result{'s' if n != 1 else ''} for “{results.query.strip()}” "
-                f"· {results.seconds:.2f} s{self._pending_note()}"
-            )
-        elif n:
-            self.summary.setText(
-                f"No close match for “{results.query.strip()}”; {n} weaker "
-                f"match{'es' if n != 1 else ''} below · {results.seconds:.2f} s"
-                + self._pending_note()
-            )
         else:
-            self.summary.setText(
-                f"Nothing in the library is close to “{results.query.strip()}”."
-                + self._pending_note()
-            )
-        if n:
+            self.summary.setText(summary_text(results, self._pending_note()))
+        first = next((row for row, hit in enumerate(results.hits) if not hit.weak), -1)
+        if first < 0 and results.filtered_out:
+            self.filtered_out.set_left_out(results.filtered_out)
+            self.stack.setCurrentWidget(self.filtered_out)
+        elif results.hits or self.stack.currentWidget() is self.filtered_out:
             # Results can arrive before the library's counts are refreshed (first indexing run).
             self.stack.setCurrentWidget(self.splitter)
-            row = self.model.row_of(keep.document_id) if keep is not None else -1
-            self.select_row(max(0, row))
+        kept = self.model.row_of(keep.document_id) if keep is not None else -1
+        if same and self._chosen and (keep is None or kept >= 0):
+            self._select_for_user(kept)  # a refresh: what the user chose stays
         else:
-            self._clear_preview()
+            self._chosen = False
+            self._select_for_user(first)
+
+    def _select_for_user(self, row: int) -> None:
+        """Select `row` (none when negative) on the user's behalf: not a choice of theirs."""
+        self._selecting = True
+        try:
+            if row >= 0:
+                self.select_row(row)
+            elif not self._chosen:
+                self.view.selectionModel().clear()
+                self._clear_preview()
+        finally:
+            self._selecting = False
 
     def current_hit(self) -> DocumentHit | None:
         index = self.view.currentIndex()
@@ -214,6 +218,8 @@ class SearchTab(QWidget):
             self.view.scrollTo(index)
 
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not self._selecting:
+            self._chosen = True
         hit = current.data(Role.HIT) if current.isValid() else None
         if hit is None or self.session.library is None:
             self._clear_preview()
@@ -245,6 +251,38 @@ class SearchTab(QWidget):
         self._result = None
         self.preview.clear()
         self.related.clear()
+
+    def show_document(self, document_id: int, title: str, path: str) -> None:
+        """A document picked outside the list (a dot on the map): preview it, with its row
+        selected if the results list it and no row selected otherwise."""
+        library = self.session.library
+        if library is None:
+            return
+        self._chosen = True
+        self.stack.setCurrentWidget(self.splitter)
+        row = self.model.row_of(document_id)
+        if row >= 0:
+            self.select_row(row)
+            hit = self.model.hits()[row]
+            if self.preview.hit != hit:  # shown, but under a related note: show it again
+                self._show_result(hit)
+            return
+        try:
+            text = library.text(document_id)
+        except PonderError as exc:
+            self.session.notifier.error(f"Cannot show {path}: {exc}")
+            return
+        self.view.selectionModel().clear()
+        self._clear_preview()
+        self.preview.show_passage(document_id, title, path, text, 0, 0)
+        self.related.show_document(document_id)
+
+    # -- filters ------------------------------------------------------------------------------
+
+    def clear_filters(self) -> None:
+        """Search the same words without their type, folder and date filters."""
+        self.query_filters.clear()
+        self.session.search.search_now()
 
     # -- related notes ------------------------------------------------------------------------
 

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QTabWidget, QVBoxLayout,
 
 from core.atlas import MapPoint
 from core.backends import normalise
-from core.errors import PonderError
 from core.library import Library
 from desktop.background.session import LibrarySession
 from desktop.background.snapshot import Snapshot
@@ -271,18 +270,11 @@ class MainWindow(QMainWindow):
 
     def preview_document(self, point: MapPoint) -> None:
         """A document picked on the map: read it in the Search tab's preview, with its related
-        notes beside it."""
-        library = self.session.library
-        if library is None:
-            return
-        try:
-            text = library.text(point.document_id)
-        except PonderError as exc:
-            self.notifier.error(f"Cannot show {point.path}: {exc}")
+        notes beside it (and its row selected, if the results list it)."""
+        if self.session.library is None:
             return
         self.show_tab(SEARCH_TAB)
-        self.search_tab.preview.show_passage(point.document_id, point.title, point.path, text, 0, 0)
-        self.search_tab.related.show_document(point.document_id)
+        self.search_tab.show_document(point.document_id, point.title, point.path)
 
     def copy_path(self) -> None:
         hit = self.search_tab.current_hit()

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from core.errors import QueryError
-from core.query import Filters, parse
+from core.query import Filters, parse, strip_filters
 
 
 def test_free_text_phrases_exclusions_and_filters() -> None:
@@ -57,3 +57,13 @@ def test_a_negative_number_is_text_not_an_exclusion() -> None:
     query = parse("Why does -22 // 10 return -3? -foo")
     assert query.text == "Why does -22 // 10 return -3?"
     assert query.excluded == ("foo",)
+
+
+def test_filters_can_be_stripped_from_the_text_and_the_query() -> None:
+    raw = 'bread "rye loaf" -type:x type:pdf,md in:"/my notes" after:2024 type: before:2030-01-01'
+    assert strip_filters(raw) == 'bread "rye loaf" -type:x'
+    kept = 'bread "rye loaf" -type:x in:"/my notes" after:2024 before:2030-01-01'
+    assert strip_filters(raw, ("type",)) == kept
+    q = parse(raw.replace("type: ", ""))
+    assert q.filters and not q.without_filters().filters
+    assert q.without_filters().text == q.text and q.without_filters().phrases == ("rye loaf",)
