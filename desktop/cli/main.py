@@ -32,6 +32,7 @@ from desktop.cli.commands import (
     cmd_team_setup,
 )
 from desktop.cli.explain import add_parser as add_explain_parser
+from desktop.cli.service_commands import add_parsers as add_service_parsers
 
 EXIT_ERROR, EXIT_USAGE = 1, 2
 
@@ -71,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
         "embedded on its own); an existing library keeps its own (change it with `rebuild`)",
     )
     parser.add_argument("--search", metavar="QUERY", help="open the window with this query")
+    parser.add_argument(
+        "--show",
+        metavar="PATH",
+        help="open the window on this document (with --search: its sentence that matches)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -164,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_team_setup)
 
     add_explain_parser(sub, [])
+    add_service_parsers(sub, [])
 
     p = sub.add_parser("self-test", help="index and search a sample offscreen, then exit")
     p.set_defaults(func=cmd_self_test)
@@ -171,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_TAKES_VALUE = frozenset({"--library", "--data-dir", "--model", "--pooling", "--search"})
+_TAKES_VALUE = frozenset({"--library", "--data-dir", "--model", "--pooling", "--search", "--show"})
 
 
 def split_open_targets(argv: Sequence[str], commands: set[str]) -> tuple[list[str], list[str]]:
@@ -213,7 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             # No --data-dir: the window picks $PONDER_DATA_DIR, then the folder saved in its
             # settings, then the platform default.
-            return run_gui(args.data_dir, search=args.search, open_paths=open_paths)
+            return run_gui(args.data_dir, search=args.search, open_paths=open_paths, show=args.show)
+        args.library_given = args.data_dir is not None
         args.data_dir = normalise(args.data_dir) if args.data_dir else default_location()
         return args.func(args)
     except CliError as exc:

@@ -113,11 +113,16 @@ class Answers:
 
     def _answer(self, hit: DocumentHit) -> Answer:
         stored = self.library.catalog.keys.key_of(hit.path)
+        # The description says what the title does not: the best match that is not the title
+        # itself, else the text around the best sentence.
+        told = [m for m in hit.matches if _one_line(m.text) != _one_line(hit.title)]
+        sentence = told[0] if told else hit.sentence
+        text = sentence.text if told else hit.context
         return Answer(
-            result_id(hit.sentence.ordinal, stored),
+            result_id(sentence.ordinal, stored),
             hit.path,
             hit.title,
-            _one_line(hit.sentence.text),
+            _one_line(text),
             float(hit.score),
             Path(hit.path).suffix.lstrip(".").lower(),
         )

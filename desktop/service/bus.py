@@ -98,6 +98,8 @@ class Service:
                     message = self.connection.receive(timeout=0.5)
                 except TimeoutError:
                     continue
+                except OSError:  # the bus went away (the session ended): nothing more to answer
+                    break
                 self._dispatch(message)
         finally:
             self._jobs.put(None)
@@ -158,4 +160,3 @@ class Service:
             self.connection.send(message)
         except OSError:  # the bus went away: nothing to answer to
             self._stop.set()
-

@@ -13,6 +13,8 @@ them and edit them there.
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
@@ -120,6 +122,7 @@ class SearchTab(QWidget):
         self._pending = 0
         self._result: DocumentHit | None = None  # the result the preview and panel started from
         self._chosen = False  # the user picked what is shown (a row, a dot on the map)
+        self._wanted = ""  # a document to show once the results arrive (`show_when_found`)
         self._selecting = False  # the tab itself is selecting a row: not the user's choice
         session.search.results_ready.connect(self.show_results)
         self.set_document_count(0)
@@ -192,6 +195,27 @@ class SearchTab(QWidget):
         else:
             self._chosen = False
             self._select_for_user(first)
+        if self._wanted and not results.keywords_only:
+            self._show_wanted()
+
+    def show_when_found(self, path: str) -> None:
+        """Show the document at `path` once the query's results by meaning arrive (the
+        desktop's search opened the window on it): its row with its sentence highlighted, or
+        the document alone when the results do not list it."""
+        self._wanted = os.path.realpath(path)
+
+    def _show_wanted(self) -> None:
+        wanted, self._wanted = self._wanted, ""
+        library = self.session.library
+        hits = self.model.hits()
+        row = next((r for r, h in enumerate(hits) if os.path.realpath(h.path) == wanted), -1)
+        if row >= 0:
+            self._chosen = True
+            self.select_row(row)
+        elif library is not None:
+            doc = library.catalog.store.document(library.catalog.keys.key_of(wanted))
+            if doc is not None:
+                self.show_document(doc.id, doc.title or os.path.basename(wanted), wanted)
 
     def _select_for_user(self, row: int) -> None:
         """Select `row` (none when negative) on the user's behalf: not a choice of theirs."""

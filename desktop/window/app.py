@@ -41,6 +41,7 @@ def create_window(
     *,
     settings: Settings | None = None,
     open_url: Callable[[QUrl], bool] | None = None,
+    show: str | None = None,
 ) -> MainWindow:
     """The one way the app opens its window (`run_gui`, the self-test, the GUI tests).
 
@@ -54,6 +55,8 @@ def create_window(
     window = MainWindow(settings or Settings(), data_dir, open_url=open_url)
     window.session.ready.connect(freeze_long_lived_objects)
     window.setWindowIcon(QApplication.windowIcon())
+    if show:  # the desktop's search opened the window on this document
+        window.search_tab.show_when_found(show)
     if search:
         window.search_tab.field.setText(search)
     # "Open with Ponder" from a file manager: add them to the library (opened by now).
@@ -67,7 +70,10 @@ def _exec(app: QApplication) -> int:
 
 
 def run_gui(
-    data_dir: Path | None, search: str | None = None, open_paths: Sequence[str] = ()
+    data_dir: Path | None,
+    search: str | None = None,
+    open_paths: Sequence[str] = (),
+    show: str | None = None,
 ) -> int:
     """Open the main window (`ponder` with no sub-command) and run until it is closed.
 
@@ -83,7 +89,7 @@ def run_gui(
     configure_application(app)
     handler = install_crash_handler()
     try:
-        window = create_window(data_dir, search, open_paths)
+        window = create_window(data_dir, search, open_paths, show=show)
         window.show()
         return _exec(app)
     finally:

@@ -156,6 +156,8 @@ def make_window(qtbot, tmp_path: Path) -> Iterator[WindowFactory]:
         settings_file: Path | None = None,
         wait_ready: bool = True,
         resize: bool = True,
+        search: str | None = None,
+        show: str | None = None,
         **settings_values: object,
     ) -> MainWindow:
         settings = Settings.at(settings_file or tmp_path / "ponder.ini")
@@ -165,7 +167,9 @@ def make_window(qtbot, tmp_path: Path) -> Iterator[WindowFactory]:
         opened: list[str] = []
         window = create_window(
             data_dir or tmp_path / "data",
+            search,
             settings=settings,
+            show=show,
             open_url=lambda url: opened.append(url.toLocalFile()) or True,
         )
         window.opened_urls = opened  # type: ignore[attr-defined]
