@@ -112,6 +112,7 @@ class Library:
             self.catalog.close()
             raise
         self.model_name = spec.name
+        self.model_title = spec.title or spec.name  # what the window and `status` show
         self._encoder: Encoder | None = None
         self._encoder_lock = threading.Lock()
 

@@ -39,6 +39,7 @@ class ModelSpec:
     max_seq_length: int
     do_lower_case: bool
     normalize: bool  # whether the model itself ends with a Normalize module
+    title: str = ""  # what a person calls it: the model card's heading, else `name`
 
 
 def _read_json(path: Path) -> dict:
@@ -128,7 +129,20 @@ def read_model_folder(folder: Path | str) -> ModelSpec:
         max_seq_length=int(max_len),
         do_lower_case=bool(st_config.get("do_lower_case", False)),
         normalize=normalize,
+        title=_card_title(root) or (root.name if root.name != "model" else root.parent.name),
     )
+
+
+def _card_title(root: Path) -> str:
+    """The first `# heading` of the model card (README.md), as the model's authors name it."""
+    try:
+        with open(root / "README.md", encoding="utf-8", errors="replace") as card:
+            for _, line in zip(range(200), card, strict=False):
+                if line.startswith("# ") and line[2:].strip():
+                    return line[2:].strip()[:80]
+    except OSError:
+        pass
+    return ""
 
 
 def default_model_folder() -> Path:

