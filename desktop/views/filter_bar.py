@@ -16,15 +16,25 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLab
 from core.extract.registry import FORMATS
 from core.query import Filters
 
+# What the type control calls each kind of file; every format Ponder reads is listed.
+LABELS = {
+    "pdf": "PDF",
+    "text": "Plain text",
+    "markdown": "Markdown",
+    "docx": "Word",
+    "html": "HTML",
+    "rst": "reStructuredText",
+    "org": "Org",
+    "epub": "EPUB",
+    "odt": "OpenDocument text",
+    "rtf": "RTF",
+    "email": "E-mail",
+    "notebook": "Jupyter notebook",
+    "latex": "LaTeX",
+}
 TYPES = (
     ("Any type", ()),
-    ("PDF", ("pdf",)),
-    ("Plain text", ("text",)),
-    ("Markdown", ("markdown",)),
-    ("Word", ("docx",)),
-    ("HTML", ("html",)),
-    ("reStructuredText", ("rst",)),
-    ("Org", ("org",)),
+    *((LABELS.get(kind, kind), (kind,)) for kind in dict.fromkeys(f.kind for f in FORMATS)),
 )
 ANYWHERE = "Anywhere"
 # A typed file type names a kind ("markdown") or one of its suffixes ("md").

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.backends import LIBRARY_ENV
 from core.errors import PonderError
 from core.modelspec import default_model_folder, read_model_folder
 from core.pooling import POOLING_STRATEGIES
@@ -76,6 +77,20 @@ class SettingsDialog(QDialog):
             "library on a PostgreSQL server (its password comes from ~/.pgpass, never from here)"
         )
         data_row = self._with_browse(self.data_dir, "Choose the data folder")
+        decided_by = next(
+            (name for name in (LIBRARY_ENV, DATA_DIR_ENV) if os.environ.get(name)), ""
+        )
+        if decided_by:  # the window opened what the variable names, whatever is typed here
+            self.data_dir.setReadOnly(True)
+            for button in data_row.findChildren(QPushButton):
+                button.setEnabled(False)
+            self.data_dir.setToolTip(
+                f"${decided_by} chooses the library; unset it to choose one here"
+            )
+        self.library_note = QLabel(
+            f"Set by ${decided_by}: unset it to choose the library here." if decided_by else ""
+        )
+        self.library_note.setVisible(bool(decided_by))
         self.model_folder = QLineEdit(choices.model_folder)
         self.model_folder.setPlaceholderText("The embedded model (all-MiniLM-L6-v2)")
         self.model_folder.setAcceptDrops(False)
@@ -105,6 +120,7 @@ class SettingsDialog(QDialog):
         self.notice.setObjectName("rebuild-notice")
         form = QFormLayout()
         form.addRow("Library:", data_row)
+        form.addRow("", self.library_note)
         if os.environ.get(DATA_DIR_ENV):
             note = QLabel(f"${DATA_DIR_ENV} is set; it wins over this choice.")
             note.setStyleSheet("color: palette(placeholder-text);")

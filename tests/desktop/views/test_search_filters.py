@@ -157,3 +157,12 @@ def test_typed_filters_show_in_the_controls_and_the_controls_edit_the_query(
     _rerun(window, qtbot, lambda: bar.kind.setCurrentIndex(bar.kind.findText("PDF")))
     assert field.text() == "type:pdf"
     assert tab.summary.text() == "Add words to search for: type:pdf only narrows a search."
+
+
+def test_the_type_control_lists_every_format_ponder_reads() -> None:
+    from core.extract.registry import FORMATS
+    from desktop.views.filter_bar import TYPES
+
+    listed = {kind for _label, kinds in TYPES for kind in kinds}
+    assert listed == {f.kind for f in FORMATS}
+    assert all(label != kinds[0] for label, kinds in TYPES[1:]), "a kind without a label"

@@ -87,3 +87,22 @@ def test_choosing_another_data_folder_opens_that_library(
     assert (other / "library.sqlite3").is_file()
     tab = window.search_tab
     assert tab.stack.currentWidget() is tab.empty_state  # a new, empty library
+
+
+def test_the_library_field_is_read_only_while_the_environment_decides(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.window.settings_dialog import Choices, Current, SettingsDialog
+
+    choices = Choices(str(tmp_path / "lib"), "", "", 20, [])
+    current = Current(str(tmp_path / "lib"), "", "mean", [])
+    monkeypatch.delenv("PONDER_LIBRARY", raising=False)
+    monkeypatch.delenv(DATA_DIR_ENV, raising=False)
+    free = SettingsDialog(choices, current)
+    qtbot.addWidget(free)
+    assert not free.data_dir.isReadOnly() and free.library_note.isHidden()
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "env"))
+    fixed = SettingsDialog(choices, current)
+    qtbot.addWidget(fixed)
+    assert fixed.data_dir.isReadOnly()
+    assert f"${DATA_DIR_ENV}" in fixed.library_note.text() and not fixed.library_note.isHidden()
