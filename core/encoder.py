@@ -91,6 +91,25 @@ class Encoder:
         """
         return self._tokenize(list(texts))["input_ids"]
 
+    def offsets(self, text: str) -> list[tuple[int, int]]:
+        """Where each token of `text` (as `tokenize` gives them, special tokens included, as
+        (0, 0)) lies in it, in characters of `text.strip()`."""
+        cleaned = text.strip()
+        with self._tokenizer_lock:
+            found = self._tokenizer(
+                cleaned.lower() if self.spec.do_lower_case else cleaned,
+                truncation="longest_first",
+                max_length=self.spec.max_seq_length,
+                return_offsets_mapping=True,
+                return_special_tokens_mask=True,
+            )
+        return [
+            (0, 0) if special else (int(a), int(b))
+            for (a, b), special in zip(
+                found["offset_mapping"], found["special_tokens_mask"], strict=True
+            )
+        ]
+
     def warm_up(self) -> None:
         """Embed one text of each common query width (up to 64 tokens), so that no query
         waits while oneDNN compiles kernels for its shape (70-110 ms for each new one)."""

@@ -88,12 +88,23 @@ class _Side:
 
 
 @dataclass(frozen=True)
+class WordShare:
+    """One token of a sentence in its document: characters `start`..`end` and its share of the
+    sentence's similarity to the query."""
+
+    start: int
+    end: int
+    share: float
+
+
+@dataclass(frozen=True)
 class Why:
     """A document's sentence and why it matches a query."""
 
     path: str  # as stored (`DocumentRow.path`) until the caller says where it is here
     sentence: SentenceRow
     explanation: Explanation
+    words: tuple[WordShare, ...] = ()  # the sentence's tokens placed in the document
 
 
 def explain_document(
@@ -120,7 +131,23 @@ def explain_document(
         at = int(np.argmax(vectors @ encoder.encode([query])[0]))
     explanation = explain_sentence(encoder, query, [r.text for r in rows], at, context)
     path = catalog.store.documents_by_id([document_id])[document_id].path
-    return Why(path, rows[at], explanation)
+    return Why(path, rows[at], explanation, _placed(encoder, rows[at], explanation))
+
+
+def _placed(encoder: Encoder, row: SentenceRow, explanation: Explanation) -> tuple[WordShare, ...]:
+    """The sentence's tokens as document offsets, with their shares (`Explanation.shares_b`).
+
+    The explanation's columns are the sentence's tokens, with the special ones where the
+    pooling counts them (a sentence embedded alone) and without them inside a passage."""
+    spans = encoder.offsets(row.text)
+    if len(spans) != len(explanation.tokens_b):
+        spans = [s for s in spans if s != (0, 0)][: len(explanation.tokens_b)]
+    lead = len(row.text) - len(row.text.lstrip())
+    return tuple(
+        WordShare(row.start + lead + a, row.start + lead + b, float(share))
+        for (a, b), share in zip(spans, explanation.shares_b, strict=False)
+        if b > a
+    )
 
 
 def explain_texts(encoder: Encoder, a: str, b: str, pooling: str | None = None) -> Explanation:

@@ -1,7 +1,9 @@
 """The preview pane: the selected document's text, scrolled to its best sentence, with every
 matching sentence highlighted (the more relevant, the stronger), or a related note scrolled to the
-one sentence that connects it (`show_passage`). A weaker match (under the relevance floor) is
-shown from its start with nothing highlighted: none of its sentences is a match worth pointing at.
+one sentence that connects it (`show_passage`). A result's best sentence has its words tinted by
+their share of the match once its explanation arrives (`tint_words`). A weaker match (under the
+relevance floor) is shown from its start with nothing highlighted: none of its sentences is a
+match worth pointing at.
 
 Selecting text in it is a question too (which notes are related to this passage?): once the
 selection has stopped changing for a moment, `passage_selected` fires and `selected_span` gives
@@ -11,16 +13,22 @@ UTF-16 units). Showing another document never fires it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
 
+from core.explain import WordShare
 from core.search import DocumentHit
+from desktop.views.heatmap import ink, tint
 from desktop.views.hit_list import display_title
 from desktop.views.plain_text import plain_label, tooltip
 from desktop.views.text_offsets import python_mapper, utf16_mapper
 
 STRONGEST = QColor(255, 200, 40)
+WORD = QTextCharFormat.Property.UserProperty + 1  # marks a word tinted by its share
+TINT_FROM = 0.3  # a word is tinted when its share is at least this part of the largest
 WEAKEST_ALPHA, STRONGEST_ALPHA = 55, 210
 SELECTION_SETTLE_MS = 300  # a selection being dragged out is not asked about until it stops
 
@@ -126,6 +134,39 @@ class PreviewPane(QWidget):
             selections.append(selection)
         self.text.setExtraSelections(selections)
         self.scroll_to(position(hit.sentence.start))
+
+    def tint_words(self, words: Sequence[WordShare]) -> None:
+        """Tint the best sentence's words by their share of its similarity to the query (a
+        search result's explanation, `core.explain`), over the sentence's highlight."""
+        if self.hit is None or not words:
+            return
+        position = utf16_mapper(self._shown)
+        scale = max(abs(w.share) for w in words) or 1.0
+        selections = [s for s in self.text.extraSelections() if not s.format.property(WORD)]
+        for word in words:
+            if abs(word.share) < TINT_FROM * scale:  # only the words that carry the match
+                continue
+            selection = QTextEdit.ExtraSelection()
+            cursor = QTextCursor(self.text.document())
+            cursor.setPosition(position(word.start))
+            cursor.setPosition(position(word.end), QTextCursor.MoveMode.KeepAnchor)
+            fmt = QTextCharFormat()
+            fmt.setBackground(tint(word.share, scale))
+            fmt.setForeground(ink(word.share, scale, QColor("#1d1d1d")))
+            fmt.setToolTip(f"{100 * word.share / scale:+.0f}% of the strongest word's share")
+            fmt.setProperty(WORD, True)
+            selection.cursor = cursor  # type: ignore[attr-defined]
+            selection.format = fmt  # type: ignore[attr-defined]
+            selections.append(selection)
+        self.text.setExtraSelections(selections)
+
+    def tinted(self) -> list[tuple[int, int]]:
+        """(start, end) of each tinted word, for tests."""
+        return [
+            (s.cursor.selectionStart(), s.cursor.selectionEnd())  # type: ignore[attr-defined]
+            for s in self.text.extraSelections()
+            if s.format.property(WORD)  # type: ignore[attr-defined]
+        ]
 
     def show_passage(
         self, document_id: int, title: str, path: str, text: str, start: int, end: int

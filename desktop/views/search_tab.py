@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLineEdit,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import PonderError
+from core.explain import Why
 from core.related import RelatedHit
 from core.search import DocumentHit
 from desktop.background.search_controller import SearchResults
@@ -39,17 +40,11 @@ from desktop.views.plain_text import plain_label
 from desktop.views.preview import PreviewPane
 from desktop.views.query_filters import QueryFilters
 from desktop.views.related_panel import RelatedPanel
+from desktop.views.result_keys import ResultKeys
 from desktop.views.results_delegate import ResultDelegate
 from desktop.views.results_model import ResultsModel, Role
 from desktop.views.search_summary import summary_text
-
-_MOVES = {
-    Qt.Key.Key_Down: QAbstractItemView.CursorAction.MoveDown,
-    Qt.Key.Key_Up: QAbstractItemView.CursorAction.MoveUp,
-    Qt.Key.Key_PageDown: QAbstractItemView.CursorAction.MovePageDown,
-    Qt.Key.Key_PageUp: QAbstractItemView.CursorAction.MovePageUp,
-}
-_ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+from desktop.views.why import WhyDialog, WhyLookup
 
 
 class SearchTab(QWidget):
@@ -69,7 +64,6 @@ class SearchTab(QWidget):
         self.field.setFont(font)
         self.field.setMinimumHeight(38)
         self.field.textChanged.connect(session.search.set_query)
-        self.field.installEventFilter(self)
         self.filter_bar = FilterBar()
         self.query_filters = QueryFilters(self.field, self.filter_bar, self)
         self.summary = plain_label()
@@ -82,13 +76,15 @@ class SearchTab(QWidget):
         self.view.setUniformItemSizes(False)  # the first weaker match has a heading
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.installEventFilter(self)
-        self.view.doubleClicked.connect(lambda index: self._open(index))
+        self.view.doubleClicked.connect(self.open_result)
         self.view.clicked.connect(self._on_result_clicked)
         self.view.selectionModel().currentChanged.connect(self._on_current_changed)
+        self.keys = ResultKeys(self)
         self.preview = PreviewPane()
         self.preview.passage_selected.connect(self._on_passage_selected)
         self.related = RelatedPanel(session)
+        self.why = WhyLookup(session, self)
+        self.why.explained.connect(self._on_explained)
         self.related.preview_requested.connect(self.show_related)
         self.related.open_requested.connect(self.open_requested)
         self.side = QSplitter(Qt.Orientation.Vertical)
@@ -270,6 +266,21 @@ class SearchTab(QWidget):
         self._result = hit
         self.preview.show_hit(hit, text)
         self.related.show_document(hit.document_id)
+        self.why.explain(self.model.query, hit)
+
+    def _on_explained(self, hit: DocumentHit, why: Why) -> None:
+        if self.preview.hit == hit:
+            self.preview.tint_words(why.words)
+
+    def why_current(self) -> WhyDialog | None:
+        """Open "Why this result?" for the result on display, once its explanation is in."""
+        latest = self.why.latest
+        if latest is None or latest[0] != self.preview.hit:
+            return None
+        dialog = WhyDialog(self.model.query, latest[1], self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def _clear_preview(self) -> None:
         self._result = None
@@ -341,43 +352,7 @@ class SearchTab(QWidget):
         elif question is not None and question.span is not None:
             self.related.show_document(document_id)
 
-    # -- keyboard -----------------------------------------------------------------------------
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            key = event.key()
-            mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-            if watched is self.field and key in _MOVES and mods == Qt.KeyboardModifier.NoModifier:
-                self._move(_MOVES[Qt.Key(key)])
-                return True
-            if key in _ENTER and mods == Qt.KeyboardModifier.NoModifier:
-                if self.model.rowCount():
-                    self._open(self.view.currentIndex())
-                elif watched is self.field:
-                    self.session.search.search_now()
-                return True
-            if watched is self.field and key == Qt.Key.Key_Escape and self.field.text():
-                self.field.clear()
-                return True
-        return super().eventFilter(watched, event)
-
-    def _move(self, action: QAbstractItemView.CursorAction) -> None:
-        if not self.model.rowCount():
-            return
-        current = self.view.currentIndex()
-        if not current.isValid():
-            self.select_row(0)
-            return
-        step = {
-            QAbstractItemView.CursorAction.MoveDown: 1,
-            QAbstractItemView.CursorAction.MoveUp: -1,
-        }.get(action)
-        if step is None:
-            rows = max(1, self.view.viewport().height() // max(1, self.view.sizeHintForRow(0)))
-            step = rows if action == QAbstractItemView.CursorAction.MovePageDown else -rows
-        self.select_row(max(0, min(self.model.rowCount() - 1, current.row() + step)))
-
-    def _open(self, index: QModelIndex) -> None:
+    def open_result(self, index: QModelIndex) -> None:
         if index.isValid():
             self.open_requested.emit(str(index.data(Role.PATH)))
 

@@ -125,9 +125,10 @@ class MainWindow(QMainWindow):
         menus.separator("&File")
         a("&File", "&Quit", self.close, ("Ctrl+Q",))
         tab = self.search_tab
-        self.open_action = a("&Result", "&Open", lambda: tab._open(tab.view.currentIndex()))
+        self.open_action = a("&Result", "&Open", lambda: tab.open_result(tab.view.currentIndex()))
         self.reveal_action = a("&Result", "Show in &Folder", tab.reveal_current, ("Ctrl+Shift+O",))
         self.copy_action = a("&Result", "&Copy Path", self.copy_path, ("Ctrl+Shift+C",))
+        self.why_action = a("&Result", "&Why This Result?", tab.why_current, ("Ctrl+I",))
         a("&View", "&Search", lambda: self.show_tab(SEARCH_TAB), ("Ctrl+1",))
         a("&View", "&Library", lambda: self.show_tab(LIBRARY_TAB), ("Ctrl+2",))
         a("&View", "&Compare", lambda: self.show_tab(COMPARE_TAB), ("Ctrl+3",))

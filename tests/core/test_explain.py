@@ -126,5 +126,13 @@ def test_a_search_hit_is_explained_by_the_score_that_ranked_it(
             assert "".join(t.removeprefix("##") for t in got.tokens_b).replace(" ", "") in (
                 hit.sentence.text.lower().replace(" ", "")
             )
+            # each token of the sentence is placed on its own characters in the document
+            why = library.explain_in(query, hit.path, ordinal=hit.sentence.ordinal)
+            text = library.text(hit.document_id)
+            words = [t for t in why.explanation.tokens_b if t not in ("[CLS]", "[SEP]")]
+            assert len(why.words) == len(words)
+            for word, token in zip(why.words, words, strict=True):
+                assert text[word.start : word.end].lower() == token.removeprefix("##")
+            assert sum(w.share for w in why.words) == pytest.approx(got.shares_b.sum(), abs=1e-6)
     finally:
         library.close()
