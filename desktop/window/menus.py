@@ -18,6 +18,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Enter", "Open the selected document in its default application"),
     ("Ctrl+Shift+O", "Show the selected document in its folder"),
     ("Ctrl+Shift+C", "Copy the selected document's path"),
+    ("Ctrl+I", "Why this result? The query and its sentence, token by token"),
     ("Escape", "Clear the search"),
     ("Ctrl+1 … Ctrl+4", "Search, Library, Compare and Map tabs"),
     ("Ctrl+O", "Add a folder to the library"),
