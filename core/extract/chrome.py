@@ -13,7 +13,8 @@ readability-style extractors do, on what a streaming parser can count while it r
   labels ("Next:").
 
 A short page footer (`<footer>`, `class="footer"`: a copyright, "Created using Sphinx") is chrome
-too. A table of contents is kept: its entries name what a page is about.
+too, and so is the "¶" or "#" a heading links to itself with. A table of contents is kept: its
+entries name what a page is about.
 """
 
 from __future__ import annotations
@@ -55,9 +56,12 @@ class Marks:
     navigation: bool = False  # a header, or a class, id or label naming a bar, menu or sidebar
     footer: bool = False  # a page footer
     dropped: bool = False  # a role that is never content: navigation, search, a menu
+    permalink: bool = False  # a link to a place in the page: "¶" after a heading, if that is all
 
 
 NONE = Marks()
+PERMALINK = Marks(permalink=True)
+_PERMALINK_SIGNS = frozenset("\u00b6#\u00a7\U0001f517")  # the signs a heading's own link shows
 MARKED_TAGS = frozenset(["header", "footer"])
 _MARK_KEYS = ("class", "id", "role", "aria-label", "summary")
 
@@ -78,6 +82,17 @@ def marks(name: str, attrib: Mapping[str, str]) -> Marks:
 def is_nav_word(text: str) -> bool:
     """Whether `text` is one navigation word: "Next", "<< Prev", "Up:", "[Index]"."""
     return len(text) <= NAV_WORD_CHARS and text.strip(_EDGE_MARKS).casefold() in _NAV_WORDS
+
+
+def is_permalink(text: str) -> bool:
+    """Whether a link to a place in the page is chrome: a sign after a heading (Sphinx's "¶",
+    Node's "#"), or the "Skip to content" link for keyboards and screen readers."""
+    return is_sign(text) or text.strip().casefold().startswith("skip to ")
+
+
+def is_sign(text: str) -> bool:
+    """Whether `text` is only the sign a heading's permalink shows."""
+    return text.strip() in _PERMALINK_SIGNS
 
 
 class Tally(NamedTuple):

@@ -31,6 +31,7 @@ _PARA_TAGS = frozenset([
 ])  # fmt: skip
 _LINE_TAGS = frozenset(["li", "dt", "dd", "tr", "summary", "caption", "legend"])
 _HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+_FEW_PARTS = 8  # a permalink's or an item's opening is this short, or it is something else
 _BLOCK_TAGS = _PARA_TAGS | _LINE_TAGS | chrome.MARKED_TAGS  # what may be a navigation row
 _HIDDEN_STRINGS = frozenset(["script", "style", "template"])  # their text is code, not words
 _FEED_CHARS = 1 << 20
@@ -79,7 +80,7 @@ def read_html(markup: str, *, use_title_tag: bool = True) -> Pages:
     except Exception as exc:  # lxml refuses some inputs outright
         raise ExtractionFailed(f"unreadable HTML: {first_line(exc)}") from exc
     title = " ".join(collector.title) if use_title_tag else ""
-    title = title or " ".join(collector.heading)
+    title = title or " ".join(h for h in collector.heading if not chrome.is_sign(h))
     text = _WHITESPACE.sub(" ", collector.text())
     text = _MARKER_RUN.sub(lambda m: "\n\n" if _PARA in m.group() else "\n", text)
     return Pages([text.strip().replace(_SPACE, " ").replace(_TAB, "\t")], title)
@@ -113,6 +114,7 @@ class _Collector:
         self.pre = 0
         self.items = 0  # open <li>, for lists nested in lists
         self.links = 0  # open <a> elements
+        self._item_at = (-1, 0)  # where the text of the last list item began (chunks, parts)
         # Running totals of the text read, to tell a block's share of links when it closes.
         self.chars = self.link_chars = self.anchors = self.nav_words = 0
         self.title: list[str] = []
@@ -142,6 +144,9 @@ class _Collector:
         if name in _BLOCK_TAGS or found is not chrome.NONE:
             entry.marks = found
             entry.mark = self._mark()
+        elif name == "a" and attrib and str(attrib.get("href") or "").startswith("#"):
+            entry.marks = chrome.PERMALINK
+            entry.mark = self._mark()
         out = self.parts
         if name == "a":
             self.links += 1
@@ -166,6 +171,7 @@ class _Collector:
                 parent.number += 1
             else:
                 out.append("- ")
+            self._item_at = (len(self.chunks), len(out))
         elif name == "ol":
             try:
                 entry.number = int(str(attrib.get("start") or "1"))
@@ -173,8 +179,12 @@ class _Collector:
                 entry.number = 1
         if name in _PARA_TAGS:
             mark = _LINE if name in ("ul", "ol") and self.items else _PARA
+            if name in ("p", "div") and self._opens_item():
+                mark = ""  # "<li><p>Text" is the item "- Text", not "-" above a paragraph
+                entry.close = _LINE
+            else:
+                entry.close = mark
             out.append(mark)
-            entry.close = mark
         if name == "pre":
             self.pre += 1
 
@@ -253,6 +263,11 @@ class _Collector:
         chunks, parts, chars, link_chars, anchors, nav_words = entry.mark
         if chunks != len(self.chunks):
             return  # its start is written out already: too long to be chrome anyway
+        if entry.marks.permalink:
+            shown = self.parts[parts:] if len(self.parts) - parts <= _FEW_PARTS else ["..."]
+            if chrome.is_permalink("".join(shown).translate(_MARKERS)):
+                self._take_back(entry)
+            return
         if not chrome.may_be_chrome(self.nav_words - nav_words, entry.marks):
             return
         tally = chrome.Tally(
@@ -262,9 +277,19 @@ class _Collector:
             self.nav_words - nav_words,
         )
         if chrome.is_chrome(tally, entry.marks):
-            del self.parts[parts:]  # and its counts, so the blocks around it are judged without it
-            self.chars, self.link_chars = chars, link_chars
-            self.anchors, self.nav_words = anchors, nav_words
+            self._take_back(entry)
+
+    def _opens_item(self) -> bool:
+        """Whether nothing but white space was written since the last list item's "- "."""
+        chunks, start = self._item_at
+        if chunks != len(self.chunks) or len(self.parts) - start > _FEW_PARTS:
+            return False  # looked at only while it is near: a late look would cost a long join
+        return not "".join(self.parts[start:]).strip()
+
+    def _take_back(self, entry: _Open) -> None:
+        """Forget an element's text, and its counts: the blocks around it are judged without."""
+        _, parts, self.chars, self.link_chars, self.anchors, self.nav_words = entry.mark
+        del self.parts[parts:]
 
     def _track_title(self, name: str, step: int, entry: _Open) -> None:
         """The first <title> and the first heading, whose text may name the page; a heading in

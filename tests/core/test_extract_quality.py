@@ -204,3 +204,15 @@ def test_a_pdf_is_read_as_paragraphs_and_its_pages_still_start_right(tmp_path: P
     assert [result.text[a:b].strip() for a, b in zip(result.page_starts, ends, strict=True)] == (
         texts
     )
+
+
+def test_heading_permalinks_and_skip_links_are_left_out_and_items_keep_their_text() -> None:
+    markup = (
+        '<a class="skip" href="#main">Skip to content</a><main id="main">'
+        '<h1>Authors<a class="headerlink" href="#authors">\u00b6</a></h1><ul>'
+        "<li><p>Neil Schemenauer</p></li>\n<li>\n<p>Matthias Klose</p></li></ul>"
+        '<p>See <a href="#authors">the authors</a>.</p></main>'
+    )
+    page = read_html(markup, use_title_tag=False)
+    assert page.texts[0] == "Authors\n\n- Neil Schemenauer\n- Matthias Klose\n\nSee the authors."
+    assert page.title == "Authors"
