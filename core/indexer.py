@@ -33,7 +33,7 @@ from core import extract
 from core.catalog import Catalog
 from core.control import RunControl
 from core.passages import LATE, add_spans, normalise, sentence_vectors
-from core.paths import container_of
+from core.paths import container_of, under
 from core.pipeline import Loaded, Reader, ToRead
 from core.records import (
     DocumentRow,
@@ -141,7 +141,9 @@ class IndexRun:
         self.store.mark_pending([PendingFile(self.keys.key_of(f.path), root) for root, f in found])
         self.progress(self._progress("", "scanned"))
         seen = {self.keys.key_of(f.path) for _, f in found}
-        missing = {doc.hash: doc for doc in self._vanished(roots, seen) if doc.hash}
+        # What an older walk stored through a link to what is now indexed under its own path.
+        links = tuple(under(self.keys.key_of(f.path)) for _, f in found if f.link_to)
+        missing = {doc.hash: doc for doc in self._vanished(roots, seen, links) if doc.hash}
         to_read = []
         for root, item in found:
             if self.control.checkpoint():
@@ -157,17 +159,20 @@ class IndexRun:
         # Every file that vanished, whatever its hash: `missing` keeps one document per hash (for
         # spotting moves), so identical deleted files must not be looked up through it. A moved
         # document already carries its new path, which is in `seen`.
-        gone = [doc.id for doc in self._vanished(roots, seen)]
+        gone = [doc.id for doc in self._vanished(roots, seen, links)]
         self.store.delete_documents(gone)
         self.summary.removed += len(gone)
         return self.summary
 
-    def _vanished(self, roots: list[str], seen: set[str]) -> list[DocumentRow]:
+    def _vanished(
+        self, roots: list[str], seen: set[str], links: tuple[str, ...]
+    ) -> list[DocumentRow]:
         return [
             doc
             for root in roots
             for doc in self.store.documents(inside=self.keys.key_of(root))
-            if doc.path not in seen and not _exists(self.keys.path_of(doc.path))
+            if doc.path not in seen
+            and (doc.path.startswith(links) or not _exists(self.keys.path_of(doc.path)))
         ]
 
     def _stat(self, root: str, item: Found) -> ToRead | None:

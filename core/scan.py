@@ -1,11 +1,19 @@
-"""Walking what the user added: files and folders, recursively, safely.
+"""Walking what the user added: files and folders, recursively, safely, each one once.
 
 A symlink is followed only while it stays inside the folder the user added: a link to
 `/etc/passwd` or to a folder elsewhere would otherwise put text the user never chose into the
 library (and into a database anyone with the data folder can read). Such links are reported as
-skipped, with the way to include them (`follow_links`). Each real folder is entered once, so a
-link loop ends the walk instead of the program. Hidden files and folders (`.git`, `.cache`...)
-are not notes and are not entered.
+skipped, with the way to include them (`follow_links`).
+
+A file or folder is indexed once, under its own path. Packages' documentation links folders to
+their siblings (`cpp-12 -> gcc-12-base`), and a walk sorted by name meets the link before the
+folder: entering it there would store every file under the link's name and then call the real
+folder a loop. So the real tree is walked first, links are looked at after it, and a link to
+something already walked (a sibling, a file, an ancestor: a loop) is reported as skipped, naming
+where its target is indexed. A link to what the walk cannot reach otherwise (a hidden folder, or
+one outside when links are followed) is entered under the link's own path, so every document
+stays under the folder the user added and leaves with it. Hidden files and folders (`.git`,
+`.cache`...) are not notes and are not entered.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -21,11 +30,17 @@ OUTSIDE = "a symlink to outside the folder: not followed (index with --follow-li
 
 @dataclass(frozen=True)
 class Found:
-    path: str  # absolute, as the user sees it (symlinks not resolved)
+    path: str  # absolute, as the user sees it (a folder's own links not resolved)
     size: int
     mtime: float
     problem: str | None = None  # why this entry cannot be read at all
     skipped: str | None = None  # why this entry is deliberately left out
+    link_to: str | None = None  # a link: the path its target is indexed under instead
+
+
+def linked(target: str) -> str:
+    """The reason a link is skipped: what it points to is indexed under its own path."""
+    return f"a link to {target}, indexed there"
 
 
 def walk(root: str, follow_links: bool = False) -> Iterator[Found]:
@@ -39,43 +54,84 @@ def walk(root: str, follow_links: bool = False) -> Iterator[Found]:
     if not stat.S_ISDIR(info.st_mode):
         yield _found(root, info)
         return
-    inside = None if follow_links else os.path.realpath(root)
-    yield from _walk_dir(root, set(), inside)
+    yield from _Walk(root, follow_links).run()
 
 
-def _walk_dir(folder: str, seen: set[tuple[int, int]], inside: str | None) -> Iterator[Found]:
-    try:
-        info = os.stat(folder)
-    except OSError as exc:
-        yield Found(folder, 0, 0.0, _reason(exc))
-        return
-    key = (info.st_dev, info.st_ino)
-    if key in seen:
-        yield Found(folder, 0, 0.0, "symlink loop: this folder is already being indexed")
-        return
-    seen.add(key)
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError as exc:
-        yield Found(folder, 0, 0.0, _reason(exc))
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
+class _Walk:
+    """One walk's memory: the folders entered, the links still to look at."""
+
+    def __init__(self, root: str, follow_links: bool) -> None:
+        self.root = root
+        self.inside = None if follow_links else os.path.realpath(root)
+        self.folders: dict[tuple[int, int], str] = {}  # (device, inode) -> the path walked
+        self.files: dict[tuple[int, int], str] = {}  # files reached only through a link
+        self.links: deque[str] = deque()
+
+    def run(self) -> Iterator[Found]:
+        yield from self._folder(self.root)
+        while self.links:
+            yield from self._link(self.links.popleft())
+
+    def _folder(self, folder: str) -> Iterator[Found]:
+        """The files of `folder` and of the real folders below it; links wait in `links`."""
         try:
-            if inside is not None and entry.is_symlink() and not _within(entry.path, inside):
-                if os.path.exists(entry.path):
-                    yield Found(entry.path, 0, 0.0, skipped=OUTSIDE)
-                    continue
-            is_dir = entry.is_dir()  # follows symlinks
-            child = None if is_dir else entry.stat()
+            info = os.stat(folder)
+            key = (info.st_dev, info.st_ino)
+            if key in self.folders:  # a folder mounted inside itself
+                yield _link_found(folder, self.folders[key])
+                return
+            self.folders[key] = folder
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            yield Found(entry.path, 0, 0.0, _reason(exc))
-            continue
-        if is_dir:
-            yield from _walk_dir(entry.path, seen, inside)
-        elif child is not None:  # a FIFO, socket or device comes back with its problem
-            yield _found(entry.path, child)
+            yield Found(folder, 0, 0.0, _reason(exc))
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_symlink():
+                    self.links.append(entry.path)
+                elif entry.is_dir(follow_symlinks=False):
+                    yield from self._folder(entry.path)
+                else:
+                    yield _found(entry.path, entry.stat(follow_symlinks=False))
+            except OSError as exc:
+                yield Found(entry.path, 0, 0.0, _reason(exc))
+
+    def _link(self, path: str) -> Iterator[Found]:
+        """A link, once the real tree is walked: skipped if its target was, else entered."""
+        try:
+            info = os.stat(path)
+            if self.inside is not None and not _within(path, self.inside):
+                yield Found(path, 0, 0.0, skipped=OUTSIDE)
+                return
+            key = (info.st_dev, info.st_ino)
+            if stat.S_ISDIR(info.st_mode):
+                if key in self.folders:
+                    yield _link_found(path, self.folders[key])
+                else:  # hidden, or outside and followed: nowhere else in the library
+                    yield from self._folder(path)
+                return
+            there = self._walked_as(path) or self.files.get(key)
+        except OSError as exc:
+            yield Found(path, 0, 0.0, _reason(exc))
+            return
+        if there is not None:
+            yield _link_found(path, there)
+        else:
+            self.files[key] = path
+            yield _found(path, info)
+
+    def _walked_as(self, link: str) -> str | None:
+        """Where the walk met the file `link` leads to, if it walked the file's folder."""
+        folder, name = os.path.split(os.path.realpath(link))
+        info = os.stat(folder)
+        walked = self.folders.get((info.st_dev, info.st_ino))
+        return None if walked is None or name.startswith(".") else os.path.join(walked, name)
+
+
+def _link_found(path: str, target: str) -> Found:
+    return Found(path, 0, 0.0, skipped=linked(target), link_to=target)
 
 
 def _within(path: str, folder: str) -> bool:

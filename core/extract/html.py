@@ -1,4 +1,8 @@
-"""HTML: the visible text of a page, one paragraph per block element, tables as " | " rows."""
+"""HTML: the visible text of a page, one paragraph per block element, tables as " | " rows.
+
+Navigation bars, menus and short page footers are left out (`chrome`): the words a page shares
+with every other page of its site say nothing about it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import re
 from lxml import etree
 
 from core.errors import ExtractionFailed, SkipFile
-from core.extract import limits
+from core.extract import chrome, limits
 from core.extract.base import Format, Pages
 from core.extract.decode import BOMS, SAMPLE, decode
 from core.extract.reasons import first_line
@@ -27,6 +31,8 @@ _PARA_TAGS = frozenset([
 ])  # fmt: skip
 _LINE_TAGS = frozenset(["li", "dt", "dd", "tr", "summary", "caption", "legend"])
 _HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+_FEW_PARTS = 8  # a permalink's or an item's opening is this short, or it is something else
+_BLOCK_TAGS = _PARA_TAGS | _LINE_TAGS | chrome.MARKED_TAGS  # what may be a navigation row
 _HIDDEN_STRINGS = frozenset(["script", "style", "template"])  # their text is code, not words
 _FEED_CHARS = 1 << 20
 _PARTS_PER_CHUNK = 1 << 16
@@ -74,7 +80,7 @@ def read_html(markup: str, *, use_title_tag: bool = True) -> Pages:
     except Exception as exc:  # lxml refuses some inputs outright
         raise ExtractionFailed(f"unreadable HTML: {first_line(exc)}") from exc
     title = " ".join(collector.title) if use_title_tag else ""
-    title = title or " ".join(collector.heading)
+    title = title or " ".join(h for h in collector.heading if not chrome.is_sign(h))
     text = _WHITESPACE.sub(" ", collector.text())
     text = _MARKER_RUN.sub(lambda m: "\n\n" if _PARA in m.group() else "\n", text)
     return Pages([text.strip().replace(_SPACE, " ").replace(_TAB, "\t")], title)
@@ -83,7 +89,7 @@ def read_html(markup: str, *, use_title_tag: bool = True) -> Pages:
 class _Open:
     """What the collector remembers of an element until it closes."""
 
-    __slots__ = ("cells", "close", "dropped", "name", "number")
+    __slots__ = ("cells", "close", "dropped", "mark", "marks", "name", "number")
 
     def __init__(self, name: str, *, dropped: bool) -> None:
         self.name = name
@@ -91,6 +97,8 @@ class _Open:
         self.close = ""  # appended when the element ends
         self.cells = False  # a <td> or <th> child has been seen
         self.number = 1  # the next item number of an <ol>
+        self.marks: chrome.Marks | None = None  # a block that may turn out to be page chrome...
+        self.mark: tuple[int, ...] = ()  # ...and where its text began (`_Collector.mark`)
 
 
 class _Collector:
@@ -105,6 +113,10 @@ class _Collector:
         self.hidden = 0  # open script-like elements, whose strings are not even a title
         self.pre = 0
         self.items = 0  # open <li>, for lists nested in lists
+        self.links = 0  # open <a> elements
+        self._item_at = (-1, 0)  # where the text of the last list item began (chunks, parts)
+        # Running totals of the text read, to tell a block's share of links when it closes.
+        self.chars = self.link_chars = self.anchors = self.nav_words = 0
         self.title: list[str] = []
         self.heading: list[str] = []
         self._in_title = self._in_heading = 0
@@ -117,18 +129,32 @@ class _Collector:
             raise SkipFile(f"HTML has more than {limits.HTML_MAX_ELEMENTS:,} elements")
         if len(self.stack) >= limits.HTML_MAX_DEPTH:
             raise SkipFile(f"HTML nested deeper than {limits.HTML_MAX_DEPTH} levels")
-        self._track_title(name, +1)
         if name in _HIDDEN_STRINGS:
             self.hidden += 1
         parent = self.stack[-1] if self.stack else None
-        entry = _Open(name, dropped=bool(self.dropped) or name in _DROP_TAGS)
+        found = chrome.NONE  # a block's attributes may say it is navigation; a span's are style
+        if name in _BLOCK_TAGS or (attrib and "role" in attrib):
+            found = chrome.marks(name, attrib)
+        entry = _Open(name, dropped=bool(self.dropped) or name in _DROP_TAGS or found.dropped)
+        self._track_title(name, +1, entry)
         self.stack.append(entry)
         if entry.dropped:
             self.dropped += 1
             return
+        if name in _BLOCK_TAGS or found is not chrome.NONE:
+            entry.marks = found
+            entry.mark = self._mark()
+        elif name == "a" and attrib and str(attrib.get("href") or "").startswith("#"):
+            entry.marks = chrome.PERMALINK
+            entry.mark = self._mark()
         out = self.parts
+        if name == "a":
+            self.links += 1
+            self.anchors += 1
         if name == "img":
-            out.append(self._pre(str(attrib.get("alt") or "")))
+            alt = str(attrib.get("alt") or "")
+            self._count(alt)
+            out.append(self._pre(alt))
         elif name == "br":
             out.append(_LINE)
         elif name in ("td", "th") and parent is not None:
@@ -145,6 +171,7 @@ class _Collector:
                 parent.number += 1
             else:
                 out.append("- ")
+            self._item_at = (len(self.chunks), len(out))
         elif name == "ol":
             try:
                 entry.number = int(str(attrib.get("start") or "1"))
@@ -152,20 +179,28 @@ class _Collector:
                 entry.number = 1
         if name in _PARA_TAGS:
             mark = _LINE if name in ("ul", "ol") and self.items else _PARA
+            if name in ("p", "div") and self._opens_item():
+                mark = ""  # "<li><p>Text" is the item "- Text", not "-" above a paragraph
+                entry.close = _LINE
+            else:
+                entry.close = mark
             out.append(mark)
-            entry.close = mark
         if name == "pre":
             self.pre += 1
 
     def end(self, name: str) -> None:
         entry = self.stack.pop()
-        self._track_title(entry.name, -1)
+        self._track_title(entry.name, -1, entry)
         if entry.name in _HIDDEN_STRINGS:
             self.hidden -= 1
         if entry.dropped:
             self.dropped -= 1
             return
-        if entry.name == "li":
+        if entry.marks is not None:
+            self._drop_if_chrome(entry)
+        if entry.name == "a":
+            self.links -= 1
+        elif entry.name == "li":
             self.items -= 1
         elif entry.name == "pre":
             self.pre -= 1
@@ -177,6 +212,12 @@ class _Collector:
             self._string += text
         if self.dropped:
             return
+        n = len(text.strip())  # counted here, not in a call: this runs for every string
+        self.chars += n
+        if self.links:
+            self.link_chars += n
+        if 0 < n <= chrome.NAV_WORD_CHARS and chrome.is_nav_word(text):
+            self.nav_words += 1
         self.parts.append(self._pre(text))
         if len(self.parts) >= _PARTS_PER_CHUNK:  # many small strings cost more than one big one
             self.chunks.append("".join(self.parts))
@@ -201,13 +242,63 @@ class _Collector:
             return text
         return text.replace("\n", _LINE).replace(" ", _SPACE).replace("\t", _TAB)
 
-    def _track_title(self, name: str, step: int) -> None:
-        """The first <title> and the first heading, whose text may name the page."""
+    def _count(self, text: str) -> None:
+        n = len(text.strip())
+        self.chars += n
+        if self.links:
+            self.link_chars += n
+        if 0 < n <= chrome.NAV_WORD_CHARS and chrome.is_nav_word(text):
+            self.nav_words += 1
+
+    def _mark(self) -> tuple[int, ...]:
+        """Where the text stands now: chunks and parts written, and the running totals."""
+        return (
+            len(self.chunks), len(self.parts),
+            self.chars, self.link_chars, self.anchors, self.nav_words,
+        )  # fmt: skip
+
+    def _drop_if_chrome(self, entry: _Open) -> None:
+        """Take back the text of a block that turned out to be page chrome."""
+        assert entry.marks is not None
+        chunks, parts, chars, link_chars, anchors, nav_words = entry.mark
+        if chunks != len(self.chunks):
+            return  # its start is written out already: too long to be chrome anyway
+        if entry.marks.permalink:
+            shown = self.parts[parts:] if len(self.parts) - parts <= _FEW_PARTS else ["..."]
+            if chrome.is_permalink("".join(shown).translate(_MARKERS)):
+                self._take_back(entry)
+            return
+        if not chrome.may_be_chrome(self.nav_words - nav_words, entry.marks):
+            return
+        tally = chrome.Tally(
+            self.chars - chars,
+            self.link_chars - link_chars,
+            self.anchors - anchors,
+            self.nav_words - nav_words,
+        )
+        if chrome.is_chrome(tally, entry.marks):
+            self._take_back(entry)
+
+    def _opens_item(self) -> bool:
+        """Whether nothing but white space was written since the last list item's "- "."""
+        chunks, start = self._item_at
+        if chunks != len(self.chunks) or len(self.parts) - start > _FEW_PARTS:
+            return False  # looked at only while it is near: a late look would cost a long join
+        return not "".join(self.parts[start:]).strip()
+
+    def _take_back(self, entry: _Open) -> None:
+        """Forget an element's text, and its counts: the blocks around it are judged without."""
+        _, parts, self.chars, self.link_chars, self.anchors, self.nav_words = entry.mark
+        del self.parts[parts:]
+
+    def _track_title(self, name: str, step: int, entry: _Open) -> None:
+        """The first <title> and the first heading, whose text may name the page; a heading in
+        a navigation bar or a sidebar does not."""
         self.comment("")
         if name == "title" and not self._title_done:
             self._in_title += step
             self._title_done = step < 0 and not self._in_title
-        if name in _HEADINGS and not self._heading_done:
+        if name in _HEADINGS and not self._heading_done and not entry.dropped:
             self._in_heading += step
             self._heading_done = step < 0 and not self._in_heading
 

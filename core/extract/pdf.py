@@ -1,4 +1,5 @@
-"""PDF: the text of each page by pypdf, and the metadata title; a page cap and a time budget."""
+"""PDF: the text of each page by pypdf, reflowed into paragraphs (`pdf_layout`), and the metadata
+title; a page cap and a time budget."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 from core.errors import ExtractionFailed
 from core.extract import limits
 from core.extract.base import Format, Pages
+from core.extract.pdf_layout import reflow
 from core.extract.reasons import first_line
 
 if TYPE_CHECKING:
@@ -47,7 +49,7 @@ def _quiet_pypdf() -> Iterator[None]:
 
 
 def read_pdf(data: bytes) -> Pages:
-    """Text of each page, plus the metadata title."""
+    """Text of each page as paragraphs, plus the metadata title."""
     from pypdf import PasswordType, PdfReader  # on first use: pypdf takes 0.2 s to import
     from pypdf.errors import DependencyError, FileNotDecryptedError
 
@@ -84,7 +86,7 @@ def read_pdf(data: bytes) -> Pages:
             raise ExtractionFailed("encrypted PDF (AES support is not installed)") from exc
         except Exception as exc:
             raise ExtractionFailed(f"damaged or truncated PDF ({first_line(exc)})") from exc
-    return Pages(pages, title, note)
+    return Pages(reflow(pages), title, note)
 
 
 def _stop_reason(number: int, total: int, elapsed: float) -> str:
