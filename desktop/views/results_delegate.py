@@ -7,6 +7,8 @@ first result under the relevance floor carries a "Weaker matches" heading above 
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt
 from PySide6.QtGui import (
     QColor,
@@ -38,14 +40,38 @@ def relevance_fraction(score: float) -> float:
 
 
 def trimmed_context(context: str, start: int, end: int) -> tuple[str, int, int]:
-    """Flatten newlines and cut a long lead-in so the best sentence shows in the first lines."""
-    text = "".join(" " if ch in "\r\n\t\f\v\u2028\u2029" else ch for ch in context)
+    """One line of context: line breaks (with the blank space around them) become one space,
+    a heading's underline (`=====`) goes, and a long lead-in is cut so the best sentence shows
+    in the first lines. `start`..`end`, the best sentence, follow the text."""
+    kept: list[str] = []
+    where: list[int] = []  # for each kept character, its offset in `context`
+    for match in _PIECES.finditer(context):
+        piece = match.group()
+        if _UNDERLINE.fullmatch(piece.strip()) and "\n" in context[max(0, match.start() - 1) :][:1]:
+            continue
+        if piece.isspace():
+            if any(ch in _BREAKS for ch in piece) or len(piece) == 1:
+                if kept and kept[-1] != " ":
+                    kept.append(" ")
+                    where.append(match.start())
+                continue
+        for at, ch in enumerate(piece):
+            kept.append(" " if ch in _BREAKS else ch)
+            where.append(match.start() + at)
+    text = "".join(kept)
+    start = next((i for i, at in enumerate(where) if at >= start), len(text))
+    end = next((i for i, at in enumerate(where) if at >= end), len(text))
     if start > LEAD_IN:
         cut = text.rfind(" ", 0, start - LEAD_IN // 2)
         cut = cut + 1 if cut > 0 else start - LEAD_IN // 2
         text = "…" + text[cut:]
         start, end = start - cut + 1, end - cut + 1
     return text, start, end
+
+
+_BREAKS = "\r\n\t\f\v\u2028\u2029"
+_PIECES = re.compile(r"\s+|\S+")
+_UNDERLINE = re.compile(r"[=\-~*#^]{3,}")
 
 
 class ResultDelegate(QStyledItemDelegate):
