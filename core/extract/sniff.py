@@ -1,0 +1,79 @@
+"""What a file is by its first bytes, for a file whose name does not say (`README`, `.Debian`).
+
+Only a head of the file is looked at, so a big binary file costs one short read. A head that
+begins like a format Ponder reads (a PDF, an RTF, an HTML page) is read as that format; a head
+that reads as text (`decode.looks_like_text`) is plain text; anything else is binary, named by
+puremagic's table of file signatures where it knows the format ("Portable Network Graphics
+file", "ELF executable"), so the reason shown says what the file is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import puremagic
+
+from core.extract.decode import BOMS, looks_like_text
+
+SNIFF_BYTES = 8 * 1024  # enough for a text's encoding to show and for every signature we name
+
+# Formats told by how they begin, as the suffix that names them; checked before the text test,
+# since a PDF's head may hold binary bytes and an RTF or HTML page is text with markup.
+_OPENINGS: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", ".pdf"),
+    (b"{\\rtf", ".rtf"),
+    (b"<!doctype html", ".html"),
+    (b"<html", ".html"),
+)
+_PRINTABLE = bytes([9, 10, 13, *range(32, 127)])
+
+
+def read_head(path: Path, n: int = SNIFF_BYTES) -> bytes:
+    """The first `n` bytes of the file at `path` (OSError passes through, as for any read)."""
+    with path.open("rb") as handle:
+        return handle.read(n)
+
+
+def content_suffix(head: bytes) -> str | None:
+    """The suffix of the format `head` begins like (".pdf", ".html"...), ".txt" for any other
+    text, None for binary content."""
+    start = head[:64]
+    for bom, _ in BOMS:
+        if start.startswith(bom):
+            return ".txt"
+    start = start.lstrip().lower()
+    for opening, suffix in _OPENINGS:
+        if start.startswith(opening):
+            return suffix
+    if _binary_signature(head) is not None:  # short binary files can decode as legacy text
+        return None
+    return ".txt" if looks_like_text(head) else None
+
+
+def binary_name(head: bytes) -> str:
+    """What binary content `head` begins like, in a few words, for the reason shown."""
+    matches = _matches(head)
+    return matches[0].name if matches else "binary content"
+
+
+def _binary_signature(head: bytes) -> str | None:
+    """The name of a binary format whose signature `head` begins with. Only signatures of three
+    bytes or more with a byte outside printable ASCII count: text begins with no such thing,
+    while "MZ" or "<?xml" begin texts too."""
+    for match in _matches(head):
+        signature = match.byte_match
+        if (
+            match.offset == 0
+            and len(signature) >= 3
+            and head.startswith(signature)
+            and signature.translate(None, _PRINTABLE)
+        ):
+            return match.name
+    return None
+
+
+def _matches(head: bytes) -> list[puremagic.PureMagicWithConfidence]:
+    try:
+        return puremagic.magic_string(head)
+    except (puremagic.PureError, ValueError):  # nothing known, or an empty head
+        return []
