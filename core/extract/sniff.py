@@ -17,10 +17,10 @@ from core.extract.decode import BOMS, looks_like_text
 
 SNIFF_BYTES = 8 * 1024  # enough for a text's encoding to show and for every signature we name
 
-# Formats told by how they begin, as the suffix that names them; checked before the text test,
-# since a PDF's head may hold binary bytes and an RTF or HTML page is text with markup.
+# Formats told by how they begin (in lower case), as the suffix that names them; checked before
+# the text test, since a PDF's head may hold binary bytes and an RTF or HTML page is text too.
 _OPENINGS: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", ".pdf"),
+    (b"%pdf-", ".pdf"),
     (b"{\\rtf", ".rtf"),
     (b"<!doctype html", ".html"),
     (b"<html", ".html"),
