@@ -54,7 +54,7 @@ _GROUPS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"permission denied", "permission denied"),
         (r"^symlink loop", "symlink loop"),
         (r"^a symlink to outside", "symlink outside the folder"),
-        (r"not found", "not found"),
+        (r"^(file )?not found", "not found"),
         (r"^not a regular file", "not a regular file"),
         (r"^could not read file", "unreadable"),
         (r"damaged|truncated|^unreadable|^could not read \w+ file|^no part could", "damaged"),

@@ -52,18 +52,18 @@ def content_suffix(head: bytes) -> str | None:
 
 def binary_name(head: bytes) -> str:
     """What binary content `head` begins like, in a few words, for the reason shown."""
-    matches = _matches(head)
-    return matches[0].name if matches else "binary content"
+    return _binary_signature(head) or "binary content"
 
 
 def _binary_signature(head: bytes) -> str | None:
     """The name of a binary format whose signature `head` begins with. Only signatures of three
-    bytes or more with a byte outside printable ASCII count: text begins with no such thing,
-    while "MZ" or "<?xml" begin texts too."""
+    bytes or more, not all alike, with a byte outside printable ASCII count: text begins with no
+    such thing, while "MZ" or "<?xml" begin texts too, and a run of zeros begins anything."""
     for match in _matches(head):
         signature = match.byte_match
         if (
             match.offset == 0
+            and len(set(signature)) >= 2
             and len(signature) >= 3
             and head.startswith(signature)
             and signature.translate(None, _PRINTABLE)
