@@ -10,10 +10,12 @@ file", "ELF executable"), so the reason shown says what the file is.
 from __future__ import annotations
 
 from pathlib import Path
-
-import puremagic
+from typing import TYPE_CHECKING
 
 from core.extract.decode import BOMS, looks_like_text
+
+if TYPE_CHECKING:
+    from puremagic import PureMagicWithConfidence
 
 SNIFF_BYTES = 8 * 1024  # enough for a text's encoding to show and for every signature we name
 
@@ -72,7 +74,11 @@ def _binary_signature(head: bytes) -> str | None:
     return None
 
 
-def _matches(head: bytes) -> list[puremagic.PureMagicWithConfidence]:
+def _matches(head: bytes) -> list[PureMagicWithConfidence]:
+    # Imported on first use: it reads its table of signatures at import, which a window that
+    # only searches never needs.
+    import puremagic
+
     try:
         return puremagic.magic_string(head)
     except (puremagic.PureError, ValueError):  # nothing known, or an empty head
