@@ -131,8 +131,10 @@ def _format_for(name: PurePath, head: bytes, inside: Codec | None = None) -> For
         return BY_SUFFIX[suffix]
     what = sniff.binary_name(head)
     if inside is not None:
-        raise SkipFile(f"{inside.name} file holds binary content, not text ({what})")
-    raise SkipFile(f"unsupported file type {name.suffix.lower() or '(no extension)'}: {what}")
+        named = f" ({what})" if what else ""
+        raise SkipFile(f"{inside.name} file holds binary content, not text{named}")
+    label = name.suffix.lower() or "(no extension)"
+    raise SkipFile(f"unsupported file type {label}: {what or 'binary content'}")
 
 
 def _head(path: Path, given: bytes | None, n: int) -> bytes:

@@ -47,20 +47,22 @@ def content_suffix(head: bytes) -> str | None:
     for opening, suffix in _OPENINGS:
         if start.startswith(opening):
             return suffix
-    if _binary_signature(head) is not None:  # short binary files can decode as legacy text
+    if _signature(head, binary_only=True) is not None:  # short binary can decode as text
         return None
     return ".txt" if looks_like_text(head) else None
 
 
-def binary_name(head: bytes) -> str:
-    """What binary content `head` begins like, in a few words, for the reason shown."""
-    return _binary_signature(head) or "binary content"
+def binary_name(head: bytes) -> str | None:
+    """What binary content `head` begins like, in a few words, for the reason shown; None when
+    puremagic does not know it."""
+    return _signature(head, binary_only=False)
 
 
-def _binary_signature(head: bytes) -> str | None:
-    """The name of a binary format whose signature `head` begins with. Only signatures of three
-    bytes or more, not all alike, with a byte outside printable ASCII count: text begins with no
-    such thing, while "MZ" or "<?xml" begin texts too, and a run of zeros begins anything."""
+def _signature(head: bytes, binary_only: bool) -> str | None:
+    """The name of the format whose signature `head` begins with. A signature of fewer than three
+    bytes, or of one byte repeated, begins too many files to tell. With `binary_only`, only a
+    signature with a byte outside printable ASCII counts: "GIF89a" or "<?xml" may begin a text,
+    while no text begins with one of those."""
     for match in _matches(head):
         signature = match.byte_match
         if (
@@ -68,7 +70,7 @@ def _binary_signature(head: bytes) -> str | None:
             and len(set(signature)) >= 2
             and len(signature) >= 3
             and head.startswith(signature)
-            and signature.translate(None, _PRINTABLE)
+            and (not binary_only or signature.translate(None, _PRINTABLE))
         ):
             return match.name
     return None

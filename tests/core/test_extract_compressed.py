@@ -80,6 +80,12 @@ def test_compressed_binary_is_skipped(tmp_path: Path) -> None:
         precheck(path, path.stat().st_size)
 
 
+def test_compressed_binary_of_no_known_format_is_skipped(tmp_path: Path) -> None:
+    path = write(tmp_path, "refcard.dvi.gz", gzip.compress(bytes(range(256)) * 8))
+    with pytest.raises(SkipFile, match=r"^gzip file holds binary content, not text$"):
+        extract(path)
+
+
 def test_compressed_binary_with_a_text_suffix_is_skipped(tmp_path: Path) -> None:
     path = write(tmp_path, "notes.txt.xz", lzma.compress(ELF))
     with pytest.raises(SkipFile, match="binary content, not text"):

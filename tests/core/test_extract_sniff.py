@@ -58,6 +58,11 @@ def test_utf16_text_without_suffix(tmp_path: Path) -> None:
         ("photo.png", PNG, r"^unsupported file type \.png: Portable Network Graphics"),
         ("tiny.jpg", b"\xff\xd8\xff", r"^unsupported file type \.jpg: JPEG"),  # decodes as cp1252
         (
+            "anim.gif",
+            b"GIF89a\x01\x00\x01\x00\x80" + bytes(20),
+            r"^unsupported file type \.gif: Graph",
+        ),
+        (
             "blob",
             bytes(range(256)) * 8,
             r"^unsupported file type \(no extension\): binary content$",
