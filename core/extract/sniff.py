@@ -61,8 +61,8 @@ def binary_name(head: bytes) -> str | None:
 def _signature(head: bytes, binary_only: bool) -> str | None:
     """The name of the format whose signature `head` begins with. A signature of fewer than three
     bytes, or of one byte repeated, begins too many files to tell. With `binary_only`, only a
-    signature with a byte outside printable ASCII counts: "GIF89a" or "<?xml" may begin a text,
-    while no text begins with one of those."""
+    signature holding a byte outside printable ASCII counts, as no text begins with one, while
+    "GIF89a" or "<?xml" may begin a text."""
     for match in _matches(head):
         signature = match.byte_match
         if (
