@@ -9,6 +9,7 @@ file", "ELF executable"), so the reason shown says what the file is.
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,7 @@ _OPENINGS: tuple[tuple[bytes, str], ...] = (
     (b"<html", ".html"),
 )
 _PRINTABLE = bytes([9, 10, 13, *range(32, 127)])
+_SIGNATURE_BYTES = 64  # past the first non-printable byte of every signature of a binary format
 
 
 def read_head(path: Path, n: int = SNIFF_BYTES) -> bytes:
@@ -47,8 +49,8 @@ def content_suffix(head: bytes) -> str | None:
     for opening, suffix in _OPENINGS:
         if start.startswith(opening):
             return suffix
-    if _signature(head, binary_only=True) is not None:  # short binary can decode as text
-        return None
+    if _odd_start(head) and _signature(head, binary_only=True) is not None:
+        return None  # a short binary file can decode as legacy text
     return ".txt" if looks_like_text(head) else None
 
 
@@ -74,6 +76,19 @@ def _signature(head: bytes, binary_only: bool) -> str | None:
         ):
             return match.name
     return None
+
+
+def _odd_start(head: bytes) -> bool:
+    """Whether `head` starts with a control byte or bytes that are not UTF-8, as nearly every binary
+    signature does; the table of signatures, slow to search, is searched only then."""
+    start = head[:_SIGNATURE_BYTES]
+    if start.translate(None, _PRINTABLE + bytes(range(128, 256))):
+        return True
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(start, final=False)
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def _matches(head: bytes) -> list[PureMagicWithConfidence]:
