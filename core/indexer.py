@@ -32,6 +32,7 @@ import numpy as np
 from core import extract
 from core.catalog import Catalog
 from core.control import RunControl
+from core.extract.reasons import ReasonCount, count_by_reason
 from core.passages import LATE, add_spans, normalise, sentence_vectors
 from core.paths import container_of, under
 from core.pipeline import Loaded, Reader, ToRead
@@ -69,6 +70,10 @@ class IndexSummary:
     failed: int = 0
     cancelled: bool = False
     problems: list[Problem] = field(default_factory=list)
+
+    def by_reason(self) -> list[ReasonCount]:
+        """The files not indexed, counted by status and reason group, the largest count first."""
+        return count_by_reason(self.problems)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Bytes of a text file to str: byte-order marks, UTF-8, UTF-16 without BOM, legacy encodings.
 
 Binary content is recognised here too (NUL and control bytes), so a PNG named `.txt` is refused
-rather than indexed as noise.
+rather than indexed as noise; `looks_like_text` makes the same decision on a file's first bytes,
+for a file whose name does not say what it is.
 """
 
 from __future__ import annotations
@@ -37,8 +38,7 @@ def decode(data: bytes) -> str:
         if utf16 is None:
             raise SkipFile("binary content, not text")
         return utf16
-    controls = len(sample) - len(sample.translate(None, _BINARY_BYTES))
-    if controls > max(4, len(sample) * 0.05):
+    if _too_many_controls(sample):
         raise SkipFile("binary content, not text")
     try:
         return data.decode("utf-8")
@@ -57,16 +57,46 @@ def decode(data: bytes) -> str:
     return str(best)
 
 
+def looks_like_text(head: bytes) -> bool:
+    """Whether the first bytes of a file read as text: a BOM, or no NUL bytes (UTF-16 aside),
+    few control bytes and an encoding that decodes them. `head` may end inside a character."""
+    if any(head.startswith(bom) for bom, _ in BOMS):
+        return True
+    if b"\x00" in head:
+        return _utf16_order(head) is not None
+    if _too_many_controls(head):
+        return False
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return True
+    except UnicodeDecodeError:
+        pass
+    return from_bytes(head, cp_exclusion=_NO_GUESS).best() is not None
+
+
+def _too_many_controls(sample: bytes) -> bool:
+    controls = len(sample) - len(sample.translate(None, _BINARY_BYTES))
+    return controls > max(4, len(sample) * 0.05)
+
+
 def _utf16_without_bom(data: bytes) -> str | None:
-    """UTF-16 text without a BOM has a NUL in every other byte; anything else is binary."""
-    sample = data[: SAMPLE & ~1]
+    """UTF-16 text without a BOM, decoded; None when `data` is not that (then it is binary)."""
+    encoding = _utf16_order(data[:SAMPLE])
+    if encoding is None:
+        return None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _utf16_order(sample: bytes) -> str | None:
+    """UTF-16 text without a BOM has a NUL in every other byte: which ones tell its byte order."""
+    sample = sample[: len(sample) & ~1]
     even, odd = sample[0::2], sample[1::2]
     if len(sample) < 4:
         return None
     for encoding, zeros, others in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
         if zeros.count(0) >= len(zeros) * 0.9 and others.count(0) <= len(others) * 0.1:
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError:
-                return None
+            return encoding
     return None

@@ -12,6 +12,11 @@ from __future__ import annotations
 # are far smaller; larger files are logs, dumps and data, and would dominate the index.
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
+# --- compressed files (.gz, .bz2, .xz, .lzma) -------------------------------------------------
+# The file inside is held to the file size limit above (the limit `extract` is given), checked
+# while unpacking a chunk at a time: past it the file is refused at once, whatever it would
+# unpack to, so a decompression bomb costs the limit and a chunk, never its whole size.
+
 # --- HTML (also the HTML that markdown renders to) --------------------------------------------
 # Browsers stop nesting at 512 levels (Blink's HTML parser) and libxml2's own HTML tree at 256;
 # real pages and rendered markdown stay far below 100. Twice the browsers' limit leaves room for

@@ -1,6 +1,13 @@
-"""One-line reasons for the user, from sizes, OS errors and library exceptions."""
+"""One-line reasons for the user, from sizes, OS errors and library exceptions, and the short
+groups they are counted by."""
 
 from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
 
 
 def size(n: int, *, exact: bool = False) -> str:
@@ -27,3 +34,65 @@ def first_line(exc: BaseException) -> str:
     lines = str(exc).strip().strip("'\"").splitlines()
     text = lines[0] if lines else exc.__class__.__name__
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+# --- reasons grouped, for counts ("1,832 skipped: compressed, not text") --------------------------
+
+# The first pattern that a reason matches names its group. Groups are short and stable: they are
+# shown and counted, while reasons carry details (sizes, library messages) that vary file to file.
+_GROUPS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), group)
+    for pattern, group in (
+        (r"^unsupported file type", "unsupported type"),
+        (r"file holds binary content", "compressed, not text"),
+        (r"binary content", "binary, not text"),
+        (r"^too large", "too large"),
+        (r"more than [\d,.]+|nested deeper than", "over a limit"),
+        (r"^empty$", "empty"),
+        (r"^no (text|sentences) found", "no text"),
+        (r"encrypted", "encrypted"),
+        (r"permission denied", "permission denied"),
+        (r"^symlink loop", "symlink loop"),
+        (r"^a symlink to outside", "symlink outside the folder"),
+        (r"^(file )?not found", "not found"),
+        (r"^not a regular file", "not a regular file"),
+        (r"^could not read file", "unreadable"),
+        (r"damaged|truncated|^unreadable|^could not read \w+ file|^no part could", "damaged"),
+        (r"^not an? ", "damaged"),  # not what its name says: "not a valid .docx"
+    )
+)
+OTHER = "other"
+
+
+def reason_group(reason: str) -> str:
+    """The short, stable group of a one-line reason: "unsupported type", "too large"..."""
+    for pattern, group in _GROUPS:
+        if pattern.search(reason):
+            return group
+    return OTHER
+
+
+class Reasoned(Protocol):
+    """A file not indexed: `Problem` of an index run, or a stored `DocumentRow`."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def reason(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    """How many files were left out with one status for reasons of one group."""
+
+    group: str
+    status: str  # `Status.SKIPPED` or `Status.FAILED` (a `str`)
+    count: int
+
+
+def count_by_reason(problems: Iterable[Reasoned]) -> list[ReasonCount]:
+    """`problems` counted by status and reason group, the largest count first (ties by name)."""
+    counts = Counter((p.status, reason_group(p.reason or "")) for p in problems)
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0][1], item[0][0]))
+    return [ReasonCount(group, status, n) for (status, group), n in ordered]

@@ -69,9 +69,10 @@ def test_supported_suffixes_are_lower_case_with_dot() -> None:
     assert MAX_FILE_BYTES == 50 * 1024 * 1024
 
 
-def test_unsupported_suffix_is_skipped(tmp_path: Path) -> None:
-    with pytest.raises(SkipFile, match=r"unsupported file type \.xyz"):
-        extract(write(tmp_path, "notes.xyz", "hello"))
+def test_unknown_suffix_is_read_by_content(tmp_path: Path) -> None:
+    assert extract(write(tmp_path, "notes.xyz", "hello")).text == "hello"
+    with pytest.raises(SkipFile, match=r"^unsupported file type \.xyz: binary content$"):
+        extract(write(tmp_path, "blob.xyz", bytes(range(256)) * 4))
 
 
 def test_suffix_is_case_insensitive(tmp_path: Path) -> None:
