@@ -3,14 +3,11 @@ one with Enter, clear the search with Escape."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QObject, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView
-
-if TYPE_CHECKING:
-    from desktop.views.search_tab import SearchTab
+from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QListView
 
 _MOVES = {
     Qt.Key.Key_Down: QAbstractItemView.CursorAction.MoveDown,
@@ -21,11 +18,23 @@ _MOVES = {
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
+class SearchTab(Protocol):
+    """What the keys need of the Search tab."""
+
+    field: QLineEdit
+    view: QListView
+    model: QAbstractItemModel
+    session: Any
+
+    def open_result(self, index: QModelIndex) -> None: ...
+    def select_row(self, row: int) -> None: ...
+
+
 class ResultKeys(QObject):
     """Watches the tab's search field and result list for these keys."""
 
     def __init__(self, tab: SearchTab) -> None:
-        super().__init__(tab)
+        super().__init__(tab)  # type: ignore[arg-type]
         self.tab = tab
         tab.field.installEventFilter(self)
         tab.view.installEventFilter(self)
