@@ -62,14 +62,23 @@ def existing(paths: Sequence[str]) -> list[str]:
     return list(paths)
 
 
+def require_library(args: argparse.Namespace) -> None:
+    """Only `index` may create a library: any other command on a folder without one is a
+    mistake (a typo in --library), refused before anything is written or loaded."""
+    from core.library import library_exists
+
+    if not library_exists(args.data_dir):
+        raise CliError(f"no library in {args.data_dir}: add files with `ponder index PATH`")
+
+
 @contextmanager
 def opened(args: argparse.Namespace, *, create: bool = False) -> Iterator:
     """The library, closed afterwards with anything it had to warn about printed; only `index`
     may create one (a typo in --data-dir must not)."""
-    from core.library import Library, library_exists
+    from core.library import Library
 
-    if not create and not library_exists(args.data_dir):
-        raise CliError(f"no library in {args.data_dir}: add files with `ponder index PATH`")
+    if not create:
+        require_library(args)
     library = Library(args.data_dir, args.model, args.pooling, args.precision, context=args.context)
     try:
         yield library
@@ -119,6 +128,7 @@ def _pending(library) -> int | None:
 def cmd_rebuild(args: argparse.Namespace) -> int:
     from core.library import rebuild
 
+    require_library(args)  # a typo in --library must not create one
     bar = ProgressBar(args.quiet)
     try:
         library, summary = rebuild(

@@ -124,3 +124,15 @@ def test_a_batch_answers_every_line_and_fails_for_the_queries_it_could_not_run(
     assert "is not a date" in answers[2]["error"]
     assert code == 1
     one_line_error(err, "2 queries could not be run")
+
+
+@pytest.mark.parametrize("command", ["rebuild", "refresh", "status", "remove"])
+def test_only_index_creates_a_library(
+    ponder: Ponder, no_model: list[str], notes: Path, command: str
+) -> None:
+    """A typo in --library is an error, not a new empty library (nor a model load)."""
+    args = [command, str(notes)] if command == "remove" else [command]
+    code, _, err = ponder(*args)
+    assert code == 2
+    one_line_error(err, f"no library in {ponder.data}")
+    assert not ponder.data.exists() and no_model == []
