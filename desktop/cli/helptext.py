@@ -12,8 +12,8 @@ INDEX = {
     "epilog": """prints:
   one summary line: indexed N, unchanged N, moved N, removed N, skipped N, failed N
   then the skipped and failed files counted by reason (e.g. "skipped 12: unsupported file
-  type 10; empty 2"), and each problem file with its reason (the first 50; all of them in
-  `ponder status`). Progress goes to stderr (-q: none).
+  type (10); empty (2)"), and each problem file with its reason (the first 50; all of them
+  in `ponder status`). Progress goes to stderr (-q: none), "loading the model…" first.
 
 Ctrl-C stops the run; the files not reached stay pending and `ponder refresh` finishes them.
 
