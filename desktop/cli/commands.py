@@ -154,8 +154,23 @@ def cmd_related(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise CliError("-k must be at least 1")
     with opened(args) as library:
+        _check_indexed(library, args.path)
         print_related(args.path, library.related(args.path, args.k), args.json)
     return 0
+
+
+def _check_indexed(library, path: str) -> None:
+    """A file the library holds but did not index: say why, not only that it is not there."""
+    from core.paths import absolute
+    from core.records import Status
+
+    doc = library.catalog.store.document(library.catalog.keys.key_of(absolute(path)))
+    if doc is None or doc.status == Status.INDEXED:
+        return
+    if doc.status == Status.PENDING:
+        raise CliError(f"{path} is not indexed yet: run `ponder refresh` to finish it")
+    why = f": {doc.reason}" if doc.reason else ""
+    raise CliError(f"{path} is not indexed: it was {doc.status}{why}")
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -136,3 +136,11 @@ def test_only_index_creates_a_library(
     assert code == 2
     one_line_error(err, f"no library in {ponder.data}")
     assert not ponder.data.exists() and no_model == []
+
+
+def test_related_on_a_skipped_file_says_why(ponder: Ponder, notes: Path) -> None:
+    (notes / "empty.md").write_text("")
+    ponder("index", str(notes))
+    code, _, err = ponder("related", str(notes / "empty.md"))
+    assert code == 2
+    one_line_error(err, f"{notes / 'empty.md'} is not indexed: it was skipped: empty")
