@@ -82,7 +82,9 @@ class Progress:
     total: int  # files found
     path: str
     summary: IndexSummary
-    phase: str = "done"  # "scanned" (total known), "reading" (path started), "done" (path finished)
+    # "scanned" (total known), "loading" (the model, before the first file is read; may take
+    # seconds), "reading" (path started), "done" (path finished)
+    phase: str = "done"
     work_done: int = 0  # bytes of the files to read that are embedded (big files count in part)
     work_total: int = 0  # bytes of all the files to read (known once scanned)
 
@@ -200,6 +202,7 @@ class IndexRun:
 
     def _read_all(self, to_read: list[ToRead], missing: dict[str, DocumentRow]) -> bool:
         """Read on the reader thread, embed and write here; False when cancelled."""
+        self.progress(self._progress("", "loading"))
         encoder = self.encoder()  # binds the library to its vectors' kind: `info` is known
         self._cache = VectorCache(encoder)
         info = self.store.index_info()

@@ -64,6 +64,7 @@ class LibrarySession(QObject):
         self._last_changed = 0.0
         self._seen_generation: int | None = None
         self._resume_pending = False
+        self._other_indexing = False  # another process was seen indexing this library
         self._outside = QTimer(self)
         self._outside.setInterval(OUTSIDE_POLL_MS)
         self._outside.timeout.connect(self._check_outside_writes)
@@ -96,6 +97,7 @@ class LibrarySession(QObject):
         self.search.stop()
         self._seen_generation = None
         self._resume_pending = library is not None
+        self._other_indexing = False
         self._outside.stop()
         if library is not None:
             try:
@@ -128,6 +130,7 @@ class LibrarySession(QObject):
         library = self.library
         if library is None:
             return
+        self._watch_other_runs(library)
         try:
             generation = library.generation()
         except PonderError as exc:
@@ -143,6 +146,18 @@ class LibrarySession(QObject):
         self.contents_changed.emit()
         self.search.search_now()
 
+    def _watch_other_runs(self, library: Library) -> None:
+        """When another process stops indexing this library (it finished, or was interrupted
+        and left files pending), look again for pending files to finish."""
+        if self.jobs.busy:  # our own run holds the same lock
+            return
+        if library.indexing_elsewhere():
+            self._other_indexing = True
+        elif self._other_indexing:
+            self._other_indexing = False
+            self._resume_pending = True
+            self.contents_changed.emit()  # a fresh snapshot, then `_resume`
+
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshot_ready.emit(snapshot)
         if self._resume_pending:
@@ -150,14 +165,17 @@ class LibrarySession(QObject):
             self._resume(snapshot)
 
     def _resume(self, snapshot: Snapshot) -> None:
-        """Files a quit, crash or kill left pending are finished at launch, unless another
-        process is indexing them right now."""
+        """Files a quit, crash, kill or Ctrl-C left pending are finished: at launch, and when
+        another process indexing this library stops, but never while it runs."""
         pending = snapshot.counts.get("pending", 0)
         library = self.library
-        if not pending or library is None or self.jobs.busy or library.indexing_elsewhere():
+        if not pending or library is None or self.jobs.busy:
+            return
+        if library.indexing_elsewhere():  # finished here once that run stops, if it leaves any
+            self._other_indexing = True
             return
         self.notifier.info(
-            f"Resuming {pending:,} file{'s' if pending != 1 else ''} left unfinished last time…"
+            f"Resuming {pending:,} file{'s' if pending != 1 else ''} left unfinished…"
         )
         self.jobs.submit(RefreshJob(host=self, label="Finishing unfinished files"))
 

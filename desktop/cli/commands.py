@@ -14,23 +14,40 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from core.errors import PonderError
 from core.pooling import POOLING_STRATEGIES
 from desktop.cli.output import (
-    ProgressBar,
     print_cosines,
-    print_hits,
     print_related,
     print_status,
     print_sts,
     print_summary,
 )
+from desktop.cli.progress import ProgressBar
+
+EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
 
 class CliError(Exception):
     """A problem with what the user asked for (missing path, bad value)."""
 
 
+class Interrupted(Exception):
+    """Ctrl-C stopped an indexing run; says how many files it left pending and how to go on."""
+
+    def __init__(self, pending: int | None) -> None:
+        self.pending = pending
+        if not pending:
+            super().__init__("interrupted")
+            return
+        are = "files are" if pending != 1 else "file is"
+        super().__init__(
+            f"interrupted: {pending:,} {are} still pending; run `ponder refresh` to finish them"
+        )
+
+
 def poolings(value: str) -> list[str]:
+    """The poolings `compare`, `eval` or `eval-sts` measures: one name, or all."""
     if value == "all":
         return list(POOLING_STRATEGIES)
     if value not in POOLING_STRATEGIES:
@@ -45,14 +62,23 @@ def existing(paths: Sequence[str]) -> list[str]:
     return list(paths)
 
 
+def require_library(args: argparse.Namespace) -> None:
+    """Only `index` may create a library: any other command on a folder without one is a
+    mistake (a typo in --library), refused before anything is written or loaded."""
+    from core.library import library_exists
+
+    if not library_exists(args.data_dir):
+        raise CliError(f"no library in {args.data_dir}: add files with `ponder index PATH`")
+
+
 @contextmanager
 def opened(args: argparse.Namespace, *, create: bool = False) -> Iterator:
     """The library, closed afterwards with anything it had to warn about printed; only `index`
     may create one (a typo in --data-dir must not)."""
-    from core.library import Library, library_exists
+    from core.library import Library
 
-    if not create and not library_exists(args.data_dir):
-        raise CliError(f"no library in {args.data_dir}: add files with `ponder index PATH`")
+    if not create:
+        require_library(args)
     library = Library(args.data_dir, args.model, args.pooling, args.precision, context=args.context)
     try:
         yield library
@@ -75,20 +101,34 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def _run_index(args: argparse.Namespace, run, *, create: bool = False) -> int:
-    """Run an indexing pass with a progress bar, close the library, print the summary."""
+    """Run an indexing pass with a progress bar, close the library, print the summary; Ctrl-C
+    ends it with how many files it left pending."""
     bar = ProgressBar(args.quiet)
     try:
         with opened(args, create=create) as library:
-            summary = run(library, bar)
+            try:
+                summary = run(library, bar)
+            except KeyboardInterrupt:
+                bar.close()
+                raise Interrupted(_pending(library)) from None
     finally:
         bar.close()
     print_summary(summary, sys.stdout)
     return 0
 
 
+def _pending(library) -> int | None:
+    """The files left pending, if the library can still say (None: it cannot)."""
+    try:
+        return library.counts().pending
+    except (PonderError, KeyboardInterrupt):
+        return None
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
     from core.library import rebuild
 
+    require_library(args)  # a typo in --library must not create one
     bar = ProgressBar(args.quiet)
     try:
         library, summary = rebuild(
@@ -110,72 +150,65 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_search(args: argparse.Namespace) -> int:
-    if args.k < 1:
-        raise CliError("-k must be at least 1")
-    if args.query is None and not args.json:
-        raise CliError("give a QUERY, or --json to read queries from standard input")
-    with opened(args) as library:
-        counts = library.counts()
-        if counts.indexed == 0 and counts.pending:
-            raise CliError(
-                f"indexing is unfinished: {counts.pending} files are pending; "
-                "run `ponder refresh` to finish them"
-            )
-        if counts.indexed == 0:
-            raise CliError("the library is empty: add files with `ponder index PATH`")
-        queries = [_text(args.query)] if args.query is not None else _stdin_queries()
-        for query in queries:
-            print_hits(query, library.search(query, args.k), args.json)
-            sys.stdout.flush()
-    return 0
-
-
 def cmd_related(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise CliError("-k must be at least 1")
     with opened(args) as library:
+        _check_indexed(library, args.path)
         print_related(args.path, library.related(args.path, args.k), args.json)
     return 0
 
 
-def _stdin_queries() -> Iterator[str]:
-    """One query per line; bytes that are not UTF-8 become U+FFFD instead of ending the batch."""
-    raw_lines = getattr(sys.stdin, "buffer", None)  # absent when stdin was replaced by text
-    lines = (
-        (raw.decode("utf-8", "replace") for raw in raw_lines)
-        if raw_lines is not None
-        else (_text(line) for line in sys.stdin)
-    )
-    for line in lines:
-        line = line.rstrip("\r\n")
-        if line.strip():
-            yield line
+def _check_indexed(library, path: str) -> None:
+    """A file the library holds but did not index: say why, not only that it is not there."""
+    from core.paths import absolute
+    from core.records import Status
 
-
-def _text(arg: str) -> str:
-    """An argument as valid text (the shell may pass bytes that are not UTF-8)."""
-    return arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    doc = library.catalog.store.document(library.catalog.keys.key_of(absolute(path)))
+    if doc is None or doc.status == Status.INDEXED:
+        return
+    if doc.status == Status.PENDING:
+        raise CliError(f"{path} is not indexed yet: run `ponder refresh` to finish it")
+    why = f": {doc.reason}" if doc.reason else ""
+    raise CliError(f"{path} is not indexed: it was {doc.status}{why}")
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     with opened(args) as library:
         status = library.status()
-    print_status(status, args.json)
+    print_status(status, args.json, grouped=args.by_reason)
     return 0
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
     with opened(args) as library:
+        unknown = [p for p in args.paths if not _in_library(library, p)]
+        if unknown:
+            raise CliError(f"not in the library: {unknown[0]} (see `ponder status`)")
         removed = library.remove(args.paths)
     print(f"removed {removed} document{'s' if removed != 1 else ''}")
     return 0
 
 
+def _in_library(library, path: str) -> bool:
+    """Whether `path` was added with `index` or holds documents (the file may be gone)."""
+    from core.paths import absolute
+
+    store = library.catalog.store
+    key = library.catalog.keys.key_of(absolute(path))
+    return key in store.roots() or bool(store.documents(inside=key))
+
+
+def measured_pooling(own: str | None, args: argparse.Namespace, default: str) -> list[str]:
+    """A measuring command's poolings: its own --pooling, else the one given before the
+    command, else `default`."""
+    return poolings(own or args.pooling or default)
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from core.encoder import Encoder
 
-    names = poolings(args.compare_pooling)
+    names = measured_pooling(args.compare_pooling, args, "all")
     vectors = Encoder(args.model).encode_many([args.a, args.b], names)
     print_cosines({name: float(v[0] @ v[1]) for name, v in vectors.items()}, args.json)
     return 0
@@ -188,7 +221,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     folder = Path(existing([args.dir])[0])
     modes = list(Mode) if args.mode == "all" else [Mode(args.mode)]
     results = {}
-    for pooling in poolings(args.eval_pooling):
+    for pooling in measured_pooling(args.eval_pooling, args, "mean"):
         bar = ProgressBar(args.quiet)
         try:
             by_mode = evaluate_folder(
@@ -219,7 +252,7 @@ def cmd_eval_sts(args: argparse.Namespace) -> int:
     from core.precision import default_precision
 
     path = Path(existing([args.file])[0])
-    names = poolings(args.eval_pooling)
+    names = measured_pooling(args.eval_pooling, args, "mean")
     encoder = Encoder(args.model, precision=args.precision or default_precision())
     print_sts(evaluate_sts(path, encoder, names), args.json)
     return 0

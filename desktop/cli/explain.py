@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 
 from core.explain import Explanation
 
@@ -28,17 +29,17 @@ examples:
 """
 
 
-def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
+def add_parser(command: Callable[..., argparse.ArgumentParser]) -> None:
+    """Add `explain` through the parser's `command` factory (`desktop.cli.parser`)."""
+    p = command(
         "explain",
-        parents=parents,
+        cmd_explain,
+        pooling=False,
         help="why two texts (or a query and a document) are as similar as they are, token by token",
-        description="Split a similarity into token-pair cells that add up to it.\n"
-        "Two texts are embedded alone; with --query, the document's sentence that matches the\n"
-        "query best (or the one on --line) is explained from the passes that made its stored\n"
-        "vector.",
+        description="Split a similarity into token-pair cells that add up to it. Two texts are "
+        "embedded alone; with --query, the document's sentence that matches the query best (or "
+        "the one on --line) is explained from the passes that made its stored vector.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("texts", nargs="+", metavar="TEXT", help="two texts, or with --query one PATH")
     p.add_argument("--query", metavar="QUERY", help="explain this query against document PATH")
@@ -51,7 +52,6 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
         help="pooling strategy for two texts (default: the model's own; all: every one)",
     )
     p.add_argument("--json", action="store_true", help="JSON (see below)")
-    p.set_defaults(func=cmd_explain)
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -80,7 +80,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from core.encoder import Encoder
     from core.explain import explain_each
 
-    encoder = Encoder(args.model, args.pooling)
+    encoder = Encoder(args.model, getattr(args, "pooling", None))
     names = poolings(args.explain_pooling) if args.explain_pooling else [encoder.pooling]
     found = explain_each(encoder, args.texts[0], args.texts[1], names)
     if args.json:

@@ -1,85 +1,15 @@
-"""What the `ponder` commands print: progress bars on stderr, summaries, hits and status."""
+"""What the `ponder` commands print on stdout: summaries, hits, related documents, status."""
 
 from __future__ import annotations
 
 import json
-import sys
-import time
-from pathlib import Path
 from typing import TextIO
 
 from core.paths import to_key
+from desktop.cli.lines import clip, shown
+from desktop.cli.reasons import by_reason, report_lines, summary_lines
 
 PROBLEMS_SHOWN = 50
-
-
-PLAIN_EVERY_S = 10.0  # progress lines when stderr is a file or a pipe, not a terminal
-
-
-class ProgressBar:
-    """A tqdm progress bar on stderr fed by the indexer's progress callback; when stderr is not
-    a terminal (a log, a pipe), a plain line every PLAIN_EVERY_S seconds instead."""
-
-    def __init__(self, quiet: bool, stream: TextIO | None = None) -> None:
-        self.bar = None
-        self.quiet = quiet
-        self.stream = stream or sys.stderr
-        self.plain = not self.stream.isatty()
-        self._last_line = float("-inf")
-
-    def __call__(self, progress) -> None:
-        if self.quiet:
-            return
-        if self.plain:
-            now = time.monotonic()
-            if now - self._last_line >= PLAIN_EVERY_S and progress.total:
-                self._last_line = now
-                share = _share(progress)
-                print(
-                    f"ponder: {progress.done}/{progress.total} files"
-                    + (f", {share:.0%} of the work" if share is not None else ""),
-                    file=self.stream,
-                )
-            return
-        # The bar counts bytes of work (a big file moves it while it is embedded), not files.
-        work = getattr(progress, "work_total", 0) > 0
-        total, done = (
-            (progress.work_total, progress.work_done)
-            if work
-            else (
-                progress.total,
-                progress.done,
-            )
-        )
-        if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(
-                total=total, unit="B" if work else "file", unit_scale=work, file=self.stream,
-                leave=False,
-            )  # fmt: skip
-        self.bar.total = total
-        self.bar.n = done
-        name = Path(shown(to_key(progress.path))).name
-        self.bar.set_postfix_str(name[-30:], refresh=False)
-        self.bar.refresh()
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def shown(key: str) -> str:
-    """A stored path (`core.paths.to_key`) as one printable line: a control character (a newline
-    in a file name) escaped, so one result never spans two lines."""
-    return "".join(
-        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in key
-    )
-
-
-def _share(progress) -> float | None:
-    total = getattr(progress, "work_total", 0)
-    return progress.work_done / total if total > 0 else None
 
 
 def print_summary(summary, out: TextIO) -> None:
@@ -89,6 +19,8 @@ def print_summary(summary, out: TextIO) -> None:
         + (" (cancelled)" if summary.cancelled else ""),
         file=out,
     )
+    for line in summary_lines(by_reason(summary.problems)):
+        print(f"  {line}", file=out)
     for problem in summary.problems[:PROBLEMS_SHOWN]:
         print(f"  {problem.status}: {shown(problem.path)}: {problem.reason}", file=out)
     if len(summary.problems) > PROBLEMS_SHOWN:
@@ -114,7 +46,7 @@ def print_hits(query: str, hits, as_json: bool) -> None:
         )
         more = f" (+{len(hit.matches) - 1} more)" if len(hit.matches) > 1 else ""
         print(f"{rank:2}. {hit.score:.3f}  {shown(to_key(hit.path))}  [{where}]{more}")
-        print(f"      {' '.join(hit.sentence.text.split())[:200]}")
+        print(f"      {clip(hit.sentence.text)}")
 
 
 def print_related(path: str, hits, as_json: bool) -> None:
@@ -125,12 +57,15 @@ def print_related(path: str, hits, as_json: bool) -> None:
         print("no related documents")
     for rank, hit in enumerate(hits, 1):
         print(f"{rank:2}. {hit.score:.3f}  {shown(to_key(hit.path))}  [line {hit.there.line}]")
-        print(f"      here:  {' '.join(hit.here.text.split())[:200]}")
-        print(f"      there: {' '.join(hit.there.text.split())[:200]}")
+        print(f"      here:  {clip(hit.here.text)}")
+        print(f"      there: {clip(hit.there.text)}")
 
 
-def print_status(status, as_json: bool) -> None:
+def print_status(status, as_json: bool, *, grouped: bool = False) -> None:
+    """The library's settings and counts; its problem files one by one, or (`grouped`)
+    counted by reason."""
     c = status.counts
+    groups = by_reason(status.problems) if grouped else None
     if as_json:
         print(
             json.dumps(
@@ -149,6 +84,7 @@ def print_status(status, as_json: bool) -> None:
                         {"path": p.path, "status": p.status, "reason": p.reason}
                         for p in status.problems
                     ],
+                    **({"reasons": [g.to_json() for g in groups]} if groups is not None else {}),
                 }
             )
         )
@@ -165,6 +101,10 @@ def print_status(status, as_json: bool) -> None:
     )
     for root in status.roots:
         print(f"folder:    {shown(root)}")
+    if groups is not None:
+        for line in report_lines(groups):
+            print(f"  {line}")
+        return
     for problem in status.problems:
         print(f"  {problem.status}: {shown(problem.path)}: {problem.reason}")
 

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 
 from desktop.service.bus import IDLE_EXIT_S
 
 IDLE_ENV = "PONDER_SERVE_IDLE_S"
 
 
-def add_parsers(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
+def add_parsers(command: Callable[..., argparse.ArgumentParser]) -> None:
+    """Add `serve` and `desktop-integration` through the parser's `command` factory."""
+    p = command(
         "serve",
-        parents=parents,
+        cmd_serve,
         help="answer GNOME Shell's and KRunner's searches on the session bus (started by D-Bus "
         "activation; see desktop-integration)",
         description="Own org.ponder.Ponder.SearchProvider and org.ponder.Ponder.KRunner on the "
-        "session bus\nand answer their searches from the library, then exit once idle.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "session bus and answer their searches from the library, then exit once idle.",
     )
     p.add_argument(
         "--idle-exit",
@@ -27,16 +28,13 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list[argparse.Argument
         default=float(os.environ.get(IDLE_ENV, IDLE_EXIT_S)),
         help=f"exit after this long without a question (default {IDLE_EXIT_S:g}, or ${IDLE_ENV})",
     )
-    p.set_defaults(func=cmd_serve)
-
-    p = sub.add_parser(
+    p = command(
         "desktop-integration",
-        parents=parents,
+        cmd_desktop_integration,
         help="let GNOME Shell's overview and KRunner search Ponder (install), or stop (uninstall)",
-        description="install: write the launcher, the D-Bus service files, GNOME Shell's search\n"
-        "provider and KRunner's plugin, with absolute paths to this installation.\n"
-        "uninstall: remove exactly what install wrote.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="install: write the launcher, the D-Bus service files, GNOME Shell's search "
+        "provider and KRunner's plugin, with absolute paths to this installation. uninstall: "
+        "remove exactly what install wrote.",
     )
     p.add_argument("action", choices=["install", "uninstall"])
     p.add_argument(
@@ -44,7 +42,6 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list[argparse.Argument
         action="store_true",
         help="under $XDG_DATA_HOME (default ~/.local/share) instead of /usr/local/share",
     )
-    p.set_defaults(func=cmd_desktop_integration)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -9,66 +9,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_support import Ponder, one_line_error
 
 from desktop.cli.main import main
 
-NOTES = {
-    "bread.txt": "Bake the bread in the oven at night.",
-    "garden.txt": "Water the tomato garden.\nThe garden is big.",
-    "train.md": "# Travel\n\nThe train to Paris was late.",
-}
 SUMMARY_FIELDS = ("indexed", "unchanged", "moved", "removed", "skipped", "failed")
-
-
-@pytest.fixture
-def notes(tmp_path: Path) -> Path:
-    folder = tmp_path / "notes"
-    folder.mkdir()
-    for name, text in NOTES.items():
-        (folder / name).write_text(text + "\n")
-    return folder
-
-
-class Ponder:
-    """Runs `ponder --data-dir DATA ...` in-process and returns (exit code, stdout, stderr)."""
-
-    def __init__(self, data: Path, model: Path, capsys) -> None:
-        self.data, self.model, self.capsys = data, model, capsys
-
-    def __call__(self, *args: str, model: bool = True) -> tuple[int, str, str]:
-        argv = ["--data-dir", str(self.data), "-q"]
-        if model:
-            argv += ["--model", str(self.model)]
-        code = main([*argv, *args])
-        out, err = self.capsys.readouterr()
-        assert "Traceback" not in out + err
-        return code, out, err
-
-
-@pytest.fixture
-def ponder(tmp_path: Path, tiny_model: Path, capsys) -> Ponder:
-    return Ponder(tmp_path / "data", tiny_model, capsys)
-
-
-@pytest.fixture
-def indexed(ponder: Ponder, notes: Path) -> Ponder:
-    code, _, _ = ponder("index", str(notes))
-    assert code == 0
-    return ponder
 
 
 def _summary(line: str) -> dict[str, int]:
     parts = dict(part.split(" ") for part in line.split(", "))
     assert tuple(parts) == SUMMARY_FIELDS
     return {k: int(v) for k, v in parts.items()}
-
-
-def _one_line_error(err: str, *needles: str) -> None:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("ponder: error: "), err
-    for needle in needles:
-        assert needle in lines[0], err
 
 
 # -- index, refresh, rebuild ------------------------------------------------------------------
@@ -177,27 +128,29 @@ def test_a_newline_in_a_file_name_stays_on_its_line(ponder: Ponder, notes: Path)
 
 
 def test_search_reads_queries_from_stdin(indexed: Ponder, notes: Path, monkeypatch) -> None:
-    queries = ["Water the tomato garden.", "The train to Paris was late."]
-    monkeypatch.setattr(sys, "stdin", io.StringIO(f"{queries[0]}\n\n   \n{queries[1]}\n"))
+    """One answer line per question line, blank ones too, so they can be pasted side by side."""
+    lines = ["Water the tomato garden.", "", "   ", "The train to Paris was late."]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
     code, out, _ = indexed("search", "--json", "-k", "2", model=False)
     assert code == 0
     answers = [json.loads(line) for line in out.splitlines()]
-    assert [a["query"] for a in answers] == queries  # blank lines skipped, order kept
+    assert [a["query"] for a in answers] == lines
     assert answers[0]["results"][0]["path"] == str(notes / "garden.txt")
-    assert answers[1]["results"][0]["path"] == str(notes / "train.md")
+    assert answers[1]["results"] == answers[2]["results"] == []
+    assert answers[3]["results"][0]["path"] == str(notes / "train.md")
     assert all(len(a["results"]) <= 2 for a in answers)
 
 
 def test_search_without_query_needs_json(indexed: Ponder) -> None:
     code, _, err = indexed("search")
     assert code == 2
-    _one_line_error(err, "--json")
+    one_line_error(err, "--json")
 
 
 def test_search_k_must_be_positive(indexed: Ponder) -> None:
     code, _, err = indexed("search", "bread", "-k", "0")
     assert code == 2
-    _one_line_error(err, "-k must be at least 1")
+    one_line_error(err, "-k must be at least 1")
 
 
 def test_search_without_a_library_neither_creates_one_nor_searches(
@@ -206,7 +159,7 @@ def test_search_without_a_library_neither_creates_one_nor_searches(
     code, out, err = ponder("search", "anything")
     assert code == 2
     assert out == ""
-    _one_line_error(err, "no library in", "ponder index")
+    one_line_error(err, "no library in", "ponder index")
     assert not (tmp_path / "data").exists()
 
 
@@ -216,7 +169,7 @@ def test_search_on_an_empty_library(ponder: Ponder, tmp_path: Path) -> None:
     code, out, err = ponder("search", "anything")
     assert code == 2
     assert out == ""
-    _one_line_error(err, "the library is empty", "ponder index")
+    one_line_error(err, "the library is empty", "ponder index")
 
 
 # -- status, remove ---------------------------------------------------------------------------
@@ -322,7 +275,7 @@ def test_eval_sts_bad_file(ponder: Ponder, tmp_path: Path) -> None:
     tsv.write_text("a\tb\tc\nx\ty\t1\n")
     code, _, err = ponder("eval-sts", str(tsv))
     assert code == 1
-    _one_line_error(err, "cannot read STS file", "header")
+    one_line_error(err, "cannot read STS file", "header")
 
 
 def _beir(folder: Path) -> Path:
@@ -362,7 +315,7 @@ def test_eval_beir_folder(ponder: Ponder, tmp_path: Path) -> None:
 def test_eval_not_a_beir_folder(ponder: Ponder, tmp_path: Path) -> None:
     code, _, err = ponder("eval", str(tmp_path))
     assert code == 1
-    _one_line_error(err, "is not a BEIR folder")
+    one_line_error(err, "is not a BEIR folder")
 
 
 # -- errors: one line, no traceback -----------------------------------------------------------
@@ -374,16 +327,16 @@ def test_missing_path(ponder: Ponder, tmp_path: Path) -> None:
         code, out, err = ponder(*args)
         assert code == 2
         assert out == ""
-        _one_line_error(err, f"no such file or folder: {missing}")
+        one_line_error(err, f"no such file or folder: {missing}")
 
 
 def test_unknown_pooling(ponder: Ponder, notes: Path) -> None:
     code, _, err = ponder("compare", "a", "b", "--pooling", "nope")
     assert code == 2
-    _one_line_error(err, "unknown pooling 'nope'", "static_mean")
+    one_line_error(err, "unknown pooling 'nope'", "static_mean")
     code, _, err = ponder("eval-sts", str(notes / "bread.txt"), "--pooling", "nope")
     assert code == 2
-    _one_line_error(err, "unknown pooling 'nope'")
+    one_line_error(err, "unknown pooling 'nope'")
     with pytest.raises(SystemExit) as caught:  # the global option is checked by argparse
         main(["--data-dir", str(ponder.data), "--pooling", "nope", "index", str(notes)])
     assert caught.value.code == 2
@@ -395,7 +348,7 @@ def test_unknown_pooling(ponder: Ponder, notes: Path) -> None:
 def test_other_pooling_than_the_library_asks_for_a_rebuild(indexed: Ponder) -> None:
     code, _, err = indexed("--pooling", "cls", "search", "bread")
     assert code == 1
-    _one_line_error(err, "rebuild")
+    one_line_error(err, "rebuild")
 
 
 def test_precision_is_chosen_for_a_new_library_and_changed_only_by_rebuild(
@@ -406,7 +359,7 @@ def test_precision_is_chosen_for_a_new_library_and_changed_only_by_rebuild(
     assert json.loads(out)["precision"] == "int8"
     code, _, err = ponder("--precision", "fp32", "search", "bread")
     assert code == 1
-    _one_line_error(err, "rebuild")
+    one_line_error(err, "rebuild")
     code, out, _ = ponder("--precision", "fp32", "rebuild")
     assert code == 0 and "precision fp32," in out.splitlines()[0]
     code, out, _ = ponder("search", "bread", "--json")
@@ -422,7 +375,7 @@ def test_context_is_chosen_for_a_new_library_and_changed_only_by_rebuild(
     assert json.loads(out)["context"] == "late"  # the tiny model pools by mean
     code, _, err = ponder("--context", "alone", "search", "bread")
     assert code == 1
-    _one_line_error(err, "rebuild")
+    one_line_error(err, "rebuild")
     code, out, _ = ponder("--context", "alone", "rebuild")
     assert code == 0 and out.splitlines()[0].endswith("sentences embedded alone")
     assert json.loads(ponder("status", "--json", model=False)[1])["context"] == "alone"
@@ -433,7 +386,7 @@ def test_context_is_chosen_for_a_new_library_and_changed_only_by_rebuild(
 def test_bad_model_folder(ponder: Ponder, notes: Path, tmp_path: Path) -> None:
     code, _, err = ponder("--model", str(tmp_path / "nope"), "index", str(notes), model=False)
     assert code == 1
-    _one_line_error(err, "model folder not found")
+    one_line_error(err, "model folder not found")
 
 
 def test_data_dir_from_environment(tiny_model, notes, tmp_path, monkeypatch, capsys) -> None:
