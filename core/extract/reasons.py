@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -76,10 +76,16 @@ class Reasoned(Protocol):
     """A file not indexed: `Problem` of an index run, or a stored `DocumentRow`."""
 
     @property
+    def path(self) -> str: ...
+
+    @property
     def status(self) -> str: ...
 
     @property
     def reason(self) -> str | None: ...
+
+
+EXAMPLES = 3  # paths kept per group, to show beside its count
 
 
 @dataclass(frozen=True)
@@ -89,10 +95,29 @@ class ReasonCount:
     group: str
     status: str  # `Status.SKIPPED` or `Status.FAILED` (a `str`)
     count: int
+    examples: tuple[str, ...] = field(default=(), compare=False)  # the first few, as stored
+
+    def to_json(self) -> dict:
+        return {
+            "status": str(self.status),
+            "reason": self.group,
+            "count": self.count,
+            "examples": list(self.examples),
+        }
 
 
 def count_by_reason(problems: Iterable[Reasoned]) -> list[ReasonCount]:
     """`problems` counted by status and reason group, the largest count first (ties by name)."""
-    counts = Counter((p.status, reason_group(p.reason or "")) for p in problems)
+    counts: Counter[tuple[str, str]] = Counter()
+    examples: dict[tuple[str, str], list[str]] = {}
+    for problem in problems:
+        key = (str(problem.status), reason_group(problem.reason or ""))
+        counts[key] += 1
+        kept = examples.setdefault(key, [])
+        if len(kept) < EXAMPLES:
+            kept.append(problem.path)
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0][1], item[0][0]))
-    return [ReasonCount(group, status, n) for (status, group), n in ordered]
+    return [
+        ReasonCount(group, status, n, tuple(examples[(status, group)]))
+        for (status, group), n in ordered
+    ]

@@ -83,15 +83,18 @@ def test_by_reason_counts_largest_first() -> None:
 
 
 def test_stored_rows_are_counted_alike() -> None:
-    class Row:  # what a stored `DocumentRow` offers: a status and a reason that may be None
-        def __init__(self, status: Status, reason: str | None) -> None:
-            self.status, self.reason = status, reason
+    class Row:  # what a stored `DocumentRow` offers: a path, a status, a reason maybe None
+        def __init__(self, path: str, status: Status, reason: str | None) -> None:
+            self.path, self.status, self.reason = path, status, reason
 
-    rows = [Row(Status.FAILED, None), Row(Status.SKIPPED, "empty"), Row(Status.SKIPPED, "empty")]
-    assert count_by_reason(rows) == [
-        ReasonCount("empty", Status.SKIPPED, 2),
+    rows = [Row("a", Status.FAILED, None), Row("b", Status.SKIPPED, "empty")]
+    rows += [Row(f"c{i}", Status.SKIPPED, "empty") for i in range(4)]
+    counted = count_by_reason(rows)
+    assert counted == [
+        ReasonCount("empty", Status.SKIPPED, 5),
         ReasonCount("other", Status.FAILED, 1),
     ]
+    assert counted[0].examples == ("b", "c0", "c1")  # the first few, to show beside the count
 
 
 TEXTS = {

@@ -48,28 +48,28 @@ def test_a_long_sentence_in_the_results_ends_with_an_ellipsis(
 
 
 def test_problem_files_are_counted_by_reason(ponder: Ponder, notes: Path) -> None:
-    for name in ("a.xyz", "b.qqq", "c.zzz"):
-        (notes / name).write_text("x\n")
+    for name in ("a.xyz", "b.qqq", "c.zzz"):  # binary: text under any name would be read
+        (notes / name).write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
     (notes / "empty.md").write_text("")
     (notes / "broken.docx").write_text("not a zip")
     code, out, _ = ponder("index", str(notes))
     assert code == 0
     lines = out.splitlines()
-    assert lines[1] == "  skipped 4: unsupported file type (3); empty (1)"
-    assert lines[2] == "  failed 1: not a valid .docx (not a zip archive) (1)"
+    assert lines[1] == "  skipped 4: unsupported type (3); empty (1)"
+    assert lines[2] == "  failed 1: damaged (1)"
 
     code, out, _ = ponder("status", "--by-reason")
     report = out.splitlines()
-    at = report.index("  skipped 3: unsupported file type")
+    at = report.index("  skipped 3: unsupported type")
     assert report[at + 1 : at + 4] == [f"      {notes / n}" for n in ("a.xyz", "b.qqq", "c.zzz")]
-    assert "  failed 1: not a valid .docx (not a zip archive)" in report
+    assert "  failed 1: damaged" in report
 
     code, out, _ = ponder("status", "--json", "--by-reason")
     reasons = json.loads(out)["reasons"]
     assert [(r["status"], r["reason"], r["count"]) for r in reasons] == [
-        ("skipped", "unsupported file type", 3),
+        ("skipped", "unsupported type", 3),
         ("skipped", "empty", 1),
-        ("failed", "not a valid .docx (not a zip archive)", 1),
+        ("failed", "damaged", 1),
     ]
     assert reasons[1]["examples"] == [str(notes / "empty.md")]
     assert "reasons" not in json.loads(ponder("status", "--json")[1])
