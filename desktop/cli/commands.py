@@ -128,6 +128,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         for query in queries:
             print_hits(query, library.search(query, args.k), args.json)
             sys.stdout.flush()
+        library.prepare_queries()  # after the answer: the next search needs no torch
     return 0
 
 
@@ -161,7 +162,10 @@ def _text(arg: str) -> str:
 def cmd_status(args: argparse.Namespace) -> int:
     with opened(args) as library:
         status = library.status()
+        engine = library.query_engine()
     print_status(status, args.json)
+    if not args.json:
+        print(f"queries:   {engine}")
     return 0
 
 
