@@ -23,6 +23,7 @@ from core.query_cache import EMBEDDINGS_FILE, META_FILE, MODEL_FILE, TOKENIZER_F
 from core.tokens import TokenSettings, cleaned, padded
 
 MIN_COSINE = 0.9999  # each check text's vector against torch's, for an entry to be used
+QUERY_TOKENS = 32  # check texts up to this long are embedded each time an entry loads
 BATCH = 64  # texts per ONNX Runtime call when many are embedded at once (tests, evaluation)
 
 
@@ -80,15 +81,16 @@ class OnnxEncoder:
             out[begin : begin + len(chunk)] = self._embed(chunk, name)
         return out
 
-    def verify(self) -> None:
-        """Raise `ModelError` unless the check texts come out as torch made them."""
+    def verify(self, every: bool = False) -> None:
+        """Raise `ModelError` unless the check texts come out as torch made them: all their
+        tokens, and the vectors of those of query length (`every`: of all, as at export)."""
         if not self.checks:
             raise ModelError("it holds no texts to check it against")
-        texts = [c.text for c in self.checks]
-        if self.tokenize(texts) != [c.ids for c in self.checks]:
+        if self.tokenize([c.text for c in self.checks]) != [c.ids for c in self.checks]:
             raise ModelError("its tokenizer splits texts differently from the model's")
-        ours = self.encode(texts)
-        theirs = np.asarray([c.vector for c in self.checks], dtype=np.float32)
+        checks = [c for c in self.checks if every or len(c.ids) <= QUERY_TOKENS]
+        ours = np.concatenate([self.encode([c.text]) for c in checks])
+        theirs = np.asarray([c.vector for c in checks], dtype=np.float32)
         # A text with nothing to pool (static pooling of "") is the zero vector on both sides.
         empty = np.linalg.norm(theirs, axis=1) < 0.5
         cosines = np.where(empty, 1.0 - np.linalg.norm(ours, axis=1), (ours * theirs).sum(1))

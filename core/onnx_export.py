@@ -72,7 +72,7 @@ def _build(encoder: Encoder, key: str, folder: Path) -> None:
         "checks": [asdict(c) for c in checks],
     }
     (folder / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
-    OnnxEncoder(folder).verify()
+    OnnxEncoder(folder).verify(every=True)
 
 
 def _export_transformer(encoder: Encoder, path: Path) -> None:
