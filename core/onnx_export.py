@@ -22,12 +22,20 @@ import numpy as np
 from core.errors import ModelError
 from core.onnx_encoder import Check, OnnxEncoder, first_line
 from core.pooling import STATIC
-from core.query_cache import EMBEDDINGS_FILE, META_FILE, MODEL_FILE, TOKENIZER_FILE, write_entry
+from core.query_cache import (
+    EMBEDDINGS_FILE,
+    META_FILE,
+    MODEL_FILE,
+    TOKENIZER_FILE,
+    discard_others,
+    write_entry,
+)
 
 if TYPE_CHECKING:
     from core.encoder import Encoder
 
 OPSET = 18
+MADE_FOR = ("model_folder", "pooling", "precision")  # meta.json fields an entry is made for
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 # Short and long, cased and not, accented, and one past any model's window: what a query can be.
 CHECK_TEXTS = (
@@ -40,13 +48,17 @@ CHECK_TEXTS = (
 )
 
 
-def export_entry(encoder: Encoder, key: str) -> Path:
-    """Write and verify the query model of `encoder` for `key`; its folder. `ModelError` says
-    why when it cannot be made or does not reproduce torch's vectors."""
-    return write_entry(key, lambda folder: _build(encoder, key, folder))
+def export_entry(encoder: Encoder, key: str, model_folder: str) -> Path:
+    """Write and verify the query model of `encoder` (loaded from `model_folder`) for `key`; its
+    folder. `ModelError` says why when it cannot be made or does not reproduce torch's vectors.
+    Entries made for the same folder, pooling and precision under other keys are removed."""
+    folder = write_entry(key, lambda work: _build(encoder, key, model_folder, work))
+    made_for = (model_folder, encoder.pooling, encoder.precision)
+    discard_others(key, lambda meta: tuple(map(meta.get, MADE_FOR)) == made_for)
+    return folder
 
 
-def _build(encoder: Encoder, key: str, folder: Path) -> None:
+def _build(encoder: Encoder, key: str, model_folder: str, folder: Path) -> None:
     (folder / TOKENIZER_FILE).write_text(encoder.tokenizer_json(), encoding="utf-8")
     model_bytes = 0
     if encoder.pooling in STATIC:
@@ -63,7 +75,7 @@ def _build(encoder: Encoder, key: str, folder: Path) -> None:
     meta = {
         "key": key,
         "model_name": encoder.model_name,
-        "model_path": str(encoder.spec.path),
+        "model_folder": model_folder,
         "pooling": encoder.pooling,
         "precision": encoder.precision,
         "dimension": encoder.dimension,

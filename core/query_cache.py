@@ -95,6 +95,28 @@ def write_entry(key: str, build: Callable[[Path], None]) -> Path:
     return final
 
 
+def discard_others(key: str, same: Callable[[dict], bool]) -> None:
+    """Remove every other entry whose meta.json `same` accepts (made for this model folder,
+    pooling and precision before the folder changed: no key will ever name it again), and the
+    temporary folders of exports that were killed an hour or more ago."""
+    root = cache_root()
+    try:
+        folders = [p for p in root.iterdir() if p.is_dir() and p.name != key]
+    except OSError:
+        return
+    for folder in folders:
+        if folder.name.startswith("."):
+            if time.time() - folder.stat().st_mtime > 3600:
+                shutil.rmtree(folder, ignore_errors=True)
+            continue
+        try:
+            meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(meta, dict) and same(meta):
+            discard(folder)
+
+
 def discard(folder: Path) -> None:
     """Remove an entry (damaged or stale): renamed aside first so no reader sees half of it."""
     aside = folder.with_name(f".{folder.name}-{os.getpid()}-{time.monotonic_ns()}.old")

@@ -111,7 +111,7 @@ class QueryEngine:
             from core.onnx_export import export_entry
 
             try:
-                onnx = OnnxEncoder(export_entry(self._torch(), self._key))
+                onnx = OnnxEncoder(export_entry(self._torch(), self._key, self.model_path))
                 onnx.verify()
             except Exception as exc:  # noqa: BLE001 - torch's exporters raise anything; torch answers
                 self._reason = f"ONNX export failed: {first_line(exc)}"

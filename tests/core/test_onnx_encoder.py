@@ -42,7 +42,8 @@ def test_every_pooling_matches_torch_on_the_tiny_model(
     cache: Path, tiny_model: Path, pooling: str
 ) -> None:
     encoder = Encoder(tiny_model, pooling)
-    folder = export_entry(encoder, cache_key(tiny_model, pooling, encoder.precision))
+    key = cache_key(tiny_model, pooling, encoder.precision)
+    folder = export_entry(encoder, key, str(tiny_model))
     onnx = OnnxEncoder(folder)
     onnx.verify(every=True)
     assert onnx.tokenize(TEXTS) == encoder.tokenize(TEXTS)
@@ -70,9 +71,11 @@ def test_every_pooling_matches_torch_on_the_real_model(cache: Path, real_model: 
     torch_side = Encoder(real_model, "mean")
     theirs = torch_side.encode_many(sentences, POOLING_STRATEGIES)
     # One exported transformer serves every contextual strategy; static pooling has its own.
-    contextual = OnnxEncoder(export_entry(torch_side, cache_key(real_model, "mean", "fp32")))
+    key = cache_key(real_model, "mean", "fp32")
+    contextual = OnnxEncoder(export_entry(torch_side, key, str(real_model)))
     static = Encoder(real_model, "static_mean")
-    bag = OnnxEncoder(export_entry(static, cache_key(real_model, "static_mean", "fp32")))
+    key = cache_key(real_model, "static_mean", "fp32")
+    bag = OnnxEncoder(export_entry(static, key, str(real_model)))
     assert contextual.tokenize(sentences) == torch_side.tokenize(sentences)
     for pooling in POOLING_STRATEGIES:
         onnx = bag if pooling in STATIC else contextual

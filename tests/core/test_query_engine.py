@@ -117,6 +117,7 @@ def test_a_stale_file_is_never_used(cache: Path, model: Path) -> None:
     engine.prepare()
     onnx = engine.load()
     assert onnx is not None and onnx.folder != old
+    assert not old.exists()  # no key can name it again: removed, not left to fill the disk
     assert float(engine.encode([QUERY])[0] @ expected[0]) >= 0.9999
 
 
@@ -136,7 +137,7 @@ def test_without_onnxruntime_torch_answers_and_says_why(
 def test_a_failed_export_is_remembered_not_retried(cache: Path, model: Path, monkeypatch) -> None:
     import core.onnx_export
 
-    def broken(_encoder, _key):
+    def broken(_encoder, _key, _folder):
         raise ModelError("torchscript: no luck")
 
     monkeypatch.setattr(core.onnx_export, "export_entry", broken)
