@@ -85,7 +85,8 @@ class QueryEngine:
             except Exception as exc:  # noqa: BLE001 - whatever ONNX Runtime raises, torch answers
                 if engine_choice() == ONNX:
                     raise ModelError(f"ONNX Runtime failed: {first_line(exc)}") from exc
-                self._onnx, self._reason = None, f"ONNX Runtime failed: {first_line(exc)}"
+                self._reason = f"ONNX Runtime failed: {first_line(exc)}"
+                self._onnx = self._key = None  # nor is it made again in this process
         return self._torch().encode(texts, pooling)
 
     def load(self) -> OnnxEncoder | None:

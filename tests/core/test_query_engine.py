@@ -163,3 +163,24 @@ def test_the_engine_can_be_forced(cache: Path, model: Path, monkeypatch) -> None
     engine, _ = _engine(model)
     engine.encode([QUERY])
     assert engine.ready
+
+
+def test_a_failing_runtime_hands_queries_to_torch(cache: Path, model: Path, monkeypatch) -> None:
+    _prepared(model)
+    engine, torch_side = _engine(model)
+    onnx = engine.load()
+    assert onnx is not None
+
+    def fails(_texts, _pooling=None):
+        raise RuntimeError("[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION")
+
+    monkeypatch.setattr(onnx, "encode", fails)
+    expected = Encoder(model).encode([QUERY])
+    assert float(engine.encode([QUERY])[0] @ expected[0]) >= 0.9999
+    assert torch_side.loads == 1 and not engine.ready
+    assert (
+        engine.describe()
+        == "torch (ONNX Runtime failed: [ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION)"
+    )
+    monkeypatch.setattr("core.onnx_export.export_entry", lambda *_: pytest.fail("made again"))
+    engine.prepare()
