@@ -10,7 +10,8 @@ exported into a fresh temporary cache first (timed: what one search pays once pe
 
 - `oneshot_*_s`: wall time of `python -m desktop.cli.main --library D search "boat departure"`
   in a new process, the median of `--runs` each, the engines alternating
-  (`$PONDER_QUERY_ENGINE=onnx` / `torch`); `ratio` is ONNX over torch.
+  (`$PONDER_QUERY_ENGINE=onnx` / `torch`); `ratio` is ONNX over torch. `oneshot_*_cpu_s`: the
+  CPU seconds those processes used (median), steadier where other work shares the machine.
 - `warm_*_ms`: one query embedded (`encode([query])`) by an engine already loaded and warmed,
   p50 and p95 over the python-faq queries; `min_cosine` is the least agreement of the two
   engines' vectors over those queries.
@@ -24,6 +25,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -100,15 +102,26 @@ def _warm(encoder, onnx) -> dict[str, float]:
 
 def _oneshot(data: Path, runs: int) -> dict[str, float]:
     times: dict[str, list[float]] = {"onnx": [], "torch": []}
+    cpu: dict[str, list[float]] = {"onnx": [], "torch": []}
     command = [sys.executable, "-m", "desktop.cli.main", "--library", str(data), "search", QUERY]
     for _ in range(runs):
         for engine in times:
             env = dict(os.environ, **{ENGINE_ENV: engine})
             env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
-            began = time.perf_counter()
+            began, used = time.perf_counter(), _children_cpu()
             subprocess.run(command, env=env, cwd=ROOT, check=True, capture_output=True)
             times[engine].append(time.perf_counter() - began)
-    return {f"oneshot_{e}_s": round(statistics.median(t), 3) for e, t in times.items()}
+            cpu[engine].append(_children_cpu() - used)
+    out = {f"oneshot_{e}_s": round(statistics.median(t), 3) for e, t in times.items()}
+    out.update({f"oneshot_{e}_cpu_s": round(statistics.median(t), 3) for e, t in cpu.items()})
+    return out
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of finished child processes: on a machine shared with other
+    work, steadier than wall time."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 if __name__ == "__main__":
