@@ -137,6 +137,10 @@ def _session(path: Path, expected_bytes: int):
         raise ModelError(f"{path.name} is {size} bytes, not the {expected_bytes} written")
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3  # errors only: warnings about unused initialisers are noise
+    # Idle worker threads sleep instead of spinning: a query is a few milliseconds of work, often
+    # beside an indexing run whose cores spinning threads would take (measured faster on a busy
+    # machine: docs/).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
