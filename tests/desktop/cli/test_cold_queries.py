@@ -74,3 +74,22 @@ def test_status_search_related_remove_never_import_torch(
     assert heavy == []
     assert "queries:   ONNX Runtime (cached in " in out
     assert "bread.txt" in out.split("queries:")[1] and "removed 1 document" in out
+
+
+def test_status_says_why_torch_answers(
+    tmp_path: Path, tiny_model: Path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setenv("PONDER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("PONDER_QUERY_ENGINE", "auto")
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # `import onnxruntime` now fails
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "bread.txt").write_text("Bake the bread in the oven at night.\n")
+    library = ["--library", str(tmp_path / "data"), "-q", "--model", str(tiny_model)]
+    assert main([*library, "index", str(notes)]) == 0
+    assert main([*library, "search", "bread"]) == 0  # torch answers, nothing is made
+    capsys.readouterr()
+    assert main([*library, "status"]) == 0
+    out = capsys.readouterr().out
+    assert "\nqueries:   torch (ONNX Runtime cannot be imported: " in out
+    assert not (tmp_path / "cache" / "query-models").exists()
