@@ -162,9 +162,9 @@ def _text(arg: str) -> str:
 def cmd_status(args: argparse.Namespace) -> int:
     with opened(args) as library:
         status = library.status()
-        engine = library.query_engine()
+        engine = None if args.json else library.query_engine()
     print_status(status, args.json)
-    if not args.json:
+    if engine:
         print(f"queries:   {engine}")
     return 0
 
