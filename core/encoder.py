@@ -23,6 +23,7 @@ from core.passages import Passage, PassageVectors
 from core.pooling import SPAN_POOLING, SPAN_SCALE, STATIC, check_pooling, pool
 from core.precision import FP32, apply_precision, check_precision
 from core.records import TokenStates
+from core.tokens import TokenSettings, cleaned, padded
 
 DEFAULT_BATCH_SIZE = 256  # rows per batch at most; short texts fill a batch by tokens first
 # A text embedded alone (a query) is padded to a multiple of this many tokens. oneDNN compiles
@@ -69,9 +70,15 @@ class Encoder:
         self._tokenizer_lock = threading.Lock()
         self._embeddings = self._model.get_input_embeddings()
         self.dimension = int(self._embeddings.embedding_dim)
-        self._pad_id = self._tokenizer.pad_token_id or 0
-        self._special_ids = np.array(sorted(set(self._tokenizer.all_special_ids)), dtype=np.int64)
-        self._with_types = "token_type_ids" in self._tokenizer.model_input_names
+        self.token_settings = TokenSettings(
+            max_seq_length=self.spec.max_seq_length,
+            do_lower_case=self.spec.do_lower_case,
+            pad_id=self._tokenizer.pad_token_id or 0,
+            left_padding=self._tokenizer.padding_side == "left",
+            special_ids=tuple(sorted(set(self._tokenizer.all_special_ids))),
+            with_types="token_type_ids" in self._tokenizer.model_input_names,
+            truncation_side=self._tokenizer.truncation_side,
+        )
         # What the tokenizer puts around every text: a passage is built from sentences without
         # them, then wrapped once.
         self.prefix, self.suffix = _special_tokens_around(self._tokenizer)
@@ -79,6 +86,27 @@ class Encoder:
     @property
     def model_name(self) -> str:
         return self.spec.name
+
+    @property
+    def transformer(self) -> torch.nn.Module:
+        """The model at the encoder's precision (what an exported query model is made from)."""
+        return self._model
+
+    def tokenizer_json(self) -> str:
+        """The fast tokenizer as `tokenizers` reads it, with no truncation or padding set: the
+        exact tokenizer this encoder runs, for an engine that runs without transformers."""
+        from tokenizers import Tokenizer
+
+        with self._tokenizer_lock:
+            backend = Tokenizer.from_str(self._tokenizer.backend_tokenizer.to_str())
+        backend.no_truncation()
+        backend.no_padding()
+        return backend.to_str()
+
+    def word_embedding_matrix(self) -> np.ndarray:
+        """The input embeddings as float32, as static pooling reads them at this precision."""
+        with torch.inference_mode():
+            return self._embeddings.weight.float().numpy().copy()
 
     def token_lengths(self, texts: Sequence[str]) -> list[int]:
         """Token count of each text after truncation (special tokens included)."""
@@ -173,7 +201,7 @@ class Encoder:
         if unique:
             self._count(len(passages), [p.ids for p in unique])
         done: dict[bytes, PassageVectors] = {}
-        left = self._tokenizer.padding_side == "left"
+        left = self.token_settings.left_padding
         with torch.inference_mode():
             for rows in self._batches([p.ids for p in unique]):
                 batch = [unique[i] for i in rows]
@@ -239,17 +267,14 @@ class Encoder:
             begin += rows
 
     def _model_inputs(self) -> tuple[str, ...]:
-        if self._with_types:
+        if self.token_settings.with_types:
             return ("input_ids", "attention_mask", "token_type_ids")
         return ("input_ids", "attention_mask")
 
     def _tokenize(self, texts: list[str]) -> dict:
-        cleaned = [t.strip() for t in texts]
-        if self.spec.do_lower_case:
-            cleaned = [t.lower() for t in cleaned]
         with self._tokenizer_lock:
             return self._tokenizer(
-                cleaned,
+                cleaned(texts, self.token_settings),
                 truncation="longest_first",
                 max_length=self.spec.max_seq_length,
                 return_attention_mask=False,
@@ -260,20 +285,13 @@ class Encoder:
         width = max(len(x) for x in ids)
         if len(ids) == 1:  # a query: one of a few shapes (the mask hides the padding)
             width = min(-(-width // ALONE_MULTIPLE) * ALONE_MULTIPLE, self.spec.max_seq_length)
-        input_ids = np.full((len(ids), width), self._pad_id, dtype=np.int64)
-        mask = np.zeros((len(ids), width), dtype=np.int64)
-        left = self._tokenizer.padding_side == "left"
-        for row, tokens in enumerate(ids):
-            cols = slice(width - len(tokens), width) if left else slice(0, len(tokens))
-            input_ids[row, cols] = tokens
-            mask[row, cols] = 1
-        special = np.isin(input_ids, self._special_ids) | (mask == 0)
+        inputs = padded(ids, self.token_settings, width)
         features = {
-            "input_ids": torch.from_numpy(input_ids),
-            "attention_mask": torch.from_numpy(mask),
-            "special_tokens_mask": torch.from_numpy(special.astype(np.int64)),
+            "input_ids": torch.from_numpy(inputs.input_ids),
+            "attention_mask": torch.from_numpy(inputs.attention_mask),
+            "special_tokens_mask": torch.from_numpy(inputs.special_tokens_mask),
         }
-        if self._with_types:
+        if self.token_settings.with_types:
             features["token_type_ids"] = torch.zeros_like(features["input_ids"])
         features["word_embeddings"] = self._embeddings(features["input_ids"]).float()
         return features

@@ -28,6 +28,7 @@ from core.paths import absolute
 from core.pooling import SPAN_POOLING, check_pooling
 from core.precision import FP32, check_precision, default_precision
 from core.query import Query, parse
+from core.query_engine import QueryEngine
 from core.records import Counts, DocumentRow, IndexInfo, Status
 from core.related import RelatedHit, related
 from core.search import DocumentHit, keyword_search, search
@@ -115,6 +116,10 @@ class Library:
         self.model_title = spec.title or spec.name  # what the window and `status` show
         self._encoder: Encoder | None = None
         self._encoder_lock = threading.Lock()
+        # Queries skip torch where an exported model answers for it (`core.query_engine`).
+        self.queries = QueryEngine(
+            self.model_path, self.pooling, self.precision, lambda: self.encoder
+        )
 
     @property
     def dimension(self) -> int:
@@ -173,12 +178,21 @@ class Library:
         """The best `k` documents for `query` (its syntax: `core.query`)."""
         if self.catalog.info is None:  # nothing was ever embedded
             return []
-        return search(self.catalog, self.encoder, query, k, mode)
+        return search(self.catalog, self.queries, query, k, mode)
 
     @property
     def model_loaded(self) -> bool:
         """Whether a search can embed its query now, without waiting for the model to load."""
-        return self._encoder is not None
+        return self._encoder is not None or self.queries.ready
+
+    def prepare_queries(self) -> None:
+        """Make the model that embeds queries without torch, if it is missing (loads torch and
+        takes seconds: after an answer, or on a worker thread); never raises."""
+        self.queries.prepare()
+
+    def query_engine(self) -> str:
+        """Which engine embeds this library's queries, and why (`ponder status`)."""
+        return self.queries.describe()
 
     def keyword_search(self, query: str | Query, k: int = 10) -> list[DocumentHit]:
         """The best `k` documents by keywords alone; never loads the model."""
@@ -216,6 +230,7 @@ class Library:
         """Load the model and the vector indexes now (a window does this on a worker thread),
         so the first search does not wait for them."""
         self.encoder.warm_up()
+        self.queries.load()
         self.catalog.open_indexes()
 
     def compare(self, a: str, b: str, poolings: Sequence[str]) -> dict[str, float]:

@@ -27,6 +27,7 @@ from core.records import DocumentRow, SentenceRow, SentenceScores, Span
 
 if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
     from core.encoder import Encoder
+    from core.query_engine import QueryEngine
 
 # Document score: how well the query matches the document's opening passage (its title and
 # introduction: what the document is about) and its best single sentence (where the answer is).
@@ -106,7 +107,11 @@ class DocumentHit:
 
 
 def search(
-    catalog: Catalog, encoder: Encoder, query: str | Query, k: int = 10, mode: Mode = Mode.FUSED
+    catalog: Catalog,
+    encoder: Encoder | QueryEngine,
+    query: str | Query,
+    k: int = 10,
+    mode: Mode = Mode.FUSED,
 ) -> list[DocumentHit]:
     """The `k` documents that best match `query`, as of the library's latest write.
 

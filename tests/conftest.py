@@ -10,6 +10,9 @@ import pytest
 from support import SHARED, shared_path  # noqa: F401  (re-exported for test modules)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Queries on torch unless a test asks for ONNX Runtime (tests/core/test_query_engine.py): no test
+# exports a model into the user's cache, nor pays seconds for it after a search.
+os.environ.setdefault("PONDER_QUERY_ENGINE", "torch")
 import core.offline  # noqa: E402,F401  (before anything imports transformers)
 
 pytest_plugins = ["support_deadline", "pytester"]  # slow tests last, while time allows

@@ -122,6 +122,8 @@ class LibrarySession(QObject):
         if library is self.library:
             self.model_ready = True
             self.ready.emit()
+            # Once per model: what answers the next process's queries without torch (seconds).
+            self.pool.start(Worker(lambda _report: library.prepare_queries()))
 
     def _check_outside_writes(self) -> None:
         """Another process (a terminal, a second window) may have written to the library: its

@@ -176,7 +176,8 @@ def _check_indexed(library, path: str) -> None:
 def cmd_status(args: argparse.Namespace) -> int:
     with opened(args) as library:
         status = library.status()
-    print_status(status, args.json, grouped=args.by_reason)
+        engine = None if args.json else library.query_engine()
+    print_status(status, args.json, grouped=args.by_reason, engine=engine)
     return 0
 
 

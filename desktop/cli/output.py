@@ -61,9 +61,11 @@ def print_related(path: str, hits, as_json: bool) -> None:
         print(f"      there: {clip(hit.there.text)}")
 
 
-def print_status(status, as_json: bool, *, grouped: bool = False) -> None:
-    """The library's settings and counts; its problem files one by one, or (`grouped`)
-    counted by reason."""
+def print_status(
+    status, as_json: bool, *, grouped: bool = False, engine: str | None = None
+) -> None:
+    """The library's settings and counts, which engine answers queries; its problem files one
+    by one, or (`grouped`) counted by reason."""
     c = status.counts
     groups = by_reason(status.problems) if grouped else None
     if as_json:
@@ -99,6 +101,8 @@ def print_status(status, as_json: bool, *, grouped: bool = False) -> None:
         f"documents: {c.indexed} indexed, {c.pending} pending, {c.skipped} skipped, "
         f"{c.failed} failed; {c.sentences} sentences, {c.passages} passages"
     )
+    if engine:
+        print(f"queries:   {engine}")
     for root in status.roots:
         print(f"folder:    {shown(root)}")
     if groups is not None:

@@ -33,13 +33,15 @@ def cmd_search(args: argparse.Namespace) -> int:
             )
         if counts.indexed == 0:
             raise CliError("the library is empty: add files with `ponder index PATH`")
+        failed = 0
         if query is not None:
             print_hits(query, library.search(query, args.k), args.json)
-            return 0
-        failed = 0
-        for line in stdin_lines():
-            failed += not _answer(library, line, args.k)
-            sys.stdout.flush()
+        else:
+            for line in stdin_lines():
+                failed += not _answer(library, line, args.k)
+                sys.stdout.flush()
+        sys.stdout.flush()
+        library.prepare_queries()  # after the answer: the next search needs no torch
     if failed:
         print(
             f"ponder: error: {failed} quer{'ies' if failed != 1 else 'y'} could not be run "
