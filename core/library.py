@@ -20,7 +20,9 @@ from core.catalog import DB_NAME
 from core.control import RunControl
 from core.errors import IndexMismatchError, PonderError
 from core.fusion import Mode
+from core.hits import DocumentHit
 from core.indexer import IndexRun, IndexSummary, ProgressCallback
+from core.keyword_search import keyword_search
 from core.modelspec import default_model_folder, read_model_folder
 from core.passages import ALONE, CONTEXTS, LATE
 from core.paths import absolute
@@ -29,7 +31,7 @@ from core.precision import FP32, check_precision, default_precision
 from core.query import Query
 from core.records import Counts, DocumentRow, IndexInfo, Status
 from core.related import RelatedHit, related
-from core.search import DocumentHit, keyword_search, search
+from core.search import search
 
 if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
     from core.encoder import Encoder

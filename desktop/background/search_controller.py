@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.errors import QueryError
+from core.hits import DocumentHit
 from core.library import Library
 from core.query import Filters, parse
-from core.search import DocumentHit
 from desktop.background.workers import Worker, WorkerFailure, WorkerPool
 from desktop.window.notify import Notifier
 

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
 
-from core.search import DocumentHit
+from core.hits import DocumentHit
 from desktop.views.hit_list import display_title
 from desktop.views.plain_text import plain_label, tooltip
 from desktop.views.text_offsets import python_mapper, utf16_mapper

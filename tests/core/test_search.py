@@ -4,6 +4,8 @@ and rescored exactly; the query path's SQL does not grow with k or the candidate
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -169,6 +171,17 @@ def test_a_forked_child_can_still_search(catalog: Catalog) -> None:
         os.waitpid(child, 0)
         pytest.fail("the forked child's search hung")
     assert os.waitstatus_to_exitcode(done[1]) == 0
+
+
+def test_importing_search_starts_no_thread() -> None:
+    """The keyword thread starts with the first search: importing the engine (the window, the
+    command line's --help) starts nothing and registers nothing to run at fork."""
+    code = (
+        "import os, threading, core.search as s; "
+        "assert not [t for t in threading.enumerate() if t.name.startswith('ponder-keywords')]; "
+        "assert s._beside is None and not s._forgotten_on_fork"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_candidates_reach_beyond_the_first_neighbours(catalog: Catalog) -> None:
