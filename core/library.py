@@ -169,11 +169,14 @@ class Library:
         self.catalog.save_if_due()
         return removed
 
-    def search(self, query: str | Query, k: int = 10, mode: Mode = Mode.FUSED) -> list[DocumentHit]:
-        """The best `k` documents for `query` (its syntax: `core.query`)."""
+    def search(
+        self, query: str | Query, k: int = 10, mode: Mode = Mode.FUSED, *, keep_weak: bool = False
+    ) -> list[DocumentHit]:
+        """The best `k` documents for `query` (its syntax: `core.query`); weaker matches only
+        when nothing is better, unless `keep_weak` (see `core.search.search`)."""
         if self.catalog.info is None:  # nothing was ever embedded
             return []
-        return search(self.catalog, self.encoder, query, k, mode)
+        return search(self.catalog, self.encoder, query, k, mode, keep_weak=keep_weak)
 
     @property
     def model_loaded(self) -> bool:

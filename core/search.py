@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.catalog import Catalog
+from core.exact_terms import Holders, find_holders, held
 from core.fusion import Mode, fuse, is_weak, names_something, ranked
 from core.hits import DocumentHit, Scored, document_hit, sentence_hit, span_around
 from core.keyword_search import literal, unquote
@@ -30,8 +31,8 @@ if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait f
 
 # Document score: how well the query matches the document's opening passage (its title and
 # introduction: what the document is about) and its best single sentence (where the answer is).
-# On python-faq and manpages this beat best passage + best sentence (0.872 vs 0.858 and 0.649 vs
-# 0.600 MRR@10) and each signal alone. Passages anywhere in a document still find candidates.
+# On python-faq and manpages this beat best passage + best sentence and each signal alone
+# (docs/benchmarks.md). Passages anywhere in a document still find candidates.
 HEAD_WEIGHT = 0.5
 SENTENCE_WEIGHT = 0.5
 CANDIDATES = 100  # nearest vectors fetched at each granularity, at least
@@ -69,64 +70,97 @@ def _forget_beside() -> None:
     _beside_lock = threading.Lock()
 
 
+@dataclass(frozen=True)
+class _KeywordEvidence:
+    scores: dict[int, float]  # BM25 of the best keyword documents
+    holders: Holders  # who holds the query's rare exact terms
+
+
+def _keyword_evidence(catalog: Catalog, query: Query, named: bool) -> _KeywordEvidence:
+    keywords = catalog.store.keywords
+    return _KeywordEvidence(
+        keywords.scores(query, KEYWORD_CANDIDATES), find_holders(keywords, query, named)
+    )
+
+
 def search(
-    catalog: Catalog, encoder: Encoder, query: str | Query, k: int = 10, mode: Mode = Mode.FUSED
+    catalog: Catalog,
+    encoder: Encoder,
+    query: str | Query,
+    k: int = 10,
+    mode: Mode = Mode.FUSED,
+    *,
+    keep_weak: bool = False,
 ) -> list[DocumentHit]:
     """The `k` documents that best match `query`, as of the library's latest write.
 
+    Weaker matches (under the relevance floor) are returned only when there is nothing better,
+    or with `keep_weak` (to measure the ranking itself); they highlight no sentence as a match.
     The number of SQL statements is the same whatever `k` and the number of candidates.
     """
     parsed = parse(query) if isinstance(query, str) else query
     if not parsed.text.strip() or k <= 0 or catalog.vector_count("sentences") == 0:
         return []
     parsed, unquoted = unquote(catalog, parsed)
-    keyword_job: Future | None = None
+    named = mode is Mode.FUSED and names_something(parsed.text)
+    keyword_job: Future[_KeywordEvidence] | None = None
     if mode is not Mode.SEMANTIC:
-        keyword_job = _keyword_thread().submit(
-            catalog.store.keywords.scores, parsed, KEYWORD_CANDIDATES
-        )
+        keyword_job = _keyword_thread().submit(_keyword_evidence, catalog, parsed, named)
     try:
         q = encoder.encode([parsed.text])[0]
         rough, heads, sentence_floor = _candidates(catalog, q, k)
     finally:  # never leave the statement running on a library that may be closed next
         if keyword_job:
             wait([keyword_job])
-    keyword = keyword_job.result() if keyword_job else {}
+    evidence = keyword_job.result() if keyword_job else _KeywordEvidence({}, Holders())
+    keyword = evidence.scores
+    holders = evidence.holders if mode is Mode.FUSED else Holders()
     if parsed.narrowed:
         rough = _narrowed(catalog, parsed, rough, heads, q)
     shortlist = sorted(rough, key=rough.get, reverse=True)[: max(RESCORE * k, 20)]
     chosen = set(shortlist)
     extra = [d for d in keyword if d not in chosen]
-    missing = [d for d in shortlist + extra if d not in heads]
+    holding = [d for d in holders.documents if d not in chosen and d not in keyword]
+    missing = [d for d in shortlist + extra + holding if d not in heads]
     heads.update(catalog.store.head_vectors(missing, catalog.dimension))
     sentences: dict[int, SentenceScores] = {}
     exact = _exact(catalog, q, shortlist, heads, sentences)
-    named = mode is Mode.FUSED and names_something(parsed.text)
     shown = 2 * k if parsed.phrases else k
     if not (named or parsed.phrases):  # else every keyword document may be needed
         extra = _could_rank(extra, exact, keyword, heads, q, sentence_floor, shown, mode)
+    extra += holding  # each ranks before every document not holding the terms: all are scored
     if extra:
         exact.update(_exact(catalog, q, extra, heads, sentences))
     fused = fuse(exact, keyword, mode)
-    best = ranked(fused, keyword, named)[:shown]
+    best = ranked(fused, keyword, named, holders.documents)[:shown]
     if parsed.phrases:  # checked in the whole text, as written
         texts = catalog.store.texts(best)
         best = [d for d in best if literal(texts.get(d) or "", parsed.phrases)]
-    scored = _shown(catalog, best[:k], exact, sentences)
+    terms = parsed.phrases + holders.terms
+    scored = _shown(catalog, best[:k], exact, sentences, terms)
     documents = catalog.store.documents_by_id([s.document_id for s in scored])
     contexts = catalog.store.excerpts([s.context for s in scored])
-    return [
-        replace(
-            document_hit(s, documents[s.document_id], contexts.get(s.document_id), catalog.keys),
-            score=fused[s.document_id],
-            # a document holding the identifier asked for is a match, whatever its meaning
-            weak=is_weak(fused[s.document_id], mode)
-            and not (named and keyword.get(s.document_id, 0.0) > 0),
-            unquoted=unquoted,
+    hits = []
+    for s in scored:
+        if s.document_id not in documents:
+            continue  # removed since the shortlist was made
+        hit = document_hit(s, documents[s.document_id], contexts.get(s.document_id), catalog.keys)
+        # a document holding the identifier asked for is a match, whatever its meaning
+        weak = is_weak(fused[s.document_id], mode) and not (
+            named and keyword.get(s.document_id, 0.0) > 0 or holders.holds_all(s.document_id)
         )
-        for s in scored
-        if s.document_id in documents  # else removed since the shortlist was made
-    ]
+        hits.append(
+            replace(
+                hit,
+                score=fused[s.document_id],
+                weak=weak,
+                matches=[] if weak else hit.matches,  # shown, but not as a match
+                unquoted=unquoted,
+            )
+        )
+    if keep_weak or all(h.weak for h in hits):
+        return hits
+    return [h for h in hits if not h.weak]  # a weaker match only pads the page
 
 
 def _narrowed(
@@ -239,31 +273,59 @@ def _shown(
     doc_ids: list[int],
     exact: dict[int, float],
     sentences: dict[int, SentenceScores],
+    terms: tuple[str, ...] = (),
 ) -> list[Scored]:
     """The documents to show, in order, with their matching sentences. Their scores are
-    known; only the rows of the matches and of the best one's neighbours are read."""
-    picked: dict[int, tuple[np.ndarray, np.ndarray, int]] = {}  # doc -> positions, scores, best
+    known; only the rows of the matches and of the best one's neighbours are read, or with
+    exact `terms`, every sentence's (those holding the most terms are the matches)."""
+    picked: dict[int, np.ndarray] = {}  # doc -> positions of its matches, best first
     wanted: list[int] = []
     for doc_id in doc_ids:
         s = sentences.get(doc_id)
         if s is None or not len(s.ids):
             continue
-        best = int(np.argmax(s.scores))
-        floor = max(MATCH_FLOOR, float(s.scores[best]) - MATCH_MARGIN)
-        matching = np.flatnonzero(s.scores >= floor)
-        matching = matching[np.argsort(-s.scores[matching], kind="stable")]
-        matching = np.concatenate([[best], matching[matching != best]])
-        picked[doc_id] = (matching, s.scores, best)
+        if terms:
+            wanted += s.ids.tolist()
+            continue
+        picked[doc_id] = matching = _by_meaning(s.scores)
+        best = int(matching[0])
         wanted += s.ids[matching].tolist() + s.ids[max(best - 1, 0) : best + 2].tolist()
     rows = catalog.store.sentences_by_id(wanted)
     scored = []
-    for doc_id, (matching, scores, best) in picked.items():
-        ids = sentences[doc_id].ids
+    for doc_id in doc_ids:
+        if terms and doc_id in sentences and len(sentences[doc_id].ids):
+            if any(int(i) not in rows for i in sentences[doc_id].ids):
+                continue  # removed since its vectors were read
+            texts = [rows[int(i)].text for i in sentences[doc_id].ids]
+            picked[doc_id] = _by_terms(sentences[doc_id].scores, texts, terms)
+        if doc_id not in picked:
+            continue
+        matching, scores, ids = picked[doc_id], sentences[doc_id].scores, sentences[doc_id].ids
         if any(int(ids[i]) not in rows for i in matching):
             continue  # removed since its vectors were read
         matches = [sentence_hit(rows[int(ids[i])], float(scores[i])) for i in matching]
+        best = int(matching[0])
         before = rows.get(int(ids[best - 1])) if best else None
         after = [rows[int(i)] for i in ids[best + 1 : best + 2] if int(i) in rows]
         context = span_around(rows[int(ids[best])], before, after)
         scored.append(Scored(exact[doc_id], doc_id, matches, context))
     return scored
+
+
+def _by_meaning(scores: np.ndarray) -> np.ndarray:
+    """Positions of the sentences that match by meaning: the best, then those near it."""
+    best = int(np.argmax(scores))
+    floor = max(MATCH_FLOOR, float(scores[best]) - MATCH_MARGIN)
+    matching = np.flatnonzero(scores >= floor)
+    matching = matching[np.argsort(-scores[matching], kind="stable")]
+    return np.concatenate([[best], matching[matching != best]]).astype(np.int64)
+
+
+def _by_terms(scores: np.ndarray, texts: list[str], terms: tuple[str, ...]) -> np.ndarray:
+    """Positions of the sentences holding the most of the query's exact terms, closest in
+    meaning first; by meaning when no sentence holds one (a term only in the title)."""
+    counts = np.array([held(text, terms) for text in texts])
+    if not counts.max():
+        return _by_meaning(scores)
+    matching = np.flatnonzero(counts == counts.max())
+    return matching[np.argsort(-scores[matching], kind="stable")]
