@@ -51,9 +51,6 @@ class Holders:
     def holds_all(self, doc_id: int) -> bool:
         return bool(self.documents) and self.documents.get(doc_id, 0) == len(self.terms)
 
-    def __bool__(self) -> bool:
-        return bool(self.terms)
-
 
 def shaped_terms(query: Query) -> tuple[str, ...]:
     """The free text's identifier-shaped words (not those inside a quoted phrase)."""

@@ -76,11 +76,13 @@ class _KeywordEvidence:
     holders: Holders  # who holds the query's rare exact terms
 
 
-def _keyword_evidence(catalog: Catalog, query: Query, named: bool) -> _KeywordEvidence:
+def _keyword_evidence(catalog: Catalog, query: Query, mode: Mode) -> _KeywordEvidence:
+    """What the keyword index says of a query: run beside the query's embedding."""
     keywords = catalog.store.keywords
-    return _KeywordEvidence(
-        keywords.scores(query, KEYWORD_CANDIDATES), find_holders(keywords, query, named)
-    )
+    scores = keywords.scores(query, KEYWORD_CANDIDATES)
+    if mode is not Mode.FUSED:  # one signal alone: exact terms decide nothing
+        return _KeywordEvidence(scores, Holders())
+    return _KeywordEvidence(scores, find_holders(keywords, query, names_something(query.text)))
 
 
 def search(
@@ -105,7 +107,7 @@ def search(
     named = mode is Mode.FUSED and names_something(parsed.text)
     keyword_job: Future[_KeywordEvidence] | None = None
     if mode is not Mode.SEMANTIC:
-        keyword_job = _keyword_thread().submit(_keyword_evidence, catalog, parsed, named)
+        keyword_job = _keyword_thread().submit(_keyword_evidence, catalog, parsed, mode)
     try:
         q = encoder.encode([parsed.text])[0]
         rough, heads, sentence_floor = _candidates(catalog, q, k)
@@ -114,7 +116,7 @@ def search(
             wait([keyword_job])
     evidence = keyword_job.result() if keyword_job else _KeywordEvidence({}, Holders())
     keyword = evidence.scores
-    holders = evidence.holders if mode is Mode.FUSED else Holders()
+    holders = evidence.holders
     if parsed.narrowed:
         rough = _narrowed(catalog, parsed, rough, heads, q)
     shortlist = sorted(rough, key=rough.get, reverse=True)[: max(RESCORE * k, 20)]

@@ -16,7 +16,9 @@ import pytest
 from core import search as search_module
 from core.catalog import Catalog
 from core.errors import ModelError
+from core.exact_terms import held
 from core.fusion import Mode
+from core.query import Query
 from core.records import IndexInfo, NewDocument, NewSentence, Window
 from core.search import search
 
@@ -281,3 +283,22 @@ def test_a_quoted_word_highlights_only_sentences_holding_it(catalog: Catalog) ->
             "Project Gutenberg keeps them.",
             "Gutenberg printed with movable type.",
         ]
+
+
+@pytest.mark.parametrize(
+    "term", ["CVE-2023", "cve-2023-4863", "SQLite", "O_NONBLOCK", "s390", "l1-1-0.dll", "Café"]
+)
+def test_a_sentence_holds_a_term_as_the_keyword_index_says(catalog: Catalog, term: str) -> None:
+    """The sentences highlighted for a term are those the keyword index finds it in."""
+    texts = [
+        "Fixed CVE-2023-4863 today.", "Fixed CVE-20231.", "cve 2023 4863", "CVE/2023 again",
+        "XCVE-2023 is another name.", "SQLite's file.", "sqlite3 is the shell.",
+        "Set O_NONBLOCK now.", "O NONBLOCK apart.", "on s390x only", "An s390 box.",
+        "api-ms-win-crt-runtime-l1-1-0.dll is missing", "Le café est chaud.", "Cafe noir.",
+    ]  # fmt: skip
+    for i, text in enumerate(texts):
+        _write_sentences(catalog, f"t{i}", [(text, _unit(1, 0, 0, 0))], head=_unit(1, 0, 0, 0))
+    found = catalog.store.keywords.allowed(Query(term, phrases=(term,)), None, len(texts))
+    ids = [catalog.store.document(f"/notes/t{i}.txt").id for i in range(len(texts))]
+    holding = {doc for doc, text in zip(ids, texts, strict=True) if held(text, [term])}
+    assert holding and set(found) == holding
