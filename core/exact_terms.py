@@ -2,8 +2,11 @@
 
 A quoted phrase, or a word written like an identifier (`CVE-2023`, `SQLite`, `O_NONBLOCK`,
 `s390`: letters with digits, an inner capital, an underscore, or capitals only) is something the
-user wants to see written, not a meaning to approach. When few documents hold such a word, those
-that do rank first (`core.fusion.ranked`) and their highlighted sentences are ones that hold it.
+user wants to see written, not a meaning to approach. When few documents hold such a word, the
+sentences highlighted are ones that hold it; and when the query is mostly such words (`CVE-2023`,
+`SQLite WAL`: it looks them up), the documents holding them rank first (`core.fusion.ranked`).
+A question that mentions one ("how do I use Py_BuildValue() to build a tuple") describes a need:
+its answer need not name the identifier, so it stays ranked by meaning and keywords.
 
 A term is split the way the keyword index splits text (runs of letters, digits and `_`; see
 `core.store.keywords.TOKENIZE`), so `CVE-2023` is held by "CVE-2023-1234" and not by "CVE-2021";
@@ -18,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from core.query import Query
+from core.query import STOPWORDS, Query
 
 # A term decides only while at most this share of the documents hold it: a word most documents
 # hold (CPython in a Python FAQ) tells little, and ranking by it displaces better meanings.
@@ -45,11 +48,13 @@ class Holders:
     """Which documents hold each exact term the query names, for the terms few documents hold
     (a term in many documents tells too little to decide a ranking)."""
 
-    terms: tuple[str, ...] = ()  # the deciding terms (quoted phrases decide on their own)
+    terms: tuple[str, ...] = ()  # the rare terms (quoted phrases are checked on their own)
     documents: Mapping[int, int] = field(default_factory=dict)  # document -> terms it holds
+    decides: bool = False  # the query is mostly these terms: their holders rank first
 
     def holds_all(self, doc_id: int) -> bool:
-        return bool(self.documents) and self.documents.get(doc_id, 0) == len(self.terms)
+        """Whether a document holds every deciding term (a match, whatever its meaning)."""
+        return self.decides and self.documents.get(doc_id, 0) == len(self.terms)
 
 
 def shaped_terms(query: Query) -> tuple[str, ...]:
@@ -102,4 +107,10 @@ def find_holders(keywords: KeywordIndex, query: Query, named: bool) -> Holders:
                 documents[doc] = documents.get(doc, 0) + 1
         elif named:  # decided by the keyword scores (`core.fusion.ranked`); highlighted here
             terms.append(term)
-    return Holders(tuple(terms), documents)
+    return Holders(tuple(terms), documents, bool(documents) and looks_up(query, terms))
+
+
+def looks_up(query: Query, terms: Sequence[str]) -> bool:
+    """Whether at least half the query's telling words are `terms`."""
+    words = [w for w in _WORD.findall(query.text) if not set(tokens(w)) <= STOPWORDS]
+    return 2 * sum(1 for w in words if w in terms) >= len(words)

@@ -122,7 +122,9 @@ def search(
     shortlist = sorted(rough, key=rough.get, reverse=True)[: max(RESCORE * k, 20)]
     chosen = set(shortlist)
     extra = [d for d in keyword if d not in chosen]
-    holding = [d for d in holders.documents if d not in chosen and d not in keyword]
+    held = holders.documents if holders.decides else {}
+    holding = [d for d in held if d not in chosen]  # each ranks before every other: all scored
+    extra = [d for d in extra if d not in held]
     missing = [d for d in shortlist + extra + holding if d not in heads]
     heads.update(catalog.store.head_vectors(missing, catalog.dimension))
     sentences: dict[int, SentenceScores] = {}
@@ -130,11 +132,11 @@ def search(
     shown = 2 * k if parsed.phrases else k
     if not (named or parsed.phrases):  # else every keyword document may be needed
         extra = _could_rank(extra, exact, keyword, heads, q, sentence_floor, shown, mode)
-    extra += holding  # each ranks before every document not holding the terms: all are scored
+    extra += holding
     if extra:
         exact.update(_exact(catalog, q, extra, heads, sentences))
     fused = fuse(exact, keyword, mode)
-    best = ranked(fused, keyword, named, holders.documents)[:shown]
+    best = ranked(fused, keyword, named, held)[:shown]
     if parsed.phrases:  # checked in the whole text, as written
         texts = catalog.store.texts(best)
         best = [d for d in best if literal(texts.get(d) or "", parsed.phrases)]
