@@ -227,8 +227,7 @@ def test_weaker_matches_only_pad_a_page_with_nothing_better(catalog: Catalog) ->
         assert hit.matches == [] and hit.sentence.text and hit.to_json()["matches"] == 0
 
 
-def test_an_exact_term_few_documents_hold_decides(catalog: Catalog) -> None:
-    q = _unit(1, 0, 0, 0)
+def _write_advisories(catalog: Catalog) -> None:
     # Closest by meaning and full of "CVE", but not the one asked for.
     _write_sentences(
         catalog,
@@ -252,13 +251,27 @@ def test_an_exact_term_few_documents_hold_decides(catalog: Catalog) -> None:
     )
     for i in range(4):
         _write(catalog, f"other{i}", [_unit(0, 0, 1, i)], head=_unit(0, 0, 1, i))
-    hits = search(catalog, FixedEncoder({"CVE-2023": q}), "CVE-2023", k=10)
+
+
+def test_an_exact_term_few_documents_hold_decides(catalog: Catalog) -> None:
+    _write_advisories(catalog)
+    hits = search(catalog, FixedEncoder({"CVE-2023": _unit(1, 0, 0, 0)}), "CVE-2023", k=10)
     assert [h.title for h in hits][:2] == ["advisory", "changelog"]
     advisory = hits[0]
     assert not advisory.weak
     # the sentence holding the term is highlighted, and it is the only match
     assert advisory.sentence.text == "The heap overflow is CVE-2023-4863."
     assert [m.text for m in advisory.matches] == [advisory.sentence.text]
+
+
+def test_a_question_that_mentions_an_exact_term_stays_ranked_by_meaning(catalog: Catalog) -> None:
+    """Its answer need not name the term; the term still picks the sentence highlighted."""
+    _write_advisories(catalog)
+    question = "which servers were patched against CVE-2023 image bugs"
+    hits = search(catalog, FixedEncoder({question: _unit(1, 0, 0, 0)}), question, k=10)
+    titles = [h.title for h in hits]
+    assert titles.index("changelog") < titles.index("advisory")
+    assert hits[titles.index("advisory")].sentence.text == "The heap overflow is CVE-2023-4863."
 
 
 def test_a_quoted_word_highlights_only_sentences_holding_it(catalog: Catalog) -> None:
