@@ -14,8 +14,8 @@ something rather than describing it: the documents that contain it come first, b
 rest follow by meaning. Its shape is the signal, not any evaluation set; no question-shaped
 query of the FAQ or man pages sets has it.
 
-A query with rarer exact terms (`core.exact_terms`: `CVE-2023`, `SQLite`) ranks the documents
-holding them first, then the rest, each group by fused score.
+A query that is mostly exact terms few documents hold (`core.exact_terms`: `CVE-2023`,
+`SQLite WAL`) ranks the documents holding them first, then the rest, each group by fused score.
 
 The fused score keeps the semantic scale, so one relevance floor (`WEAK_BELOW`) serves every
 query: a result under it is a "weaker match", shown only when nothing is closer.
