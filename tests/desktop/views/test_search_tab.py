@@ -34,6 +34,8 @@ def test_query_finds_the_expected_document_first(make_window, sample_data: Path,
     gui.screenshot(window, "results.png")
 
     # keyboard: arrows move from the field, Enter opens, Ctrl+Shift+O reveals the folder
+    results = gui.search(window, "saving money")  # several close matches to move between
+    best = results.hits[0]
     qtbot.keyClick(tab.field, Qt.Key.Key_Down)
     assert tab.view.currentIndex().row() == 1
     assert tab.preview.hit.document_id == results.hits[1].document_id
