@@ -51,6 +51,9 @@ class Holders:
     terms: tuple[str, ...] = ()  # the rare terms (quoted phrases are checked on their own)
     documents: Mapping[int, int] = field(default_factory=dict)  # document -> terms it holds
     decides: bool = False  # the query is mostly these terms: their holders rank first
+    # what the highlighted sentences should hold: the rare terms, or every term a query that is
+    # mostly terms looks up (however many documents hold them)
+    shown: tuple[str, ...] = ()
 
     def holds_all(self, doc_id: int) -> bool:
         """Whether a document holds every deciding term (a match, whatever its meaning)."""
@@ -89,10 +92,9 @@ def held(text: str, terms: Sequence[str]) -> int:
     return count
 
 
-def find_holders(keywords: KeywordIndex, query: Query, named: bool) -> Holders:
-    """The query's identifier-shaped terms that few documents hold (or the one a query that
-    names something is), and the documents (passing its filters) holding them; a statement per
-    term, none when the query has no such term."""
+def find_holders(keywords: KeywordIndex, query: Query) -> Holders:
+    """The query's identifier-shaped terms that few documents hold, and the documents (passing
+    its filters) holding them; a statement per term, none when the query has no such term."""
     shaped = shaped_terms(query)
     if not shaped:
         return Holders()
@@ -105,9 +107,8 @@ def find_holders(keywords: KeywordIndex, query: Query, named: bool) -> Holders:
             terms.append(term)
             for doc in found:
                 documents[doc] = documents.get(doc, 0) + 1
-        elif named:  # decided by the keyword scores (`core.fusion.ranked`); highlighted here
-            terms.append(term)
-    return Holders(tuple(terms), documents, bool(documents) and looks_up(query, terms))
+    shown = shaped if looks_up(query, shaped) else tuple(terms)
+    return Holders(tuple(terms), documents, bool(documents) and looks_up(query, terms), shown)
 
 
 def looks_up(query: Query, terms: Sequence[str]) -> bool:

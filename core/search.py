@@ -82,7 +82,7 @@ def _keyword_evidence(catalog: Catalog, query: Query, mode: Mode) -> _KeywordEvi
     scores = keywords.scores(query, KEYWORD_CANDIDATES)
     if mode is not Mode.FUSED:  # one signal alone: exact terms decide nothing
         return _KeywordEvidence(scores, Holders())
-    return _KeywordEvidence(scores, find_holders(keywords, query, names_something(query.text)))
+    return _KeywordEvidence(scores, find_holders(keywords, query))
 
 
 def search(
@@ -140,7 +140,7 @@ def search(
     if parsed.phrases:  # checked in the whole text, as written
         texts = catalog.store.texts(best)
         best = [d for d in best if literal(texts.get(d) or "", parsed.phrases)]
-    terms = parsed.phrases + holders.terms
+    terms = parsed.phrases + holders.shown
     scored = _shown(catalog, best[:k], exact, sentences, terms)
     documents = catalog.store.documents_by_id([s.document_id for s in scored])
     contexts = catalog.store.excerpts([s.context for s in scored])

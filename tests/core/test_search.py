@@ -315,3 +315,17 @@ def test_a_sentence_holds_a_term_as_the_keyword_index_says(catalog: Catalog, ter
     ids = [catalog.store.document(f"/notes/t{i}.txt").id for i in range(len(texts))]
     holding = {doc for doc, text in zip(ids, texts, strict=True) if held(text, [term])}
     assert holding and set(found) == holding
+
+
+def test_a_term_many_documents_hold_is_still_highlighted_when_looked_up(catalog: Catalog) -> None:
+    q = _unit(1, 0, 0, 0)
+    for i in range(5):  # too common to decide the ranking, yet what the query asks to see
+        _write_sentences(
+            catalog,
+            f"db{i}",
+            [("Tables hold rows.", _unit(1, 0.1, 0, 0)), ("Use SQLite here.", _unit(1, 0.9, 0, 0))],
+            head=_unit(1, 0, 0, 0),
+        )
+    hits = search(catalog, FixedEncoder({"SQLite": q}), "SQLite", k=5)
+    assert len(hits) == 5
+    assert all([m.text for m in h.matches] == ["Use SQLite here."] for h in hits)
