@@ -25,7 +25,7 @@ from core.query import STOPWORDS, Query
 
 # A term decides only while at most this share of the documents hold it: a word most documents
 # hold (CPython in a Python FAQ) tells little, and ranking by it displaces better meanings.
-RARE_SHARE = 0.05
+RARE_SHARE = 0.25
 FEW = 3  # ...or at most this many (in a small library, one document is a large share)
 HOLDERS_READ = 1000  # holders of a deciding term are each scored: at most this many
 
