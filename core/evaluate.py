@@ -4,8 +4,9 @@
 through the product's own pipeline: each corpus document becomes a plain-text note in a temporary
 folder, is indexed exactly as a user's file would be, and every query is answered by the same
 `search` the window uses, once per search mode asked for (fused, semantic-only,
-keyword-only), all from one indexing run. `evaluate_sts` correlates cosine similarity with
-human judgements.
+keyword-only), all from one indexing run; weaker matches are kept, which the window drops
+when a better one exists, so the metrics measure the ranking itself. `evaluate_sts` correlates
+cosine similarity with human judgements.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def evaluate_retrieval(
         results = {}
         for mode in modes:
             ranked = {
-                qid: [files[h.path] for h in library.search(text, k, Mode(mode))]
+                qid: [files[h.path] for h in library.search(text, k, Mode(mode), keep_weak=True)]
                 for qid, text in queries.items()
             }
             results[str(mode)] = ranking_metrics(ranked, qrels)
@@ -151,7 +152,7 @@ def evaluate_notes(
             ranked = {
                 str(i): [
                     str(Path(h.path).relative_to(files))
-                    for h in library.search(query, 100, Mode(mode))
+                    for h in library.search(query, 100, Mode(mode), keep_weak=True)
                 ]
                 for i, (query, _) in enumerate(pairs)
             }

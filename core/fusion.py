@@ -5,8 +5,8 @@ its keyword match, `KEYWORD_WEIGHT * bm25 / (bm25 + KEYWORD_HALF)`, divided by
 `1 + KEYWORD_WEIGHT` so that scores stay within [-1, 1]. The bonus saturates, so a
 strong keyword match can lift a document over near neighbours by meaning (an identifier that
 occurs in one file) but a middling one cannot outvote a clearly better meaning match (BM25 is
-much weaker on question-shaped queries). Reciprocal rank fusion, equal or weighted, lowered
-python-faq (0.797-0.831 against 0.867 semantic-only); see the README for the measurements.
+much weaker on question-shaped queries). Reciprocal rank fusion, equal or weighted, ranked
+python-faq below semantic-only; the measurements are in docs/benchmarks.md.
 
 A query that is one identifier-shaped token (`O_NONBLOCK`, `getaddrinfo_a`, `ValueError`,
 `trepan3k`: an underscore, an inner capital, letters and digits, or capitals only) names
@@ -14,8 +14,11 @@ something rather than describing it: the documents that contain it come first, b
 rest follow by meaning. Its shape is the signal, not any evaluation set; no question-shaped
 query of the FAQ or man pages sets has it.
 
+A query that is mostly exact terms few documents hold (`core.exact_terms`: `CVE-2023`,
+`SQLite WAL`) ranks the documents holding them first, then the rest, each group by fused score.
+
 The fused score keeps the semantic scale, so one relevance floor (`WEAK_BELOW`) serves every
-query: a result under it is a "weaker match".
+query: a result under it is a "weaker match", shown only when nothing is closer.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from enum import StrEnum
 
 KEYWORD_WEIGHT = 0.15
 KEYWORD_HALF = 10.0  # the BM25 score that earns half the bonus
-WEAK_BELOW = 0.35  # calibrated on the evaluation sets' score distributions (README)
+WEAK_BELOW = 0.35  # calibrated on the evaluation sets' scores (docs/benchmarks.md)
 
 
 _IDENTIFIER = re.compile(
@@ -68,14 +71,25 @@ def fuse(
     return {d: (s + keyword_bonus(keyword.get(d, 0.0))) / scale for d, s in semantic.items()}
 
 
-def ranked(fused: Mapping[int, float], keyword: Mapping[int, float], named: bool) -> list[int]:
+def ranked(
+    fused: Mapping[int, float],
+    keyword: Mapping[int, float],
+    named: bool,
+    held: Mapping[int, int] | None = None,
+) -> list[int]:
     """Documents best first: by fused score, or for a query that names something, those that
-    contain it first (by BM25), then the rest (by fused score). Ties keep their order."""
+    contain it first (by BM25), then the rest (by fused score); else those holding more of the
+    query's rare exact terms (`core.exact_terms`) before those holding fewer. Ties keep their
+    order."""
     by_score = sorted(fused, key=lambda d: -fused[d])
-    if not named:
-        return by_score
-    holding = sorted((d for d in by_score if keyword.get(d, 0.0) > 0), key=lambda d: -keyword[d])
-    return holding + [d for d in by_score if keyword.get(d, 0.0) <= 0]
+    if named:
+        holding = sorted(
+            (d for d in by_score if keyword.get(d, 0.0) > 0), key=lambda d: -keyword[d]
+        )
+        return holding + [d for d in by_score if keyword.get(d, 0.0) <= 0]
+    if held:
+        return sorted(by_score, key=lambda d: -held.get(d, 0))
+    return by_score
 
 
 def is_weak(score: float, mode: Mode = Mode.FUSED) -> bool:

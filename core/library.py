@@ -21,7 +21,9 @@ from core.control import RunControl
 from core.errors import IndexMismatchError, PonderError
 from core.explain import Explanation, Why, explain_document, explain_each
 from core.fusion import Mode
+from core.hits import DocumentHit
 from core.indexer import IndexRun, IndexSummary, ProgressCallback
+from core.keyword_search import keyword_search
 from core.modelspec import default_model_folder, read_model_folder
 from core.passages import ALONE, CONTEXTS, LATE
 from core.paths import absolute
@@ -31,7 +33,7 @@ from core.query import Query, parse
 from core.query_engine import QueryEngine
 from core.records import Counts, DocumentRow, IndexInfo, Status
 from core.related import RelatedHit, related
-from core.search import DocumentHit, keyword_search, search
+from core.search import search
 
 if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
     from core.encoder import Encoder
@@ -174,11 +176,14 @@ class Library:
         self.catalog.save_if_due()
         return removed
 
-    def search(self, query: str | Query, k: int = 10, mode: Mode = Mode.FUSED) -> list[DocumentHit]:
-        """The best `k` documents for `query` (its syntax: `core.query`)."""
+    def search(
+        self, query: str | Query, k: int = 10, mode: Mode = Mode.FUSED, *, keep_weak: bool = False
+    ) -> list[DocumentHit]:
+        """The best `k` documents for `query` (its syntax: `core.query`); weaker matches only
+        when nothing is better, unless `keep_weak` (see `core.search.search`)."""
         if self.catalog.info is None:  # nothing was ever embedded
             return []
-        return search(self.catalog, self.queries, query, k, mode)
+        return search(self.catalog, self.queries, query, k, mode, keep_weak=keep_weak)
 
     @property
     def model_loaded(self) -> bool:

@@ -11,7 +11,7 @@ score (`core.fusion`); a query's phrases, exclusions and filters (`core.query`) 
 from __future__ import annotations
 
 import os
-import re
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.catalog import Catalog
+from core.exact_terms import Holders, find_holders, held
 from core.fusion import Mode, fuse, is_weak, names_something, ranked
-from core.keyspace import Keys
-from core.paths import container_of
+from core.hits import DocumentHit, Scored, document_hit, sentence_hit, span_around
+from core.keyword_search import literal, unquote
 from core.query import Query, parse
-from core.records import DocumentRow, SentenceRow, SentenceScores, Span
+from core.records import SentenceScores
 
 if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
     from core.encoder import Encoder
@@ -31,79 +32,58 @@ if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait f
 
 # Document score: how well the query matches the document's opening passage (its title and
 # introduction: what the document is about) and its best single sentence (where the answer is).
-# On python-faq and manpages this beat best passage + best sentence (0.872 vs 0.858 and 0.649 vs
-# 0.600 MRR@10) and each signal alone. Passages anywhere in a document still find candidates.
+# On python-faq and manpages this beat best passage + best sentence and each signal alone
+# (docs/benchmarks.md). Passages anywhere in a document still find candidates.
 HEAD_WEIGHT = 0.5
 SENTENCE_WEIGHT = 0.5
 CANDIDATES = 100  # nearest vectors fetched at each granularity, at least
 RESCORE = 3  # documents rescored exactly per result asked for
 MATCH_MARGIN = 0.12  # a sentence "matches" when within this of the best one...
 MATCH_FLOOR = 0.25  # ...and at least this similar to the query
-CONTEXT_CHARS = 320
 KEYWORD_CANDIDATES = 30  # best keyword documents added to the shortlist
 NARROW_LIMIT = 2000  # a narrowed query scores up to this many allowed documents one by one
-# The keyword statement (BM25 over every document holding a telling word: 6-17 ms at a million
-# sentences) needs nothing from the query's vector, so it runs here while the model embeds the
-# query; SQLite and torch both release the GIL. One thread for every search: its SQLite
-# connection (one per thread, `core.store.connection`) is opened once and reused.
-_BESIDE: ThreadPoolExecutor
+# The keyword statement (BM25 over every document holding a telling word) needs nothing from
+# the query's vector, so it runs on another thread while the model embeds the query; SQLite and
+# torch both release the GIL. One thread for every search: its SQLite connection (one per
+# thread, `core.store.connection`) is opened once and reused. It starts with the first search,
+# not on import; a forked child, which has none of its parent's threads, starts its own.
+_beside: ThreadPoolExecutor | None = None
+_beside_lock = threading.Lock()
+_forgotten_on_fork = False  # whether a forked child is told to start its own thread
 
 
-def _new_beside() -> None:
-    """The keyword thread's executor; a forked child, which has none of its parent's threads,
-    makes its own."""
-    global _BESIDE
-    _BESIDE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ponder-keywords")
+def _keyword_thread() -> ThreadPoolExecutor:
+    """The keyword thread's executor, started on first use."""
+    global _beside, _forgotten_on_fork
+    with _beside_lock:
+        if _beside is None:
+            if not _forgotten_on_fork and hasattr(os, "register_at_fork"):  # else no fork
+                os.register_at_fork(after_in_child=_forget_beside)
+                _forgotten_on_fork = True
+            _beside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ponder-keywords")
+        return _beside
 
 
-_new_beside()
-if hasattr(os, "register_at_fork"):  # Unix; elsewhere there is no fork
-    os.register_at_fork(after_in_child=_new_beside)
+def _forget_beside() -> None:
+    """In a forked child: the parent's thread (and any hold on the lock) did not come along."""
+    global _beside, _beside_lock
+    _beside = None
+    _beside_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
-class SentenceHit:
-    ordinal: int
-    start: int
-    end: int
-    line: int
-    page: int | None
-    text: str
-    score: float
+class _KeywordEvidence:
+    scores: dict[int, float]  # BM25 of the best keyword documents
+    holders: Holders  # who holds the query's rare exact terms
 
 
-@dataclass(frozen=True)
-class DocumentHit:
-    document_id: int
-    path: str
-    title: str
-    score: float
-    sentence: SentenceHit  # the best one
-    context: str  # text around the best sentence
-    context_start: int  # offset of `context` in the document text
-    matches: list[SentenceHit]  # every matching sentence, best first (includes `sentence`)
-    weak: bool = False  # under the relevance floor: a "weaker match"
-    # No document (among those the filters allow) contains the query's quoted phrases, so they
-    # were read as plain words: this is the closest match by meaning, not an exact one.
-    unquoted: bool = False
-
-    def to_json(self) -> dict:
-        s = self.sentence
-        return {
-            "path": self.path,
-            "title": self.title,
-            "score": round(self.score, 5),
-            "sentence": s.text,
-            "start": s.start,
-            "end": s.end,
-            "line": s.line,
-            "page": s.page,
-            "context": self.context,
-            "context_start": self.context_start,
-            "matches": len(self.matches),
-            "weak": self.weak,
-            "unquoted": self.unquoted,
-        }
+def _keyword_evidence(catalog: Catalog, query: Query, mode: Mode) -> _KeywordEvidence:
+    """What the keyword index says of a query: run beside the query's embedding."""
+    keywords = catalog.store.keywords
+    scores = keywords.scores(query, KEYWORD_CANDIDATES)
+    if mode is not Mode.FUSED:  # one signal alone: exact terms decide nothing
+        return _KeywordEvidence(scores, Holders())
+    return _KeywordEvidence(scores, find_holders(keywords, query))
 
 
 def search(
@@ -112,111 +92,80 @@ def search(
     query: str | Query,
     k: int = 10,
     mode: Mode = Mode.FUSED,
+    *,
+    keep_weak: bool = False,
 ) -> list[DocumentHit]:
     """The `k` documents that best match `query`, as of the library's latest write.
 
+    Weaker matches (under the relevance floor) are returned only when there is nothing better,
+    or with `keep_weak` (to measure the ranking itself); they highlight no sentence as a match.
     The number of SQL statements is the same whatever `k` and the number of candidates.
     """
     parsed = parse(query) if isinstance(query, str) else query
     if not parsed.text.strip() or k <= 0 or catalog.vector_count("sentences") == 0:
         return []
-    parsed, unquoted = _unquoted(catalog, parsed)
-    keyword_job: Future | None = None
+    parsed, unquoted = unquote(catalog, parsed)
+    named = mode is Mode.FUSED and names_something(parsed.text)
+    keyword_job: Future[_KeywordEvidence] | None = None
     if mode is not Mode.SEMANTIC:
-        keyword_job = _BESIDE.submit(catalog.store.keywords.scores, parsed, KEYWORD_CANDIDATES)
+        keyword_job = _keyword_thread().submit(_keyword_evidence, catalog, parsed, mode)
     try:
         q = encoder.encode([parsed.text])[0]
         rough, heads, sentence_floor = _candidates(catalog, q, k)
     finally:  # never leave the statement running on a library that may be closed next
         if keyword_job:
             wait([keyword_job])
-    keyword = keyword_job.result() if keyword_job else {}
+    evidence = keyword_job.result() if keyword_job else _KeywordEvidence({}, Holders())
+    keyword = evidence.scores
+    holders = evidence.holders
     if parsed.narrowed:
         rough = _narrowed(catalog, parsed, rough, heads, q)
     shortlist = sorted(rough, key=rough.get, reverse=True)[: max(RESCORE * k, 20)]
     chosen = set(shortlist)
     extra = [d for d in keyword if d not in chosen]
-    missing = [d for d in shortlist + extra if d not in heads]
+    held = holders.documents if holders.decides else {}
+    holding = [d for d in held if d not in chosen]  # each ranks before every other: all scored
+    extra = [d for d in extra if d not in held]
+    missing = [d for d in shortlist + extra + holding if d not in heads]
     heads.update(catalog.store.head_vectors(missing, catalog.dimension))
     sentences: dict[int, SentenceScores] = {}
     exact = _exact(catalog, q, shortlist, heads, sentences)
-    named = mode is Mode.FUSED and names_something(parsed.text)
     shown = 2 * k if parsed.phrases else k
     if not (named or parsed.phrases):  # else every keyword document may be needed
         extra = _could_rank(extra, exact, keyword, heads, q, sentence_floor, shown, mode)
+    extra += holding
     if extra:
         exact.update(_exact(catalog, q, extra, heads, sentences))
     fused = fuse(exact, keyword, mode)
-    best = ranked(fused, keyword, named)[:shown]
+    best = ranked(fused, keyword, named, held)[:shown]
     if parsed.phrases:  # checked in the whole text, as written
         texts = catalog.store.texts(best)
-        best = [d for d in best if _literal(texts.get(d) or "", parsed.phrases)]
-    scored = _shown(catalog, best[:k], exact, sentences)
+        best = [d for d in best if literal(texts.get(d) or "", parsed.phrases)]
+    terms = parsed.phrases + holders.shown
+    scored = _shown(catalog, best[:k], exact, sentences, terms)
     documents = catalog.store.documents_by_id([s.document_id for s in scored])
     contexts = catalog.store.excerpts([s.context for s in scored])
-    return [
-        replace(
-            _document_hit(s, documents[s.document_id], contexts.get(s.document_id), catalog.keys),
-            score=fused[s.document_id],
-            # a document holding the identifier asked for is a match, whatever its meaning
-            weak=is_weak(fused[s.document_id], mode)
-            and not (named and keyword.get(s.document_id, 0.0) > 0),
-            unquoted=unquoted,
-        )
-        for s in scored
-        if s.document_id in documents  # else removed since the shortlist was made
-    ]
-
-
-def keyword_search(catalog: Catalog, query: str | Query, k: int = 10) -> list[DocumentHit]:
-    """The `k` best documents by keywords alone (BM25), without the model: what a window shows
-    while the model loads. Each points at the sentence that names most of the query's words."""
-    parsed = parse(query) if isinstance(query, str) else query
-    if not parsed.words or k <= 0 or catalog.info is None:
-        return []
-    parsed, unquoted = _unquoted(catalog, parsed)
-    keyword = catalog.store.keywords.scores(parsed, 2 * k if parsed.phrases else k)
-    best = sorted(keyword, key=lambda d: -keyword[d])
-    shown = catalog.store.sentences_of(best, catalog.dimension)
-    documents = catalog.store.documents_by_id(best)
-    texts = catalog.store.texts(list(documents))
-    words = [w.lower() for w in parsed.words]
     hits = []
-    for doc_id in best:
-        if doc_id not in shown or doc_id not in documents:
-            continue  # removed meanwhile
-        text = texts.get(doc_id) or ""
-        if not _literal(text, parsed.phrases):
-            continue
-        rows = shown[doc_id][0]
-        named = [_named(row.text, words) for row in rows]
-        most = max(named)  # rows come in document order, so the first of these is shown
-        score = most / len(words)
-        matches = [_hit(r, score) for r, n in zip(rows, named, strict=True) if n == most]
-        first = named.index(most)
-        context = _span(
-            rows[first], rows[first - 1] if first else None, rows[first + 1 : first + 2]
+    for s in scored:
+        if s.document_id not in documents:
+            continue  # removed since the shortlist was made
+        hit = document_hit(s, documents[s.document_id], contexts.get(s.document_id), catalog.keys)
+        # a document holding the identifier asked for is a match, whatever its meaning
+        weak = is_weak(fused[s.document_id], mode) and not (
+            named and keyword.get(s.document_id, 0.0) > 0 or holders.holds_all(s.document_id)
         )
-        scored = _Scored(keyword[doc_id], doc_id, matches, context)
-        hit = _document_hit(
-            scored, documents[doc_id], text[context.start : context.end], catalog.keys
+        hits.append(
+            replace(
+                hit,
+                score=fused[s.document_id],
+                weak=weak,
+                matches=[] if weak else hit.matches,  # shown, but not as a match
+                unquoted=unquoted,
+            )
         )
-        hits.append(replace(hit, score=keyword[doc_id], unquoted=unquoted))
-    return hits[:k]
-
-
-def _named(text: str, words: list[str]) -> int:
-    """How many of `words` a sentence names (a word or its stem: "process" in "processes")."""
-    tokens = set(re.findall(r"\w+", text.lower()))
-    return sum(1 for w in words if w in tokens or any(t.startswith(w[:5]) for t in tokens))
-
-
-def _unquoted(catalog: Catalog, query: Query) -> tuple[Query, bool]:
-    """The query with its phrases read as plain words when no document (among those its
-    filters allow) contains them: a search engine's "no results for "X"; results for X"."""
-    if query.phrases and not catalog.store.keywords.allowed(query, None, 1):
-        return replace(query, phrases=()), True
-    return query, False
+    if keep_weak or all(h.weak for h in hits):
+        return hits
+    return [h for h in hits if not h.weak]  # a weaker match only pads the page
 
 
 def _narrowed(
@@ -240,23 +189,6 @@ def _narrowed(
         catalog.store.head_vectors([d for d in allowed if d not in heads], catalog.dimension)
     )
     return {d: rough.get(d, float(heads[d] @ q) if d in heads else 0.0) for d in allowed}
-
-
-def _literal(text: str, phrases: tuple[str, ...]) -> bool:
-    """Whether every phrase occurs in `text` as written, as whole words (any case, any run of
-    white space): the keyword index matches stemmed words, which is not what quotes promise."""
-    return all(
-        re.search(r"(?<!\w)" + r"\s+".join(map(re.escape, p.split())) + r"(?!\w)", text, re.I)
-        for p in phrases
-    )
-
-
-@dataclass(frozen=True)
-class _Scored:
-    score: float
-    document_id: int
-    matches: list[SentenceHit]  # best first
-    context: Span  # the best sentence with its neighbours
 
 
 def _candidates(
@@ -346,60 +278,59 @@ def _shown(
     doc_ids: list[int],
     exact: dict[int, float],
     sentences: dict[int, SentenceScores],
-) -> list[_Scored]:
+    terms: tuple[str, ...] = (),
+) -> list[Scored]:
     """The documents to show, in order, with their matching sentences. Their scores are
-    known; only the rows of the matches and of the best one's neighbours are read."""
-    picked: dict[int, tuple[np.ndarray, np.ndarray, int]] = {}  # doc -> positions, scores, best
+    known; only the rows of the matches and of the best one's neighbours are read, or with
+    exact `terms`, every sentence's (those holding the most terms are the matches)."""
+    picked: dict[int, np.ndarray] = {}  # doc -> positions of its matches, best first
     wanted: list[int] = []
     for doc_id in doc_ids:
         s = sentences.get(doc_id)
         if s is None or not len(s.ids):
             continue
-        best = int(np.argmax(s.scores))
-        floor = max(MATCH_FLOOR, float(s.scores[best]) - MATCH_MARGIN)
-        matching = np.flatnonzero(s.scores >= floor)
-        matching = matching[np.argsort(-s.scores[matching], kind="stable")]
-        matching = np.concatenate([[best], matching[matching != best]])
-        picked[doc_id] = (matching, s.scores, best)
+        if terms:
+            wanted += s.ids.tolist()
+            continue
+        picked[doc_id] = matching = _by_meaning(s.scores)
+        best = int(matching[0])
         wanted += s.ids[matching].tolist() + s.ids[max(best - 1, 0) : best + 2].tolist()
     rows = catalog.store.sentences_by_id(wanted)
     scored = []
-    for doc_id, (matching, scores, best) in picked.items():
-        ids = sentences[doc_id].ids
+    for doc_id in doc_ids:
+        if terms and doc_id in sentences and len(sentences[doc_id].ids):
+            if any(int(i) not in rows for i in sentences[doc_id].ids):
+                continue  # removed since its vectors were read
+            texts = [rows[int(i)].text for i in sentences[doc_id].ids]
+            picked[doc_id] = _by_terms(sentences[doc_id].scores, texts, terms)
+        if doc_id not in picked:
+            continue
+        matching, scores, ids = picked[doc_id], sentences[doc_id].scores, sentences[doc_id].ids
         if any(int(ids[i]) not in rows for i in matching):
             continue  # removed since its vectors were read
-        matches = [_hit(rows[int(ids[i])], float(scores[i])) for i in matching]
+        matches = [sentence_hit(rows[int(ids[i])], float(scores[i])) for i in matching]
+        best = int(matching[0])
         before = rows.get(int(ids[best - 1])) if best else None
         after = [rows[int(i)] for i in ids[best + 1 : best + 2] if int(i) in rows]
-        context = _span(rows[int(ids[best])], before, after)
-        scored.append(_Scored(exact[doc_id], doc_id, matches, context))
+        context = span_around(rows[int(ids[best])], before, after)
+        scored.append(Scored(exact[doc_id], doc_id, matches, context))
     return scored
 
 
-def _document_hit(
-    scored: _Scored, doc: DocumentRow, context: str | None, keys: Keys
-) -> DocumentHit:
-    return DocumentHit(
-        document_id=scored.document_id,
-        path=keys.path_of(container_of(doc.path) or doc.path),  # an mbox message opens its file
-        title=doc.title or "",
-        score=scored.score,
-        sentence=scored.matches[0],
-        context=context or scored.matches[0].text,
-        context_start=scored.context.start,
-        matches=scored.matches,
-    )
+def _by_meaning(scores: np.ndarray) -> np.ndarray:
+    """Positions of the sentences that match by meaning: the best, then those near it."""
+    best = int(np.argmax(scores))
+    floor = max(MATCH_FLOOR, float(scores[best]) - MATCH_MARGIN)
+    matching = np.flatnonzero(scores >= floor)
+    matching = matching[np.argsort(-scores[matching], kind="stable")]
+    return np.concatenate([[best], matching[matching != best]]).astype(np.int64)
 
 
-def _hit(row: SentenceRow, score: float) -> SentenceHit:
-    return SentenceHit(row.ordinal, row.start, row.end, row.line, row.page, row.text, score)
-
-
-def _span(best: SentenceRow, before: SentenceRow | None, after: list[SentenceRow]) -> Span:
-    """The best sentence with its neighbours, while they fit in about CONTEXT_CHARS."""
-    start, end = best.start, best.end
-    if before is not None and end - before.start <= CONTEXT_CHARS:
-        start = before.start
-    if after and after[0].end - start <= CONTEXT_CHARS:
-        end = after[0].end
-    return Span(best.document_id, start, end)
+def _by_terms(scores: np.ndarray, texts: list[str], terms: tuple[str, ...]) -> np.ndarray:
+    """Positions of the sentences holding the most of the query's exact terms, closest in
+    meaning first; by meaning when no sentence holds one (a term only in the title)."""
+    counts = np.array([held(text, terms) for text in texts])
+    if not counts.max():
+        return _by_meaning(scores)
+    matching = np.flatnonzero(counts == counts.max())
+    return matching[np.argsort(-scores[matching], kind="stable")]

@@ -20,7 +20,7 @@ from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
 
 from core.explain import WordShare
-from core.search import DocumentHit
+from core.hits import DocumentHit
 from desktop.views.heatmap import ink, tint
 from desktop.views.hit_list import display_title
 from desktop.views.plain_text import plain_label, tooltip

@@ -7,7 +7,7 @@ from enum import IntEnum
 
 from PySide6.QtCore import QObject, Qt
 
-from core.search import DocumentHit
+from core.hits import DocumentHit
 from desktop.views.hit_list import HitListModel, ModelIndex, display_title
 from desktop.views.plain_text import tooltip
 

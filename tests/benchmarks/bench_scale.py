@@ -74,7 +74,7 @@ def main() -> int:
     queries = _queries(args.queries)
     if args.measure:
         if args.keywords_after:
-            search_module._BESIDE = _Inline()
+            search_module._keyword_thread = _Inline
         print(json.dumps(_measure(data, queries)))
         return 0
     report: dict = {"sentences": args.sentences}

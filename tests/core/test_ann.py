@@ -69,7 +69,8 @@ class _Encoder:
 def _top(catalog: Catalog, queries: np.ndarray, k: int = 10) -> list[list[int]]:
     encoder = _Encoder(queries)
     return [
-        [h.document_id for h in search(catalog, encoder, str(i), k)] for i in range(len(queries))
+        [h.document_id for h in search(catalog, encoder, str(i), k, keep_weak=True)]
+        for i in range(len(queries))
     ]
 
 
@@ -228,7 +229,7 @@ def test_statements_per_query_do_not_grow_with_k_on_the_approximate_index(librar
     for k in (1, 10, 50):
         seen: list[str] = []
         catalog.store._connections.db.conn.set_trace_callback(seen.append)
-        assert len(search(catalog, encoder, "0", k)) == k
+        assert len(search(catalog, encoder, "0", k, keep_weak=True)) == k
         catalog.store._connections.db.conn.set_trace_callback(None)
         statements[k] = len(seen)
     catalog.close()

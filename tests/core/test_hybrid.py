@@ -19,6 +19,12 @@ NOTES = {
     "sockets/wait.txt": "A read on a socket can block until data arrives or return early.",
     "sockets/close.txt": "Close the socket when the reads are done to free the descriptor.",
     "bread.txt": "Knead the dough, let it rise overnight and bake the bread hot.",
+    "db.txt": "Databases store tables of rows. The app keeps its index in SQLite, a file on disk. "
+    "Backups copy that file each night.",
+    "changelog.txt": "Release notes. Fixed CVE-2021-44228 in the logger. Fixed CVE-2022-22965 in "
+    "the web framework. Each CVE fix is listed here with its CVE number.",
+    "advisory.txt": "The image servers were patched on Monday. They had CVE-2023-4863, a heap "
+    "overflow in decoding. Nothing was lost.",
 }
 
 
@@ -70,9 +76,10 @@ def test_type_folder_and_date_filters(library) -> None:
     lib, notes = library
     assert _names(lib.search("red kite type:md", 10)) == ["toy.md"]
     assert set(_names(lib.search("kite type:txt", 10))) <= {
-        "kite.txt", "kites.txt", "flags.txt", "wait.txt", "close.txt", "bread.txt"
+        "kite.txt", "kites.txt", "flags.txt", "wait.txt", "close.txt", "bread.txt", "db.txt",
+        "changelog.txt", "advisory.txt",
     }  # fmt: skip
-    assert set(_names(lib.search("reading data in:sockets", 10))) == {
+    assert set(_names(lib.search("reading data in:sockets", 10, keep_weak=True))) == {
         "flags.txt", "wait.txt", "close.txt"
     }  # fmt: skip
     assert set(_names(lib.search(f"bake in:{notes / 'sockets'}", 10))) <= {
@@ -116,9 +123,27 @@ def test_a_query_that_names_something_puts_the_documents_holding_it_first(librar
     # The one document naming the flag leads and is a match, whatever its cosine.
     hits = lib.search("O_NONBLOCK", 3)
     assert _names(hits)[0] == "flags.txt" and not hits[0].weak
-    assert len(hits) == 3  # the rest still follow, by meaning
+    assert len(lib.search("O_NONBLOCK", 3, keep_weak=True)) == 3  # the rest follow, by meaning
     # A described need is not a name: ranked by meaning as before.
     assert _names(lib.search("make a socket read return at once", 1)) == ["flags.txt"]
+
+
+def test_an_exact_term_ranks_the_documents_holding_it_first(library) -> None:
+    lib, _ = library
+    hits = lib.search("CVE-2023", 10)
+    assert _names(hits)[0] == "advisory.txt" and not hits[0].weak
+    assert "CVE-2023-4863" in hits[0].sentence.text  # the sentence holding it is highlighted
+    assert "changelog.txt" not in _names(hits)[:1]  # CVE-2021 and CVE-2022 are not CVE-2023
+    hits = lib.search("SQLite", 10)
+    assert _names(hits) == ["db.txt"]  # not padded with weaker, unrelated notes
+    assert [m.text for m in hits[0].matches] == [hits[0].sentence.text]
+    assert "SQLite" in hits[0].sentence.text
+
+
+def test_weaker_matches_stay_when_nothing_is_better(library) -> None:
+    lib, _ = library
+    hits = lib.search("xqzzv blorp", 10)
+    assert len(hits) == 10 and all(h.weak and not h.matches for h in hits)
 
 
 @pytest.mark.parametrize(

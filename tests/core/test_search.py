@@ -4,6 +4,8 @@ and rescored exactly; the query path's SQL does not grow with k or the candidate
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -14,7 +16,9 @@ import pytest
 from core import search as search_module
 from core.catalog import Catalog
 from core.errors import ModelError
+from core.exact_terms import held
 from core.fusion import Mode
+from core.query import Query
 from core.records import IndexInfo, NewDocument, NewSentence, Window
 from core.search import search
 
@@ -65,7 +69,7 @@ def test_head_and_best_sentence_both_count(catalog: Catalog) -> None:
     _write(catalog, "about", [_unit(1, 1, 0, 0), _unit(1, 0, 1, 0)], head=_unit(1, 0.1, 0, 0))
     _write(catalog, "other", [_unit(0, 0, 1, 0)], head=_unit(0, 0, 1, 0))
     # semantic-only: the fused score is this divided by 1 + KEYWORD_WEIGHT when no word matches
-    hits = search(catalog, FixedEncoder({"q": q}), "q", k=3, mode=Mode.SEMANTIC)
+    hits = search(catalog, FixedEncoder({"q": q}), "q", k=3, mode=Mode.SEMANTIC, keep_weak=True)
     assert [h.title for h in hits] == ["about", "sharp", "other"]
     about = hits[0]
     expected = 0.5 * float(_unit(1, 0.1, 0, 0) @ q) + 0.5 * float(_unit(1, 1, 0, 0) @ q)
@@ -103,7 +107,7 @@ def test_sql_per_query_does_not_grow_with_k(catalog: Catalog, monkeypatch) -> No
     for k in (1, 5, 20):
         seen: list[str] = []
         catalog.store._connections.db.conn.set_trace_callback(seen.append)
-        hits = search(catalog, encoder, "q", k=k)
+        hits = search(catalog, encoder, "q", k=k, keep_weak=True)
         catalog.store._connections.db.conn.set_trace_callback(None)
         assert len(hits) == k
         statements[k] = len(seen)
@@ -171,6 +175,17 @@ def test_a_forked_child_can_still_search(catalog: Catalog) -> None:
     assert os.waitstatus_to_exitcode(done[1]) == 0
 
 
+def test_importing_search_starts_no_thread() -> None:
+    """The keyword thread starts with the first search: importing the engine (the window, the
+    command line's --help) starts nothing and registers nothing to run at fork."""
+    code = (
+        "import os, threading, core.search as s; "
+        "assert not [t for t in threading.enumerate() if t.name.startswith('ponder-keywords')]; "
+        "assert s._beside is None and not s._forgotten_on_fork"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_candidates_reach_beyond_the_first_neighbours(catalog: Catalog) -> None:
     """A document whose sentence is not among the nearest still scores exactly once rescored."""
     q = _unit(1, 0, 0, 0)
@@ -179,3 +194,138 @@ def test_candidates_reach_beyond_the_first_neighbours(catalog: Catalog) -> None:
     _write(catalog, "whole", [_unit(0.5, 1, 0, 0)], head=_unit(1, 0, 0, 0))
     hits = search(catalog, FixedEncoder({"q": q}), "q", k=1)
     assert hits[0].title == "whole"  # its opening passage carries it
+
+
+def _write_sentences(
+    catalog: Catalog, name: str, sentences: list[tuple[str, np.ndarray]], head: np.ndarray
+) -> None:
+    """A document of the given sentences (text, vector), one a line."""
+    spans, text = [], ""
+    for i, (piece, _) in enumerate(sentences):
+        spans.append(NewSentence(len(text), len(text) + len(piece), i + 1, None, piece))
+        text += piece + "\n"
+    doc = NewDocument(
+        f"/notes/{name}.txt", "/notes", 1, 1.0, name, "text", name, text, (), tuple(spans),
+        (Window(0, len(sentences) - 1),),
+    )  # fmt: skip
+    vectors = np.stack([v for _, v in sentences])
+    catalog.store.write_document(doc, vectors, head[None, :])
+
+
+def test_weaker_matches_only_pad_a_page_with_nothing_better(catalog: Catalog) -> None:
+    q = _unit(1, 0, 0, 0)
+    _write(catalog, "close", [_unit(1, 0.1, 0, 0)], head=_unit(1, 0, 0, 0))
+    for i in range(3):
+        _write(catalog, f"far{i}", [_unit(0, 1, 0, 0)], head=_unit(0, 0, 1, 0))
+    encoder = FixedEncoder({"q": q, "nothing": _unit(0, 0, 0, 1)})
+    hits = search(catalog, encoder, "q", k=10)
+    assert [h.title for h in hits] == ["close"] and not hits[0].weak  # no weaker padding
+    assert len(search(catalog, encoder, "q", k=10, keep_weak=True)) == 4  # the ranking itself
+    weaker = search(catalog, encoder, "nothing", k=10)
+    assert len(weaker) == 4 and all(h.weak for h in weaker)  # nothing better: shown
+    for hit in weaker:  # each still says where it points, but highlights nothing as a match
+        assert hit.matches == [] and hit.sentence.text and hit.to_json()["matches"] == 0
+
+
+def _write_advisories(catalog: Catalog) -> None:
+    # Closest by meaning and full of "CVE", but not the one asked for.
+    _write_sentences(
+        catalog,
+        "changelog",
+        [
+            ("Fixed CVE-2021-44228 in the CVE list.", _unit(1, 0.1, 0, 0)),
+            ("Fixed CVE-2022-22965, see the CVE tracker.", _unit(1, 0.2, 0, 0)),
+            ("Fixed CVE-20231 as well.", _unit(1, 0.3, 0, 0)),  # a longer token: not 2023
+        ],
+        head=_unit(1, 0.1, 0, 0),
+    )
+    _write_sentences(
+        catalog,
+        "advisory",
+        [
+            ("The servers were patched on Monday.", _unit(1, 0.4, 0, 0)),
+            ("The heap overflow is CVE-2023-4863.", _unit(0.3, 1, 0, 0)),
+            ("Images are decoded again.", _unit(1, 0.5, 0, 0)),
+        ],
+        head=_unit(0.5, 1, 0, 0),
+    )
+    for i in range(4):
+        _write(catalog, f"other{i}", [_unit(0, 0, 1, i)], head=_unit(0, 0, 1, i))
+
+
+def test_an_exact_term_few_documents_hold_decides(catalog: Catalog) -> None:
+    _write_advisories(catalog)
+    hits = search(catalog, FixedEncoder({"CVE-2023": _unit(1, 0, 0, 0)}), "CVE-2023", k=10)
+    assert [h.title for h in hits][:2] == ["advisory", "changelog"]
+    advisory = hits[0]
+    assert not advisory.weak
+    # the sentence holding the term is highlighted, and it is the only match
+    assert advisory.sentence.text == "The heap overflow is CVE-2023-4863."
+    assert [m.text for m in advisory.matches] == [advisory.sentence.text]
+
+
+def test_a_question_that_mentions_an_exact_term_stays_ranked_by_meaning(catalog: Catalog) -> None:
+    """Its answer need not name the term; the term still picks the sentence highlighted."""
+    _write_advisories(catalog)
+    question = "which servers were patched against CVE-2023 image bugs"
+    hits = search(catalog, FixedEncoder({question: _unit(1, 0, 0, 0)}), question, k=10)
+    titles = [h.title for h in hits]
+    assert titles.index("changelog") < titles.index("advisory")
+    assert hits[titles.index("advisory")].sentence.text == "The heap overflow is CVE-2023-4863."
+
+
+def test_a_quoted_word_highlights_only_sentences_holding_it(catalog: Catalog) -> None:
+    q = _unit(1, 0, 0, 0)
+    _write_sentences(
+        catalog,
+        "books",
+        [
+            ("Free ebooks for everyone.", _unit(1, 0.1, 0, 0)),
+            ("Project Gutenberg keeps them.", _unit(1, 0.6, 0, 0)),
+            ("Read them on any device.", _unit(1, 0.2, 0, 0)),
+            ("Gutenberg printed with movable type.", _unit(1, 0.9, 0, 0)),
+        ],
+        head=_unit(1, 0, 0, 0),
+    )
+    _write(catalog, "other", [_unit(0, 1, 0, 0)], head=_unit(0, 1, 0, 0))
+    for mode in (Mode.FUSED, Mode.SEMANTIC):
+        hits = search(catalog, FixedEncoder({"Gutenberg": q}), '"Gutenberg"', k=5, mode=mode)
+        assert [h.title for h in hits] == ["books"]
+        assert hits[0].sentence.text == "Project Gutenberg keeps them."  # the closer of the two
+        assert [m.text for m in hits[0].matches] == [
+            "Project Gutenberg keeps them.",
+            "Gutenberg printed with movable type.",
+        ]
+
+
+@pytest.mark.parametrize(
+    "term", ["CVE-2023", "cve-2023-4863", "SQLite", "O_NONBLOCK", "s390", "l1-1-0.dll", "Café"]
+)
+def test_a_sentence_holds_a_term_as_the_keyword_index_says(catalog: Catalog, term: str) -> None:
+    """The sentences highlighted for a term are those the keyword index finds it in."""
+    texts = [
+        "Fixed CVE-2023-4863 today.", "Fixed CVE-20231.", "cve 2023 4863", "CVE/2023 again",
+        "XCVE-2023 is another name.", "SQLite's file.", "sqlite3 is the shell.",
+        "Set O_NONBLOCK now.", "O NONBLOCK apart.", "on s390x only", "An s390 box.",
+        "api-ms-win-crt-runtime-l1-1-0.dll is missing", "Le café est chaud.", "Cafe noir.",
+    ]  # fmt: skip
+    for i, text in enumerate(texts):
+        _write_sentences(catalog, f"t{i}", [(text, _unit(1, 0, 0, 0))], head=_unit(1, 0, 0, 0))
+    found = catalog.store.keywords.allowed(Query(term, phrases=(term,)), None, len(texts))
+    ids = [catalog.store.document(f"/notes/t{i}.txt").id for i in range(len(texts))]
+    holding = {doc for doc, text in zip(ids, texts, strict=True) if held(text, [term])}
+    assert holding and set(found) == holding
+
+
+def test_a_term_many_documents_hold_is_still_highlighted_when_looked_up(catalog: Catalog) -> None:
+    q = _unit(1, 0, 0, 0)
+    for i in range(5):  # too common to decide the ranking, yet what the query asks to see
+        _write_sentences(
+            catalog,
+            f"db{i}",
+            [("Tables hold rows.", _unit(1, 0.1, 0, 0)), ("Use SQLite here.", _unit(1, 0.9, 0, 0))],
+            head=_unit(1, 0, 0, 0),
+        )
+    hits = search(catalog, FixedEncoder({"SQLite": q}), "SQLite", k=5)
+    assert len(hits) == 5
+    assert all([m.text for m in h.matches] == ["Use SQLite here."] for h in hits)

@@ -17,7 +17,7 @@ def test_results_model(qapp, qtmodeltester, sample_data: Path) -> None:
     model = ResultsModel()
     qtmodeltester.check(model)
     library = Library(sample_data)
-    hits = library.search("how do I stop my tomatoes from splitting", k=5)
+    hits = library.search("how do I stop my tomatoes from splitting", k=5, keep_weak=True)
     model.set_hits("tomatoes", hits)
     qtmodeltester.check(model)
     first = model.index(0)

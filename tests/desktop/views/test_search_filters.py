@@ -51,7 +51,7 @@ def test_close_matches_come_before_a_weaker_matches_heading(
     results = gui.search(window, "how do I stop my tomatoes from splitting")
     weak = [h.weak for h in results.hits]
     assert not weak[0] and weak == sorted(weak)  # close ones first
-    assert tab.summary.text().startswith(f"{len(results.hits)} results for")
+    assert tab.summary.text().startswith(f"{len(results.hits)} result")
     if any(weak):
         first = weak.index(True)
         assert tab.model.index(first, 0).data(Role.FIRST_WEAK)
