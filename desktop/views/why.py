@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from core.explain import Why
-from core.search import DocumentHit
+from core.hits import DocumentHit
 from desktop.background.session import LibrarySession
 from desktop.background.workers import Worker, WorkerFailure
 from desktop.views.heatmap import TokenHeatmap
