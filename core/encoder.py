@@ -217,22 +217,26 @@ class Encoder:
                 self.stats.batches += 1
         return [done[p.key] for p in passages]
 
-    def inspect(self, ids: Sequence[int]) -> TokenStates:
+    def inspect(self, ids: Sequence[int], *, attention: bool = False) -> TokenStates:
         """One text's tokens as pooling reads them, from a single pass: the last layer's states,
-        the input word embeddings and the last layer's attention from the first token
-        (`core.explain` writes a similarity as token-pair cells from these)."""
+        the input word embeddings and, with `attention`, the last layer's attention from the
+        first token (`core.explain` writes a similarity as token-pair cells from these)."""
         with torch.inference_mode():
             features = self._features([list(ids)])
             inputs = {k: features[k] for k in self._model_inputs()}
-            out = self._model(**inputs, output_hidden_states=True)
+            out = self._model(**inputs, output_hidden_states=attention)
             n = len(ids)
             cols = slice(-n, None) if self._tokenizer.padding_side == "left" else slice(0, n)
             states = out.last_hidden_state.float()[0, cols].numpy().copy()
             words = features["word_embeddings"][0, cols].numpy().copy()
             special = features["special_tokens_mask"][0, cols].numpy().astype(bool)
-            attention = _first_token_attention(self._model, out.hidden_states[-2][:, cols])
+            first = (
+                _first_token_attention(self._model, out.hidden_states[-2][:, cols])
+                if attention
+                else None
+            )
         tokens = tuple(self._tokenizer.convert_ids_to_tokens(list(ids)))
-        return TokenStates(tokens, states, words, special, attention)
+        return TokenStates(tokens, states, words, special, first)
 
     def _span_vectors(self, states: torch.Tensor, spans: np.ndarray) -> np.ndarray:
         """Unit vectors of `spans` (first, end) of one passage's token states under the

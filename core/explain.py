@@ -162,7 +162,8 @@ def explain_each(
 ) -> dict[str, Explanation]:
     """`explain_texts` under several poolings, from one model pass per text."""
     names = [check_pooling(p) for p in poolings]
-    first, second = (encoder.inspect(ids) for ids in encoder.tokenize([a, b]))
+    attention = "cls" in names  # only the [CLS] explanation reads the attention
+    first, second = (encoder.inspect(i, attention=attention) for i in encoder.tokenize([a, b]))
     return {name: explain_states(name, first, second) for name in names}
 
 
