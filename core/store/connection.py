@@ -4,6 +4,13 @@ Every thread gets its own connection (WAL lets readers run beside the one writer
 still used only by the thread that opened them; they are opened with `check_same_thread=False`
 solely so that `close()` can release all of them, not only the calling thread's.
 
+A connection belongs to its operating-system thread, not to Python's `threading.local`: a Qt pool
+thread runs each task under a fresh Python thread state, which empties its thread-locals, so a
+window opened a new connection (with its own page cache) for every search and never closed the
+old ones. One thread keeps one connection however often it re-enters Python, and the connections
+of threads that have ended are closed when another thread opens one (a forked child leaves
+its parent's alone and opens its own).
+
 Writers in other processes are waited for, not failed: `BEGIN IMMEDIATE` takes the write lock up
 front (so a transaction never fails half-way on a lock upgrade) and SQLite's busy handler waits up
 to `BUSY_TIMEOUT_S`; a lock still held after that is retried a few more times.
@@ -95,19 +102,31 @@ class Transaction:
 class Connections:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._by_thread: dict[int, sqlite_utils.Database] = {}  # native thread id -> its own
+        self._pid = os.getpid()
         self._lock = threading.Lock()
         self._closed = False
 
     @property
     def db(self) -> sqlite_utils.Database:
-        db = getattr(self._local, "db", None)
+        if self._pid != os.getpid():  # a forked child: its parent's connections are not its own
+            self._pid, self._by_thread = os.getpid(), {}
+        db = self._by_thread.get(threading.get_native_id())
         if db is None:
             if self._closed:
                 raise StoreError(f"the library {self.path} is closed")
-            db = self._local.db = sqlite_utils.Database(self._open())
+            db = sqlite_utils.Database(self._open())
+            with self._lock:
+                ended = [t for t in self._by_thread if not _running(t)]
+                gone = [self._by_thread.pop(t).conn for t in ended]
+                self._by_thread[threading.get_native_id()] = db
+            for conn in gone:
+                conn.close()
         return db
+
+    def count(self) -> int:
+        """How many connections are open (one per thread that used the library)."""
+        return len(self._by_thread)
 
     def _open(self) -> sqlite3.Connection:
         with translated(self.path):
@@ -123,8 +142,6 @@ class Connections:
                     conn = self._connect(writable=False)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
-        with self._lock:
-            self._all.append(conn)
         return conn
 
     def _connect(self, writable: bool) -> sqlite3.Connection:
@@ -147,10 +164,10 @@ class Connections:
         """Close every thread's connection; later use raises `StoreError`."""
         with self._lock:
             self._closed = True
-            conns, self._all = self._all, []
+            conns = [db.conn for db in self._by_thread.values()]
+            self._by_thread = {}
         for conn in conns:
             conn.close()
-        self._local = threading.local()
 
     @contextmanager
     def transaction(self, *, bump: bool = True) -> Iterator[Transaction]:
@@ -187,6 +204,15 @@ class Connections:
         """One read statement's rows."""
         with translated(self.path):
             return self.db.execute(query, params).fetchall()
+
+
+def _running(native_id: int) -> bool:
+    """Whether the thread is still alive; where the system cannot say (no /proc), True, and a
+    new thread that reuses the id takes the old connection over."""
+    if threading.get_native_id() == native_id:
+        return True
+    task = Path(f"/proc/self/task/{native_id}")
+    return task.exists() or not task.parent.exists()
 
 
 def _begin_immediate(conn: sqlite3.Connection) -> None:
