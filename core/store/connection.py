@@ -117,7 +117,7 @@ class Connections:
                 raise StoreError(f"the library {self.path} is closed")
             db = sqlite_utils.Database(self._open())
             with self._lock:
-                ended = [t for t in self._by_thread if not _running(t)]
+                ended = [t for t in self._by_thread if not thread_running(t)]
                 gone = [self._by_thread.pop(t).conn for t in ended]
                 self._by_thread[threading.get_native_id()] = db
             for conn in gone:
@@ -206,7 +206,7 @@ class Connections:
             return self.db.execute(query, params).fetchall()
 
 
-def _running(native_id: int) -> bool:
+def thread_running(native_id: int) -> bool:
     """Whether the thread is still alive; where the system cannot say (no /proc), True, and a
     new thread that reuses the id takes the old connection over."""
     if threading.get_native_id() == native_id:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 
 from core.errors import PonderError, StoreError
+from core.store.connection import thread_running
 
 SCHEMES = ("postgresql", "postgres")
 SCHEMA = "ponder"  # every table of the library lives in this schema of the database
@@ -80,18 +81,21 @@ def describe(exc: BaseException, url: str) -> str:
 
 class Connections:
     """One connection per thread (a psycopg connection must not be shared by threads at once),
-    in autocommit mode: each read sees the latest commit; writes go through `transaction`."""
+    in autocommit mode: each read sees the latest commit; writes go through `transaction`.
+
+    Keyed by the operating-system thread, as the embedded store's are (`core.store.connection`):
+    a Qt worker thread re-enters Python with an empty `threading.local` for every task, which
+    opened a server connection per search and kept them all."""
 
     def __init__(self, url: str, vectors: bool = True) -> None:
         self.url = check_location(url)
         self._vectors = vectors  # False only to create a library (no vector type yet)
-        self._local = threading.local()
-        self._all: list[object] = []
+        self._by_thread: dict[int, object] = {}  # native thread id -> its own connection
         self._lock = threading.Lock()
         self.connection()  # fail now, in words, if the server cannot be reached
 
     def connection(self):
-        conn = getattr(self._local, "conn", None)
+        conn = self._by_thread.get(threading.get_native_id())
         if conn is not None and not conn.closed:
             return conn
         psycopg, register_vector = _driver()
@@ -110,10 +114,17 @@ class Connections:
             raise StoreError(describe(exc, self.url)) from None
         except psycopg.ProgrammingError as exc:  # pragma: no cover - the vector type is missing
             raise StoreError(f"{redacted(self.url)} has no pgvector extension: {exc}") from None
-        self._local.conn = conn
         with self._lock:
-            self._all.append(conn)
+            ended = [t for t in self._by_thread if not thread_running(t)]
+            gone = [self._by_thread.pop(t) for t in ended]
+            self._by_thread[threading.get_native_id()] = conn
+        for old in gone:
+            _close(old)
         return conn
+
+    def count(self) -> int:
+        """How many connections are open (one per thread that used the library)."""
+        return len(self._by_thread)
 
     @contextmanager
     def cursor(self) -> Iterator[object]:
@@ -151,13 +162,16 @@ class Connections:
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._all:
-                try:
-                    conn.close()
-                except Exception:  # noqa: BLE001 - closing a dead connection
-                    pass
-            self._all.clear()
-        self._local = threading.local()
+            conns, self._by_thread = list(self._by_thread.values()), {}
+        for conn in conns:
+            _close(conn)
+
+
+def _close(conn) -> None:
+    try:
+        conn.close()
+    except Exception:  # noqa: BLE001 - closing a dead connection
+        pass
 
 
 def _read_vectors_raw(conn) -> None:

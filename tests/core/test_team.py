@@ -237,3 +237,22 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_threads_that_come_and_go_leave_no_server_connections(team_library: str) -> None:
+    """A Qt pool thread re-enters Python with empty thread-locals for every task; connections
+    follow the operating-system thread, and an ended thread's is closed."""
+    import threading
+
+    from core.team.connection import Connections
+
+    connections = Connections(team_library)
+    try:
+        for _ in range(5):
+            thread = threading.Thread(target=lambda: connections.rows("SELECT 1"))
+            thread.start()
+            thread.join()
+        connections.rows("SELECT 1")
+        assert connections.count() <= 2  # this thread's and at most the newest ended one
+    finally:
+        connections.close()
