@@ -32,6 +32,7 @@ from desktop.cli.commands import (
     cmd_team_setup,
 )
 from desktop.cli.explain import add_parser as add_explain_parser
+from desktop.cli.map_command import add_parser as add_map_parser
 
 EXIT_ERROR, EXIT_USAGE = 1, 2
 
@@ -164,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_team_setup)
 
     add_explain_parser(sub, [])
+    add_map_parser(sub, [])
 
     p = sub.add_parser("self-test", help="index and search a sample offscreen, then exit")
     p.set_defaults(func=cmd_self_test)
