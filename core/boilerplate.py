@@ -43,7 +43,12 @@ _LOCK = threading.Lock()
 
 def sentence_key(text: str) -> int:
     """The same for sentences that differ only in case, spacing, digits or punctuation."""
-    words = (w if not w[0].isdigit() else "0" for w in _SPAN.findall(text.lower()))
+    words: list[str] = []
+    for w in _SPAN.findall(text.lower()):
+        if not w[0].isdigit():
+            words.append(w)
+        elif not words or words[-1] != "0":  # "2003-2007", "1.2.3": one number
+            words.append("0")
     digest = hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "little", signed=True)
 
