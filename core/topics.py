@@ -10,8 +10,8 @@ computing its map on a thread felt.
 A group's words are scored by class-based TF-IDF (BERTopic's c-TF-IDF): how often a word occurs
 in the group's text, weighted by how rare it is across groups, and by the share of the group's
 documents that use it, so that one long note's words do not name a group of ten. Stop words,
-filler words (`core.stopwords`) and the library's own boilerplate words (in more than
-`COMMON_SHARE` of all documents) never name anything, and no two groups get the same label.
+filler words (`core.stopwords`) and the library's own boilerplate words (common in most
+groups) never name anything, and no two groups get the same label.
 """
 
 from __future__ import annotations
@@ -30,8 +30,7 @@ MIN_CLUSTER = 2  # documents; a lone one is no group and gets no label
 MEAN_SIZE = 3  # documents per group at least, on average: the most groups tried
 MAX_GROUPS = 30  # a map shows at most this many labels: more would not be read
 SAMPLE = 2000  # points on which the number of groups is chosen
-COMMON_SHARE = 0.25  # a word in more of all the documents names no group...
-COMMON_MIN_DOCUMENTS = 20  # ...in a library of at least this many
+COMMON_SHARE = 0.25  # a word in more of the documents of most groups names none
 STARTS = 4  # k-means++ starts per count of groups: the best is kept
 ITERATIONS = 30  # Lloyd steps at most
 CHUNK = 512  # rows per distance block: short steps
@@ -54,8 +53,8 @@ def find_topics(xy: np.ndarray, texts: list[str], seed: int = 0) -> list[Cluster
     k = int(assignment.max()) + 1
     groups = [np.flatnonzero(assignment == c).tolist() for c in range(k)]
     words = [set(_words(t)) for t in texts]
-    common = _common_words(words)
-    documents = [Counter(w for i in g for w in words[i] - common) for g in groups]
+    documents = [Counter(w for i in g for w in words[i]) for g in groups]
+    common = _common_words(documents, [len(g) for g in groups])
     counts = [Counter(w for i in g for w in _words(texts[i]) if w not in common) for g in groups]
     labels = _labels(counts, documents, [len(g) for g in groups])
     return [
@@ -160,12 +159,15 @@ def _words(text: str) -> list[str]:
     ]
 
 
-def _common_words(words: list[set[str]]) -> set[str]:
-    """The library's own boilerplate words: in more than `COMMON_SHARE` of its documents."""
-    if len(words) < COMMON_MIN_DOCUMENTS:
+def _common_words(documents: list[Counter], sizes: list[int]) -> set[str]:
+    """The library's own boilerplate words: used by more than `COMMON_SHARE` of the documents
+    of more than half the groups (of three or more), so they tell no group apart."""
+    if len(sizes) < 3:
         return set()
-    documents = Counter(w for each in words for w in each)
-    return {w for w, c in documents.items() if c > COMMON_SHARE * len(words)}
+    groups: Counter = Counter(
+        w for g, size in zip(documents, sizes, strict=True) for w in g if g[w] > COMMON_SHARE * size
+    )
+    return {w for w, c in groups.items() if c > len(sizes) / 2}
 
 
 def _labels(counts: list[Counter], documents: list[Counter], sizes: list[int]) -> list[str]:
