@@ -26,6 +26,7 @@ import numpy as np
 from core.stopwords import ENGLISH_STOP_WORDS, FILLER_WORDS
 
 WORDS_PER_LABEL = 3
+MIN_WORDS = 2  # a label has two words at least where the group's text has them
 MIN_CLUSTER = 2  # documents; a lone one is no group and gets no label
 MEAN_SIZE = 3  # documents per group at least, on average: the most groups tried
 MAX_GROUPS = 30  # a map shows at most this many labels: more would not be read
@@ -173,8 +174,8 @@ def _common_words(documents: list[Counter], sizes: list[int]) -> set[str]:
 def _labels(counts: list[Counter], documents: list[Counter], sizes: list[int]) -> list[str]:
     """c-TF-IDF, tf(word, group) x log(1 + mean words per group / frequency of word overall),
     times the share of the group's documents that use the word; a word must be used by two of
-    them (in a group of more than one). The largest groups choose first; a label already taken
-    takes the next best words instead."""
+    them (in a group of more than one), unless too few are. The largest groups choose first;
+    a label already taken takes the next best words instead."""
     overall: Counter = Counter()
     for c in counts:
         overall.update(c)
@@ -183,9 +184,8 @@ def _labels(counts: list[Counter], documents: list[Counter], sizes: list[int]) -
     taken: set[str] = set()
     for g in sorted(range(len(counts)), key=lambda g: -sizes[g]):
         c, total = counts[g], sum(counts[g].values()) or 1
-        least = min(2, sizes[g])
         ranked = sorted(
-            (w for w in c if documents[g][w] >= least),
+            c,
             key=lambda w: (
                 -(c[w] / total)
                 * math.log(1 + mean_words / overall[w])
@@ -193,7 +193,10 @@ def _labels(counts: list[Counter], documents: list[Counter], sizes: list[int]) -
                 w,
             ),
         )
-        labels[g] = _unique(ranked, taken)
+        shared = [w for w in ranked if documents[g][w] >= min(2, sizes[g])]
+        if len(shared) < MIN_WORDS:  # too few words shared: the best of one document's too
+            shared += [w for w in ranked if w not in shared][: MIN_WORDS - len(shared)]
+        labels[g] = _unique(shared, taken)
         taken.add(labels[g])
     return labels
 
