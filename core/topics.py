@@ -10,8 +10,8 @@ computing its map on a thread felt.
 A group's words are scored by class-based TF-IDF (BERTopic's c-TF-IDF): how often a word occurs
 in the group's text, weighted by how rare it is across groups, and by the share of the group's
 documents that use it, so that one long note's words do not name a group of ten. Stop words,
-filler words (`core.stopwords`) and the library's own boilerplate words (common in most
-groups) never name anything, and no two groups get the same label.
+filler words (`core.stopwords`) never name anything, the library's own boilerplate words
+(common in most groups) only a group that nothing else names, and no two groups get the same label.
 """
 
 from __future__ import annotations
@@ -56,8 +56,8 @@ def find_topics(xy: np.ndarray, texts: list[str], seed: int = 0) -> list[Cluster
     words = [set(_words(t)) for t in texts]
     documents = [Counter(w for i in g for w in words[i]) for g in groups]
     common = _common_words(documents, [len(g) for g in groups])
-    counts = [Counter(w for i in g for w in _words(texts[i]) if w not in common) for g in groups]
-    labels = _labels(counts, documents, [len(g) for g in groups])
+    counts = [Counter(w for i in g for w in _words(texts[i])) for g in groups]
+    labels = _labels(counts, documents, [len(g) for g in groups], common)
     return [
         Cluster(label, members)
         for label, members in zip(labels, groups, strict=True)
@@ -171,11 +171,14 @@ def _common_words(documents: list[Counter], sizes: list[int]) -> set[str]:
     return {w for w, c in groups.items() if c > len(sizes) / 2}
 
 
-def _labels(counts: list[Counter], documents: list[Counter], sizes: list[int]) -> list[str]:
+def _labels(
+    counts: list[Counter], documents: list[Counter], sizes: list[int], common: set[str]
+) -> list[str]:
     """c-TF-IDF, tf(word, group) x log(1 + mean words per group / frequency of word overall),
     times the share of the group's documents that use the word; a word must be used by two of
-    them (in a group of more than one), unless too few are. The largest groups choose first;
-    a label already taken takes the next best words instead."""
+    them (in a group of more than one), unless too few are; `common` words only where no other
+    label is left. The largest groups choose first; a label already taken takes the next best
+    words instead."""
     overall: Counter = Counter()
     for c in counts:
         overall.update(c)
@@ -193,10 +196,13 @@ def _labels(counts: list[Counter], documents: list[Counter], sizes: list[int]) -
                 w,
             ),
         )
-        shared = [w for w in ranked if documents[g][w] >= min(2, sizes[g])]
+        own = [w for w in ranked if w not in common]
+        shared = [w for w in own if documents[g][w] >= min(2, sizes[g])]
         if len(shared) < MIN_WORDS:  # too few words shared: the best of one document's too
-            shared += [w for w in ranked if w not in shared][: MIN_WORDS - len(shared)]
-        labels[g] = _unique(shared, taken)
+            shared += [w for w in own if w not in shared][: MIN_WORDS - len(shared)]
+        labels[g] = _unique(shared, taken) or _unique(
+            shared + [w for w in ranked if w in common], taken
+        )
         taken.add(labels[g])
     return labels
 
