@@ -1,12 +1,14 @@
 """A map of the library: every document as a point in two dimensions by meaning, with topics.
 
-A document is described as related notes describe it (`core.related`): half its opening passage,
-half the centroid of its sentences, so the map's neighbours are the related panel's. Positions
+A document is described as related notes describe it (`core.profiles`): its opening passage and
+the centroid of its sentences, boilerplate weighing little, so the map's neighbours are the
+related panel's. Positions
 come from `core.projection`; a map is kept beside the library (`map.npz`) so the next window
 shows it at once, and is extended, not recomputed, while most documents are unchanged: new or
 edited documents are placed among their nearest neighbours, removed ones dropped. Once more than
-`REFIT_SHARE` of the map would have been placed that way, it is recomputed. Topics are redone
-each time (they are cheap next to the projection).
+`REFIT_SHARE` of the map would have been placed that way, it is recomputed. Topics
+(`core.topics`) are redone each time (they are cheap next to the projection), named from each
+document's title and first sentences that are its own, not boilerplate.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
+from core.boilerplate import sentence_counts
 from core.catalog import Catalog
 from core.control import RunControl
 from core.errors import Cancelled
 from core.paths import container_of
+from core.profiles import profile, vector
 from core.projection import place, project
 from core.records import DocumentRow, Status
 from core.topics import find_topics
@@ -31,6 +35,7 @@ CACHE_NAME = "map.npz"
 REFIT_SHARE = 0.2  # of the documents new, changed or gone since the map was computed
 BATCH = 256  # documents whose sentence vectors are read at once: bounded memory
 TOPIC_SENTENCES = 40  # of each document's first sentences, for naming topics
+OWN = 0.5  # a sentence weighing less (`core.boilerplate`) does not name a topic
 LOCATE_HITS = 5
 
 
@@ -176,9 +181,10 @@ def _positions(
 def document_profiles(
     catalog: Catalog, documents: list[DocumentRow], control: RunControl | None = None
 ) -> tuple[np.ndarray, list[str]]:
-    """Each document's unit vector (half opening passage, half sentence centroid) and the text
-    that names its topic (title and first sentences)."""
+    """Each document's unit vector (`core.profiles.vector`) and the text that names its topic
+    (title and first sentences of its own)."""
     dim, store = catalog.dimension, catalog.store
+    counts = sentence_counts(catalog, control)
     vectors = np.zeros((len(documents), dim), np.float32)
     texts = []
     for at in range(0, len(documents), BATCH):
@@ -190,16 +196,12 @@ def document_profiles(
         sentences = store.sentences_of(ids, dim)
         for offset, doc in enumerate(part):
             rows, matrix = sentences.get(doc.id, ([], np.zeros((0, dim), np.float32)))
-            v = _unit(matrix.mean(axis=0)) if len(matrix) else np.zeros(dim, np.float32)
-            if doc.id in heads:
-                v = _unit(0.5 * heads[doc.id] + 0.5 * v)
-            vectors[at + offset] = v
-            texts.append(" ".join([doc.title or ""] + [r.text for r in rows[:TOPIC_SENTENCES]]))
+            weights = counts.weights(doc.id, len(rows))
+            if len(rows) or doc.id in heads:
+                vectors[at + offset] = vector(profile(heads.get(doc.id), matrix, weights))
+            own = [r.text for r, w in zip(rows, weights, strict=True) if w >= OWN]
+            texts.append(" ".join([doc.title or ""] + own[:TOPIC_SENTENCES]))
     return vectors, texts
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
 
 
 def _load(path: Path) -> _Layout | None:

@@ -1,11 +1,12 @@
 """The documents closest in meaning to one document, from the vectors already stored.
 
-Nothing is embedded: a document is described by its opening passage (what it is about) and the
-centroid of its sentence vectors (what it says throughout), and two documents are as related as
-those are similar, weighted like search's document score. Candidates are the documents of the
-nearest opening passages and of the nearest neighbours of a sample of its sentences, so the
-approximate index serves a big library; each candidate is then scored exactly. What connects a
-pair is the two sentences, one in each, with the highest cosine.
+Nothing is embedded: a document is described by its opening passage and the weighted centroid of
+its sentence vectors (`core.profiles`: sentences that recur across many documents, like a licence
+or a table of contents, weigh little), and two documents are as related as those are similar.
+Candidates are the documents of the nearest opening passages and of the nearest neighbours of a
+sample of its own sentences, so the approximate index serves a big library; each candidate is
+then scored exactly. What connects a pair is the two sentences, one in each, with the highest
+cosine, leaving out boilerplate (`core.boilerplate`) wherever anything else is left.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.boilerplate import SentenceCounts, sentence_counts, sentence_key
 from core.catalog import Catalog
 from core.paths import container_of
+from core.profiles import Profile, profile, profiles_of, similarity
 from core.records import SentenceRow
 
-HEAD_WEIGHT = 0.5
-CENTROID_WEIGHT = 0.5
+OWN = 0.5  # a sentence weighing less (`core.boilerplate`) is not sampled for candidates
 SAMPLE = 32  # of the document's sentences, spread over it, whose neighbours are candidates
 NEIGHBOURS = 10  # nearest sentences fetched for each sampled sentence
 CANDIDATES = 50  # nearest opening passages fetched, at least
@@ -64,12 +66,6 @@ class RelatedHit:
         }
 
 
-@dataclass(frozen=True)
-class _Profile:
-    head: np.ndarray | None
-    centroid: np.ndarray
-
-
 def related(
     catalog: Catalog, doc_id: int, k: int = 10, span: tuple[int, int] | None = None
 ) -> list[RelatedHit]:
@@ -82,31 +78,34 @@ def related(
     mine = catalog.store.sentences_of([doc_id], dim).get(doc_id)
     if mine is None or k <= 0:
         return []
+    counts = sentence_counts(catalog)
     rows, vectors = mine
+    weights = _weights(counts, rows)
     if span is None:
-        me = _profile(catalog.store.head_vectors([doc_id], dim).get(doc_id), vectors)
+        me = profile(catalog.store.head_vectors([doc_id], dim).get(doc_id), vectors, weights)
     else:
         inside = [i for i, r in enumerate(rows) if r.start < span[1] and r.end > span[0]]
         if not inside:
             return []
-        rows, vectors = [rows[i] for i in inside], vectors[inside]
-        me = _profile(None, vectors)
-        me = _Profile(me.centroid, me.centroid)
-    sample = vectors[np.unique(np.linspace(0, len(vectors) - 1, SAMPLE).astype(int))]
+        rows, vectors, weights = [rows[i] for i in inside], vectors[inside], weights[inside]
+        me = profile(None, vectors, weights)
+        me = Profile(me.centroid, me.centroid, 1.0)
+    own = np.flatnonzero(weights >= OWN)
+    pool = own if len(own) else np.arange(len(vectors))
+    sample = vectors[pool[np.unique(np.linspace(0, len(pool) - 1, SAMPLE).astype(int))]]
     candidates = _candidates(catalog, me, sample, max(CANDIDATES, 3 * k)) - {doc_id}
-    theirs = catalog.store.sentence_vectors(list(candidates), dim)
-    heads = catalog.store.head_vectors(list(theirs), dim)
-    scores = {d: _similarity(me, _profile(heads.get(d), v)) for d, v in theirs.items()}
+    theirs = profiles_of(catalog.store, list(candidates), dim, counts)
+    scores = {d: similarity(me, p) for d, p in theirs.items()}
     best = sorted(scores, key=lambda d: -scores[d])[:k]
     shown = catalog.store.sentences_of(best, dim)
     documents = catalog.store.documents_by_id(best)
+    mine_plain = _plain(counts, rows)
     hits = []
     for d in best:
         if d not in shown or d not in documents:
             continue  # removed meanwhile
         their_rows, their_vectors = shown[d]
-        pairs = vectors @ their_vectors.T
-        i, j = np.unravel_index(int(np.argmax(pairs)), pairs.shape)
+        i, j = _link_pair(vectors, their_vectors, mine_plain, _plain(counts, their_rows))
         doc = documents[d]
         hits.append(
             RelatedHit(
@@ -121,25 +120,34 @@ def related(
     return hits
 
 
-def _candidates(catalog: Catalog, me: _Profile, sample: np.ndarray, want: int) -> set[int]:
+def _weights(counts: SentenceCounts, rows: list[SentenceRow]) -> np.ndarray:
+    return counts.weights_of_keys(np.array([sentence_key(r.text) for r in rows], np.int64))
+
+
+def _plain(counts: SentenceCounts, rows: list[SentenceRow]) -> np.ndarray:
+    """Which of `rows` are not boilerplate (a bool per row)."""
+    return np.array([not counts.is_boilerplate(r.text) for r in rows], bool)
+
+
+def _link_pair(
+    mine: np.ndarray, theirs: np.ndarray, mine_plain: np.ndarray, theirs_plain: np.ndarray
+) -> tuple[int, int]:
+    """The closest pair of sentences, one of each, among those that are not boilerplate where
+    both documents have such a sentence."""
+    pairs = mine @ theirs.T
+    if mine_plain.any() and theirs_plain.any():
+        pairs = np.where(mine_plain[:, None] & theirs_plain[None, :], pairs, -np.inf)
+    i, j = np.unravel_index(int(np.argmax(pairs)), pairs.shape)
+    return int(i), int(j)
+
+
+def _candidates(catalog: Catalog, me: Profile, sample: np.ndarray, want: int) -> set[int]:
     query = me.head if me.head is not None else me.centroid
     _, heads = catalog.nearest("passages", query[None, :], want)
     _, sentences = catalog.nearest("sentences", sample, NEIGHBOURS)
     found = set(catalog.store.owners("passages", [int(i) for i in heads[0] if i >= 0]).values())
     ids = sorted({int(i) for i in sentences.ravel() if i >= 0})
     return found | set(catalog.store.owners("sentences", ids).values())
-
-
-def _profile(head: np.ndarray | None, vectors: np.ndarray) -> _Profile:
-    centroid = vectors.mean(axis=0)
-    return _Profile(head, centroid / max(float(np.linalg.norm(centroid)), 1e-12))
-
-
-def _similarity(a: _Profile, b: _Profile) -> float:
-    centroid = float(a.centroid @ b.centroid)
-    if a.head is None or b.head is None:
-        return centroid
-    return HEAD_WEIGHT * float(a.head @ b.head) + CENTROID_WEIGHT * centroid
 
 
 def _link(row: SentenceRow) -> Link:

@@ -32,6 +32,7 @@ from desktop.cli.commands import (
     cmd_team_setup,
 )
 from desktop.cli.explain import add_parser as add_explain
+from desktop.cli.map_command import add_parser as add_map
 from desktop.cli.search_command import cmd_search
 from desktop.cli.service_commands import add_parsers as add_service
 
@@ -192,6 +193,7 @@ def build_parser() -> Parser:
     p.add_argument("--readers", metavar="ROLE", help="role that may only search")
 
     add_explain(command)
+    add_map(command)
     add_service(command)
     command("self-test", cmd_self_test, **helptext.SELF_TEST)
     parser.command_names = set(sub.choices)  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 Not a test (pytest does not collect it). Run from the repository root:
 
     python tests/benchmarks/bench_map.py DATA_DIR [DATA_DIR ...] [--methods pca,tsne,umap]
+        [--subjects tests/data/sample_subjects.tsv | --sections]
 
 For each library (a data folder indexed by `ponder index`), the document vectors the map uses
 (`core.atlas.document_profiles`) are projected by each method, and scored on up to 3,000 of them:
@@ -10,13 +11,18 @@ trustworthiness@10 (scikit-learn; 1 = no false neighbours in 2-D) and the share 
 document's 10 nearest neighbours (cosine) that stay among its 10 nearest on the map. `umap` is
 measured only where umap-learn is importable (Ponder does not depend on it). Then the map as the
 window gets it (`Library.library_map`): from scratch, and again from the cached layout (the
-path a small change takes: positions reused, topics redone). The last line is one JSON object.
+path a small change takes: positions reused, topics redone). With a reference, the map's groups
+are compared with it: `--subjects` names each file's subject (a TSV of file name and subject,
+e.g. the sample library's), `--sections` takes a man page's section from its file name
+(`wait.2.txt`: 2); reported are the adjusted Rand index and adjusted mutual information (a
+document in no group counts as a group of its own). The last line is one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -26,18 +32,22 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
 
-from core.atlas import CACHE_NAME, build_map, document_profiles  # noqa: E402
+from core.atlas import CACHE_NAME, LibraryMap, build_map, document_profiles  # noqa: E402
 from core.library import Library  # noqa: E402
 from core.projection import project  # noqa: E402
 from core.records import Status  # noqa: E402
 
 SCORED = 3000
+SECTION = re.compile(r"\.(\d)[a-z]*\.txt$")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data_dirs", type=Path, nargs="+")
     parser.add_argument("--methods", default="pca,tsne,umap")
+    reference = parser.add_mutually_exclusive_group()
+    reference.add_argument("--subjects", type=Path, help="TSV: file name, subject")
+    reference.add_argument("--sections", action="store_true", help="man page sections")
     args = parser.parse_args()
     report = []
     for data in args.data_dirs:
@@ -55,7 +65,10 @@ def main() -> int:
             if measured is not None:
                 entry[method] = measured
                 print(json.dumps({"library": data.name, method: measured}), flush=True)
-        entry.update(_full_map(library))
+        full, timings = _full_map(library)
+        entry.update(timings)
+        if args.subjects or args.sections:
+            entry["groups_against_reference"] = _agreement(full, args.subjects)
         library.close()
         print(json.dumps(entry), flush=True)
         report.append(entry)
@@ -102,7 +115,28 @@ def _kept(x: np.ndarray, y: np.ndarray, k: int = 10) -> float:
     return float(np.mean([len(set(a[i]) & set(b[i])) / k for i in range(len(x))]))
 
 
-def _full_map(library: Library) -> dict:
+def _agreement(full: LibraryMap, subjects: Path | None) -> dict:
+    """The groups against the subjects (a TSV) or, without one, the man pages' sections."""
+    from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
+
+    if subjects is not None:
+        rows = [line.split("\t") for line in subjects.read_text().splitlines()[1:] if line]
+        named = {name: subject for name, subject in rows}
+        reference = [named[Path(p.path).name] for p in full.points]
+    else:
+        reference = [SECTION.search(p.path).group(1) for p in full.points]
+    groups = [p.topic if p.topic >= 0 else -1 - i for i, p in enumerate(full.points)]
+    return {
+        "groups": len(full.topics),
+        "in_no_group": sum(p.topic < 0 for p in full.points),
+        "adjusted_rand": round(float(adjusted_rand_score(reference, groups)), 4),
+        "adjusted_mutual_information": round(
+            float(adjusted_mutual_info_score(reference, groups)), 4
+        ),
+    }
+
+
+def _full_map(library: Library) -> tuple[LibraryMap, dict]:
     """The window's path: from scratch, then from the cached layout."""
     (library.data_dir / CACHE_NAME).unlink(missing_ok=True)
     started = time.perf_counter()
@@ -111,7 +145,7 @@ def _full_map(library: Library) -> dict:
     started = time.perf_counter()
     again = build_map(library.catalog)
     extended = time.perf_counter() - started
-    return {
+    return full, {
         "map_seconds": round(fresh, 2),
         "map_extended_seconds": round(extended, 2),
         "extended_refitted": again.refitted,

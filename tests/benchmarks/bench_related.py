@@ -11,8 +11,9 @@ temporary folder). Compared, from the same stored vectors:
 
 - `head`: cosine of the opening passages, i.e. each page embedded as one mean-pooled text (the
   model's window, 256 tokens): the plain whole-document baseline;
-- `centroid`: cosine of the mean of each page's sentence vectors;
-- `ponder`: what `core.related` ranks by (half of each).
+- `centroid`: cosine of the mean of each page's sentence vectors, each weighed by how rare it is
+  across the pages (`core.boilerplate`);
+- `ponder`: what `core.related` ranks by (`core.profiles.similarity`: both blended).
 
 Reported: ROC AUC of linked pairs against every other pair (the rank correlation of the
 similarity with the binary reference), and, per page with links, MRR@10 and recall@10 of its
@@ -43,9 +44,11 @@ EVAL = ROOT.parent / "shared" / "eval" / "manpages"
 STSB = ROOT.parent / "shared" / "eval" / "sts" / "stsb-test.tsv"
 sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
 
+from core.boilerplate import sentence_counts  # noqa: E402
 from core.evaluate import load_sts, spearman  # noqa: E402
 from core.library import Library  # noqa: E402
-from core.related import CENTROID_WEIGHT, HEAD_WEIGHT, related  # noqa: E402
+from core.profiles import profile, profiles_of, similarities, similarity  # noqa: E402
+from core.related import related  # noqa: E402
 
 REFERENCE = re.compile(r"([A-Za-z0-9_.:+-]+)\s?\((\d)[a-z]*\)")
 
@@ -89,12 +92,10 @@ def _measure(library: Library, links: dict[str, set[str]], sample: int) -> dict:
     docs = [d for d in store.documents() if d.status == "indexed"]
     page = {d.id: Path(d.path).name.removesuffix(".txt") for d in docs}
     ids = [d.id for d in docs]
-    heads = store.head_vectors(ids, dim)
-    vectors = store.sentence_vectors(ids, dim)
-    ids = [i for i in ids if i in heads and i in vectors]
-    head = np.stack([heads[i] for i in ids])
-    centroid = np.stack([vectors[i].mean(axis=0) for i in ids])
-    centroid /= np.linalg.norm(centroid, axis=1, keepdims=True)
+    profiles = profiles_of(store, ids, dim, sentence_counts(library.catalog))
+    ids = [i for i in ids if i in profiles and profiles[i].head is not None]
+    head = np.stack([profiles[i].head for i in ids])
+    centroid = np.stack([profiles[i].centroid for i in ids])
     names = [page[i] for i in ids]
     at = {n: k for k, n in enumerate(names)}
     truth = np.zeros((len(ids), len(ids)), dtype=bool)
@@ -103,7 +104,7 @@ def _measure(library: Library, links: dict[str, set[str]], sample: int) -> dict:
             if n in at and o in at:
                 truth[at[n], at[o]] = True
     sims = {"head": head @ head.T, "centroid": centroid @ centroid.T}
-    sims["ponder"] = HEAD_WEIGHT * sims["head"] + CENTROID_WEIGHT * sims["centroid"]
+    sims["ponder"] = similarities([profiles[i] for i in ids])
     report: dict = {"pages": len(ids), "linked_pairs": int(truth.sum() // 2)}
     for name, sim in sims.items():
         report[name] = _scores(sim, truth)
@@ -127,16 +128,15 @@ def _sts(folder: Path) -> dict:
     heads, vectors = store.head_vectors(ids, dim), store.sentence_vectors(ids, dim)
     library.close()
 
-    def profile(sentence: str) -> tuple[np.ndarray, np.ndarray]:
+    def of(sentence: str):
         doc = docs[name[sentence]]
-        centroid = vectors[doc].mean(axis=0)
-        return heads[doc], centroid / np.linalg.norm(centroid)
+        return profile(heads[doc], vectors[doc], np.ones(len(vectors[doc])))
 
-    pairs = [(profile(a), profile(b)) for a, b in zip(first, second, strict=True)]
-    head = np.array([a[0] @ b[0] for a, b in pairs])
-    centroid = np.array([a[1] @ b[1] for a, b in pairs])
+    pairs = [(of(a), of(b)) for a, b in zip(first, second, strict=True)]
+    head = np.array([a.head @ b.head for a, b in pairs])
+    centroid = np.array([a.centroid @ b.centroid for a, b in pairs])
     sims = {"head": head, "centroid": centroid}
-    sims["ponder"] = HEAD_WEIGHT * head + CENTROID_WEIGHT * centroid
+    sims["ponder"] = np.array([similarity(a, b) for a, b in pairs])
     return {k: round(100 * spearman(v, gold), 2) for k, v in sims.items()}
 
 

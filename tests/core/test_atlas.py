@@ -13,7 +13,7 @@ import pytest
 from core.atlas import CACHE_NAME, LibraryMap, MapPoint
 from core.library import Library
 from core.projection import place, project
-from core.topics import cluster_count, find_topics
+from core.topics import find_topics
 
 GARDEN = [
     "Water the tomato plants in the garden before the sun is high.",
@@ -160,11 +160,8 @@ def test_projection_and_placement_keep_neighbours() -> None:
 def test_topics_are_named_by_what_sets_them_apart() -> None:
     xy = np.array([[0, 0], [0, 1], [1, 0], [50, 50], [50, 51], [51, 50]], np.float32)
     texts = ["the garden soil"] * 3 + ["the railway station"] * 3
-    assert cluster_count(6) == 1 and cluster_count(10_000) == 20
-    (one,) = find_topics(xy, texts)
-    assert len(one.members) == 6 and "the" not in one.label
     many = find_topics(np.repeat(xy, 5, axis=0), [t for t in texts for _ in range(5)])
-    assert len(many) == cluster_count(30) == 3
+    assert len(many) == 2
     for cluster in many:  # each group is one side's, and named by that side's words
         sides = {i // 15 for i in cluster.members}
         assert len(sides) == 1
