@@ -169,8 +169,8 @@ class Library:
 
     def search(self, query: str | Query, k: int = 10, mode: Mode = Mode.FUSED) -> list[DocumentHit]:
         """The best `k` documents for `query` (its syntax: `core.query`)."""
-        if self.catalog.info is None:  # nothing was ever embedded
-            return []
+        if self.catalog.info is None:  # nothing was ever embedded: words only, if stored yet
+            return [] if mode is Mode.SEMANTIC else keyword_search(self.catalog, query, k)
         return search(self.catalog, self.encoder, query, k, mode)
 
     @property

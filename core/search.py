@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from core import pending
 from core.catalog import Catalog
 from core.fusion import Mode, fuse, is_weak, names_something, ranked
 from core.keyspace import Keys
@@ -85,6 +86,7 @@ class DocumentHit:
     # No document (among those the filters allow) contains the query's quoted phrases, so they
     # were read as plain words: this is the closest match by meaning, not an exact one.
     unquoted: bool = False
+    pending: bool = False  # its meaning is not stored yet: found and ranked by its words alone
 
     def to_json(self) -> dict:
         s = self.sentence
@@ -102,6 +104,7 @@ class DocumentHit:
             "matches": len(self.matches),
             "weak": self.weak,
             "unquoted": self.unquoted,
+            "pending": self.pending,
         }
 
 
@@ -113,8 +116,10 @@ def search(
     The number of SQL statements is the same whatever `k` and the number of candidates.
     """
     parsed = parse(query) if isinstance(query, str) else query
-    if not parsed.text.strip() or k <= 0 or catalog.vector_count("sentences") == 0:
+    if not parsed.text.strip() or k <= 0:
         return []
+    if catalog.vector_count("sentences") == 0:  # nothing has its meaning yet: words only
+        return [] if mode is Mode.SEMANTIC else keyword_search(catalog, parsed, k)
     parsed, unquoted = _unquoted(catalog, parsed)
     keyword_job: Future | None = None
     if mode is not Mode.SEMANTIC:
@@ -142,6 +147,8 @@ def search(
     if extra:
         exact.update(_exact(catalog, q, extra, heads, sentences))
     fused = fuse(exact, keyword, mode)
+    waiting = pending.waiting(catalog.store, [d for d in keyword if d not in exact])
+    fused.update(pending.scores(exact, keyword, waiting, mode))  # ranked by their words
     best = ranked(fused, keyword, named)[:shown]
     if parsed.phrases:  # checked in the whole text, as written
         texts = catalog.store.texts(best)
@@ -149,7 +156,7 @@ def search(
     scored = _shown(catalog, best[:k], exact, sentences)
     documents = catalog.store.documents_by_id([s.document_id for s in scored])
     contexts = catalog.store.excerpts([s.context for s in scored])
-    return [
+    found = [
         replace(
             _document_hit(s, documents[s.document_id], contexts.get(s.document_id), catalog.keys),
             score=fused[s.document_id],
@@ -161,26 +168,36 @@ def search(
         for s in scored
         if s.document_id in documents  # else removed since the shortlist was made
     ]
+    words = pending.hits(catalog, [d for d in best[:k] if d in waiting], parsed.words, fused)
+    weak = {d: is_weak(fused[d], mode) and not (named and keyword.get(d, 0.0) > 0) for d in words}
+    found += [replace(h, weak=weak[d], unquoted=unquoted) for d, h in words.items()]
+    return pending.in_order(found, best)
 
 
 def keyword_search(catalog: Catalog, query: str | Query, k: int = 10) -> list[DocumentHit]:
     """The `k` best documents by keywords alone (BM25), without the model: what a window shows
     while the model loads. Each points at the sentence that names most of the query's words."""
     parsed = parse(query) if isinstance(query, str) else query
-    if not parsed.words or k <= 0 or catalog.info is None:
+    if not parsed.words or k <= 0:
         return []
     parsed, unquoted = _unquoted(catalog, parsed)
     keyword = catalog.store.keywords.scores(parsed, 2 * k if parsed.phrases else k)
     best = sorted(keyword, key=lambda d: -keyword[d])
-    shown = catalog.store.sentences_of(best, catalog.dimension)
+    waiting = pending.waiting(catalog.store, best)  # no sentence rows yet: found by their words
+    embedded = [d for d in best if d not in waiting] if catalog.info is not None else []
+    shown = catalog.store.sentences_of(embedded, catalog.dimension) if embedded else {}
     documents = catalog.store.documents_by_id(best)
     texts = catalog.store.texts(list(documents))
     words = [w.lower() for w in parsed.words]
     hits = []
     for doc_id in best:
+        text = texts.get(doc_id) or ""
+        if doc_id in waiting and doc_id in documents and _literal(text, parsed.phrases):
+            hit = pending.hit(documents[doc_id], text, words, keyword[doc_id], catalog.keys)
+            hits.append(replace(hit, unquoted=unquoted))
+            continue
         if doc_id not in shown or doc_id not in documents:
             continue  # removed meanwhile
-        text = texts.get(doc_id) or ""
         if not _literal(text, parsed.phrases):
             continue
         rows = shown[doc_id][0]
