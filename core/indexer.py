@@ -127,6 +127,7 @@ class IndexRun:
         # A store that cannot hold words without vectors (a team library): words wait here.
         self._words_first = bool(getattr(self.store, "words_first", False))
         self._held: dict[str, NewDocument] = {}
+        self._held_chars = 0
         self._containers: list[NewDocument] = []  # their rows, written once their parts are
 
     def run(self, roots: list[str], follow_links: bool | None = None) -> IndexSummary:
@@ -202,8 +203,7 @@ class IndexRun:
                 if self.control.checkpoint():
                     return False
                 self._take(words, loaded, missing)
-                held = sum(len(d.text) for d in self._held.values())
-                if held >= AHEAD_BYTES and not self._embed_all():
+                if self._held_chars >= AHEAD_BYTES and not self._embed_all():
                     return False
             return not self.control.checkpoint()
         finally:
@@ -244,6 +244,7 @@ class IndexRun:
                 self.store.write_words(doc)
         else:
             self._held.update((d.path, d) for d in parts or [document])
+            self._held_chars += sum(len(d.text) for d in parts or [document])
             if parts:
                 self._containers.append(document)
         if self._model is None:
@@ -258,7 +259,7 @@ class IndexRun:
             fetch: Callable[[MeaningTodo], NewDocument | None] = self.store.stored_words
             write = self.store.write_meaning
         else:
-            held, self._held = self._held, {}
+            held, self._held, self._held_chars = self._held, {}, 0
             todo = [MeaningTodo(d.path, d.digest, len(d.text)) for d in held.values()]
             fetch, write = (lambda t: held.get(t.path)), self._write_whole
         if not todo:

@@ -12,6 +12,7 @@ point at sentences it no longer has.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 
@@ -23,6 +24,7 @@ from core.store.connection import Connections, Transaction
 from core.store.shared import SQLITE
 
 _MARK = "UPDATE documents SET meaning_pending = ? WHERE id = ?"
+_EMBEDDED = "UPDATE documents SET meaning_pending = 0, updated = ? WHERE id = ?"
 _TODO = (
     "SELECT path, hash, length(text) FROM documents "
     "WHERE meaning_pending = 1 AND status = 'indexed' ORDER BY id"
@@ -125,7 +127,7 @@ class MeaningRows:
                 return False
             shared.delete_vectors(tx.conn, SQLITE, [row[0]])
             insert_vectors(tx, row[0], doc, sentence_vectors, passage_vectors)
-            tx.conn.execute(_MARK, (0, row[0]))
+            tx.conn.execute(_EMBEDDED, (time.time(), row[0]))
         return True
 
     def meaning_pending(self, doc_ids: Sequence[int]) -> set[int]:
