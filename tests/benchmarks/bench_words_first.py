@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-WORD = re.compile(r"[A-Za-z][a-z]{5,20}")
+WORD = re.compile(r"(?<!\w)[A-Za-z][a-z]{5,20}(?!\w)")  # a whole word, as FTS5 splits it
 
 
 def counts(db: Path) -> dict[str, int]:
