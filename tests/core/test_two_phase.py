@@ -164,6 +164,7 @@ Library(sys.argv[1], sys.argv[2], context="alone").index([sys.argv[3]])
 """
 
 
+@pytest.mark.slow(seconds=30)
 @pytest.mark.timeout(300)
 def test_kill_9_between_the_phases_then_the_next_run_embeds_the_rest(
     tmp_path: Path, tiny_model
