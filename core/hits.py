@@ -37,6 +37,7 @@ class DocumentHit:
     # No document (among those the filters allow) contains the query's quoted phrases, so they
     # were read as plain words: this is the closest match by meaning, not an exact one.
     unquoted: bool = False
+    pending: bool = False  # its meaning is not stored yet: found and ranked by its words alone
 
     def to_json(self) -> dict:
         s = self.sentence
@@ -54,6 +55,7 @@ class DocumentHit:
             "matches": len(self.matches),
             "weak": self.weak,
             "unquoted": self.unquoted,
+            "pending": self.pending,
         }
 
 

@@ -1,20 +1,26 @@
-"""Bringing files into the library: incremental, resumable, and never stopped by one bad file.
+"""Bringing files into the library: words first, then meaning; incremental, resumable, and never
+stopped by one bad file.
 
 A run first walks everything it was given and records each new file as `pending`, so an
 interrupted run (quit, crash, `kill -9`) leaves a library in which every file is either indexed or
-visibly pending. Unchanged files (same size and mtime) cost a `stat`. The rest are handed to a
-`Reader` thread (core/pipeline.py) that reads, hashes, extracts, splits and tokenises them while
-this thread embeds and writes: same content hash means unchanged, a vanished file's hash means
-moved (its vectors are kept), anything else is embedded in token-budget batches that span files
-and written one document per transaction.
+visibly pending. Unchanged files (same size and mtime) cost a `stat`. Then two phases:
 
-Files of more than READ_LAST_BYTES are read after all the others, smallest first: splitting and
-tokenising a 50 MB text keeps the reader busy for a long while, and every small file queued
-behind it would wait as long to be searchable. Work is bounded: a file of more than BIG_TOKENS
-tokens is embedded in slices of SLICE_TOKENS, taking turns with the small files behind it, so
-small notes become searchable while a big one is still being embedded; the reader never runs
-more than a few files or 64 MB ahead; progress counts bytes of work, not files, so one big
-file does not make the ETA lie.
+1. Reading: a `Reader` thread (core/pipeline.py) reads, hashes and extracts each new or changed
+   file while this thread stores its words (text, title, keywords), one transaction per file:
+   same content hash means unchanged, a vanished file's hash means moved (its vectors are kept).
+   No model is needed, so a whole folder is found by its words within moments; the model loads
+   meanwhile on a thread of its own (`Preload`).
+2. Embedding (core/embedding.py): every document whose words are stored and whose vectors are not
+   yet ("meaning pending", core/store/meaning.py) is split, tokenised and embedded. The list comes
+   from the store, not from this run, so a run killed at any point leaves nothing behind that the
+   next run (index or refresh) does not embed.
+
+Files of more than READ_LAST_BYTES are read after all the others, smallest first, so every small
+file is searchable before a big one is extracted. Progress counts bytes of work, not files, so one
+big file does not make the ETA lie; it says which phase (`Progress.stage`) it counts.
+
+A store that cannot hold words without vectors (a team library) gets the same two phases on
+batches of files held in memory, and finds documents by their words once they are embedded.
 
 The run writes only through the store; the catalog's vector indexes follow the store's log, so a
 search in this process or any other sees each document as soon as its transaction commits.
@@ -32,30 +38,26 @@ import numpy as np
 from core import extract
 from core.catalog import Catalog
 from core.control import RunControl
+from core.embedding import Embedding
 from core.extract.reasons import ReasonCount, count_by_reason
-from core.passages import LATE, add_spans, normalise, sentence_vectors
 from core.paths import container_of, under
-from core.pipeline import Loaded, Reader, ToRead
+from core.pipeline import AHEAD_BYTES, FileWords, Loaded, Preload, Reader, ToRead, words_weight
 from core.records import (
     DocumentRow,
+    MeaningTodo,
+    NewDocument,
     PendingFile,
     Problem,
     Status,
 )
 from core.scan import Found, walk
-from core.vector_cache import VectorCache
 
 if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
     from core.encoder import Encoder
 
 READ_LAST_BYTES = 1 << 20  # a bigger file is read after every smaller one
-FLUSH_TOKENS = 16_384  # embed once this many tokens are waiting, across files
-BIG_TOKENS = 32_768  # a file with more is embedded in slices, taking turns with small files
-SLICE_TOKENS = 16_384  # tokens of a big file embedded per turn
-# The vector indexes catch up with the run every this many vectors written, so they never lag
-# far: one catching-up at the end of a million-sentence run would pass every vector through
-# the exact index, which an approximate one should have replaced long before (core.ann).
-SYNC_VECTORS = 20_000
+READING = "reading"  # the run's first phase: files read, their words stored
+EMBEDDING = "embedding"  # its second: stored words embedded
 
 
 @dataclass
@@ -70,6 +72,7 @@ class IndexSummary:
     failed: int = 0
     cancelled: bool = False
     problems: list[Problem] = field(default_factory=list)
+    embedded: int = 0  # documents given their vectors (a file's words may wait for a later run)
 
     def by_reason(self) -> list[ReasonCount]:
         """The files not indexed, counted by status and reason group, the largest count first."""
@@ -78,39 +81,38 @@ class IndexSummary:
 
 @dataclass(frozen=True)
 class Progress:
-    done: int  # files finished
-    total: int  # files found
+    """Where a run stands in its current `stage`: READING counts files read and bytes of them;
+    EMBEDDING counts documents embedded and characters of their text (big ones in part)."""
+
+    done: int  # files (documents) finished
+    total: int  # files found (documents waiting for their vectors)
     path: str
     summary: IndexSummary
-    # "scanned" (total known), "loading" (the model, before the first file is read; may take
+    # "scanned" (total known), "loading" (the model, before the first embedding; may take
     # seconds), "reading" (path started), "done" (path finished)
     phase: str = "done"
-    work_done: int = 0  # bytes of the files to read that are embedded (big files count in part)
-    work_total: int = 0  # bytes of all the files to read (known once scanned)
+    work_done: int = 0  # bytes (characters) of work done
+    work_total: int = 0  # bytes (characters) of all the work of this stage (known once scanned)
+    stage: str = READING  # READING or EMBEDDING
+
+
+@dataclass
+class _Count:
+    """One stage's progress."""
+
+    done: int = 0
+    total: int = 0
+    work_done: int = 0
+    work_total: int = 0
 
 
 ProgressCallback = Callable[[Progress], None]
 
 
-@dataclass
-class _Big:
-    """A file embedded slice by slice (of sentences, or of passages with late chunking); its
-    vectors gather here until it is written whole."""
-
-    loaded: Loaded
-    vectors: np.ndarray  # each sentence's; with late chunking, the sum of its spans' so far
-    head: np.ndarray | None = None  # with late chunking: the first passage's own vector
-    next: int = 0  # first sentence (or passage) not embedded yet
-
-    @property
-    def units(self) -> list:
-        """What it is embedded in: passages, else sentences' ids (`len` of each: its tokens)."""
-        return self.loaded.passages or self.loaded.ids
-
-
 class IndexRun:
-    """One pass over some paths. `encoder` is called only when something must be read, so
-    a run over unchanged files never loads the model."""
+    """One pass over some paths. `encoder` is called only when something must be embedded, so
+    a run over unchanged files never loads the model; it is called on a thread of its own as soon
+    as the first new words are stored, while reading goes on."""
 
     def __init__(
         self,
@@ -126,14 +128,14 @@ class IndexRun:
         self.progress = progress or (lambda _p: None)
         self.control = control or RunControl()
         self.summary = IndexSummary()
-        self._buffer: list[Loaded] = []
-        self._big: list[_Big] = []
-        self._cache: VectorCache | None = None
-        self._done = 0
-        self._total = 0
-        self._work_done = 0
-        self._work_total = 0
-        self._unsynced = 0  # vectors written since the indexes last caught up
+        self._stage = READING
+        self._counts = {READING: _Count(), EMBEDDING: _Count()}
+        self._model: Preload[Encoder] | None = None
+        # A store that cannot hold words without vectors (a team library): words wait here.
+        self._words_first = bool(getattr(self.store, "words_first", False))
+        self._held: dict[str, NewDocument] = {}
+        self._held_chars = 0
+        self._containers: list[NewDocument] = []  # their rows, written once their parts are
 
     def run(self, roots: list[str], follow_links: bool | None = None) -> IndexSummary:
         """Index `roots`; `follow_links` None walks each as recorded (new ones: not)."""
@@ -144,7 +146,7 @@ class IndexRun:
             for root in roots
             for f in walk(root, follow.get(self.keys.key_of(root), False))
         ]
-        self._total = len(found)
+        self._count.total = len(found)
         self.store.mark_pending([PendingFile(self.keys.key_of(f.path), root) for root, f in found])
         self.progress(self._progress("", "scanned"))
         seen = {self.keys.key_of(f.path) for _, f in found}
@@ -158,7 +160,7 @@ class IndexRun:
                 return self.summary
             if (wanted := self._stat(root, item)) is not None:
                 to_read.append(wanted)
-        self._work_total = sum(t.found.size for t in to_read)
+        self._count.work_total = sum(t.found.size for t in to_read)
         to_read.sort(key=_reading_order)  # stable: small files keep the walk's order
         if to_read and not self._read_all(to_read, missing):
             self.summary.cancelled = True
@@ -169,6 +171,8 @@ class IndexRun:
         gone = [doc.id for doc in self._vanished(roots, seen, links)]
         self.store.delete_documents(gone)
         self.summary.removed += len(gone)
+        if not self._embed_all():
+            self.summary.cancelled = True
         return self.summary
 
     def _vanished(
@@ -200,36 +204,24 @@ class IndexRun:
             return self._tick(item.path)
         return ToRead(root, item, doc, key)
 
+    # -- the first phase: words ---------------------------------------------------------------
+
     def _read_all(self, to_read: list[ToRead], missing: dict[str, DocumentRow]) -> bool:
-        """Read on the reader thread, embed and write here; False when cancelled."""
-        self.progress(self._progress("", "loading"))
-        encoder = self.encoder()  # binds the library to its vectors' kind: `info` is known
-        self._cache = VectorCache(encoder)
-        info = self.store.index_info()
-        late = info is not None and info.context == LATE
-        reader = Reader(
-            to_read, encoder, lambda path, n: read_file(path, n), missing.__contains__, late
-        )
+        """Read on the reader thread, store words here; False when cancelled."""
+        words = FileWords(lambda path, n: read_file(path, n), missing.__contains__)
+        reader = Reader(to_read, words.load, words_weight)
         try:
-            while True:
+            while (loaded := reader.next(block=True)) is not None:
                 if self.control.checkpoint():
                     return False
-                loaded = reader.next(block=False)
-                if loaded is None:  # the reader is behind: do what is waiting meanwhile
-                    if self._buffer:
-                        self._flush()
-                    elif self._big:
-                        self._embed_slice()
-                    elif reader.exhausted:
-                        return True
-                    elif (loaded := reader.next(block=True)) is None:
-                        continue
-                if loaded is not None:
-                    self._take(reader, loaded, missing)
+                self._take(words, loaded, missing)
+                if self._held_chars >= AHEAD_BYTES and not self._embed_all():
+                    return False
+            return not self.control.checkpoint()
         finally:
             reader.close()
 
-    def _take(self, reader: Reader, loaded: Loaded, missing: dict[str, DocumentRow]) -> None:
+    def _take(self, words: FileWords, loaded: Loaded, missing: dict[str, DocumentRow]) -> None:
         item, key = loaded.item, loaded.item.key
         found, root = item.found, item.root
         if loaded.problem is not None:
@@ -248,100 +240,83 @@ class IndexRun:
                 self.summary.moved += 1
                 self._work(found.size)
                 return self._tick(found.path)
-            loaded = reader.prepare(item, loaded.digest, loaded.data)
-            return self._take(reader, loaded, missing)
+            return self._take(words, words.prepare(item, loaded.digest, loaded.data), missing)
+        assert loaded.document is not None
         self.progress(self._progress(found.path, "reading"))
-        for document in loaded.parts or [loaded]:  # a container's parts; else the file itself
-            self._queue(document)
-
-    def _queue(self, loaded: Loaded) -> None:
-        """Embed a document with the next batch, or slice by slice when it is big."""
-        assert loaded.document is not None
-        if loaded.tokens > BIG_TOKENS:
-            dimension = self.encoder().dimension
-            count = len(loaded.document.sentences)
-            vectors = np.zeros((count, dimension), dtype=np.float32)
-            self._big.append(_Big(loaded, vectors))
-            return
-        self._buffer.append(loaded)
-        if sum(p.tokens for p in self._buffer) >= FLUSH_TOKENS:
-            self._flush()
-            if self._big:  # a big file takes its turn after every batch of small ones
-                self._embed_slice()
-
-    def _flush(self) -> None:
-        """Embed everything buffered in one go, then write one transaction per document."""
-        assert self._cache is not None
-        if not self._buffer or self.control.cancelled:
-            self._buffer.clear()
-            return
-        ids = [x for p in self._buffer for x in p.ids]
-        heads = [p.opening for p in self._buffer if p.opening is not None]
-        vectors = self._cache.encode(ids + heads)
-        passages = self._cache.encode_passages([x for p in self._buffer for x in p.passages])
-        s_at, p_at, late_at = 0, len(ids), 0
-        for loaded in self._buffer:
-            if loaded.passages:  # late chunking: the first passage is the opening one
-                got = passages[late_at : late_at + len(loaded.passages)]
-                late_at += len(got)
-                self._write(loaded, sentence_vectors(loaded.passages, got), got[0].passage[None])
-                continue
-            n = len(loaded.ids)
-            self._write(loaded, vectors[s_at : s_at + n], vectors[p_at : p_at + 1])
-            s_at, p_at = s_at + n, p_at + 1
-        self._buffer.clear()
-
-    def _embed_slice(self) -> None:
-        """Embed the next SLICE_TOKENS of the oldest big file; write it once all is embedded."""
-        assert self._cache is not None
-        big = self._big[0]
-        units, first = big.units, big.next
-        end, used = first, 0
-        while end < len(units) and (end == first or used + len(units[end]) <= SLICE_TOKENS):
-            used += len(units[end])
-            end += 1
-        if big.loaded.passages:
-            got = self._cache.encode_passages(units[first:end])
-            add_spans(big.vectors, units[first:end], got)
-            if first == 0:
-                big.head = got[0].passage[None]
-        else:
-            big.vectors[first:end] = self._cache.encode(units[first:end])
-        big.next = end
-        size = big.loaded.item.found.size
-        self._work(size * end // len(units) - size * first // len(units))
-        if end < len(units):  # the bar moves while a big file is embedded
-            return self.progress(self._progress(big.loaded.item.found.path, "reading"))
-        self._big.pop(0)
-        if big.head is not None:
-            vectors, head = normalise(big.vectors), big.head
-        else:
-            vectors, head = big.vectors, self._cache.encode([big.loaded.opening])
-        self._write(big.loaded, vectors, head, counted=True)
-
-    def _write(
-        self, loaded: Loaded, sentences: np.ndarray, head: np.ndarray, counted: bool = False
-    ) -> None:
-        assert loaded.document is not None
-        self.store.write_document(loaded.document, sentences, head)
-        self._unsynced += len(sentences) + len(head)
-        if self._unsynced >= SYNC_VECTORS:
-            self._unsynced = 0
-            self.catalog.sync()
-        if not counted:
-            self._work(loaded.item.found.size)
-        if (container := loaded.owner) is not None:
-            container.left -= 1
-            if container.left:
-                return
-            # Every part is written: the container's row, last, says the file is indexed (an
-            # interrupted run leaves it pending, to be read again) and forgets its old parts.
-            assert container.document is not None
-            empty = np.zeros((0, 0), dtype=np.float32)
-            self.store.write_document(container.document, empty, empty)
-            loaded = container
+        self._store_words(loaded.document, loaded.parts)
         self.summary.indexed += 1
-        self._tick(loaded.item.found.path)
+        self._work(found.size)
+        self._tick(found.path)
+
+    def _store_words(self, document: NewDocument, parts: list[NewDocument]) -> None:
+        """A container's parts first, then its own row (which names them), else the document;
+        the model starts loading with the first words that will need it."""
+        if self._words_first:
+            for doc in [*parts, document]:
+                self.store.write_words(doc)
+        else:
+            self._held.update((d.path, d) for d in parts or [document])
+            self._held_chars += sum(len(d.text) for d in parts or [document])
+            if parts:
+                self._containers.append(document)
+        if self._model is None:
+            self._model = Preload(self.encoder)
+
+    # -- the second phase: meaning ------------------------------------------------------------
+
+    def _embed_all(self) -> bool:
+        """Embed every document waiting for its vectors; False when cancelled."""
+        if self._words_first:
+            todo = self.store.meaning_todo()
+            fetch: Callable[[MeaningTodo], NewDocument | None] = self.store.stored_words
+            write = self.store.write_meaning
+        else:
+            held, self._held, self._held_chars = self._held, {}, 0
+            todo = [MeaningTodo(d.path, d.digest, len(d.text)) for d in held.values()]
+            fetch, write = (lambda t: held.get(t.path)), self._write_whole
+        if not todo:
+            return True
+        model = self._model or Preload(self.encoder)
+        if not model.ready:
+            self.progress(self._progress("", "loading"))
+        encoder = model.get()  # binds the library's vectors
+        reading, self._stage = self._stage, EMBEDDING
+        self._count.total += len(todo)
+        self._count.work_total += sum(t.chars for t in todo)
+        self.progress(self._progress("", "scanned"))
+        try:
+            done = Embedding(self.catalog, encoder, write, self, self.control).run(todo, fetch)
+        finally:
+            self._stage = reading
+        containers, self._containers = self._containers, []
+        if done:  # every part is written: the container's row says the file is indexed
+            empty = np.zeros((0, 0), dtype=np.float32)
+            for container in containers:
+                self.store.write_document(container, empty, empty)
+        return done
+
+    def _write_whole(self, doc: NewDocument, sentences: np.ndarray, head: np.ndarray) -> bool:
+        self.store.write_document(doc, sentences, head)
+        return True
+
+    # `core.embedding.Tally`: what the second phase reports
+
+    def worked(self, amount: int) -> None:
+        self._work(amount)
+
+    def embedding(self, path: str) -> None:
+        self.progress(self._progress(self.keys.path_of(path), "reading"))
+
+    def embedded(self, path: str, written: bool) -> None:
+        self.summary.embedded += written
+        self._tick(self.keys.path_of(path))
+
+    def skipped(self, doc: NewDocument) -> None:
+        """Words that hold no sentence after all: the file is skipped, as if found so now."""
+        found = Found(self.keys.path_of(doc.path), doc.size, doc.mtime)
+        self._record(doc.path, doc.root or "", found, Status.SKIPPED, "no sentences found")
+
+    # -- counting -----------------------------------------------------------------------------
 
     def _record(self, key: str, root: str, item: Found, status: Status, reason: str) -> None:
         self.store.record_status(key, root, item.size, item.mtime, status, reason)
@@ -352,16 +327,21 @@ class IndexRun:
         self.summary.problems.append(Problem(key, status, reason))
         self._tick(item.path)
 
+    @property
+    def _count(self) -> _Count:
+        return self._counts[self._stage]
+
     def _work(self, amount: int) -> None:
-        self._work_done += amount
+        self._count.work_done += amount
 
     def _tick(self, path: str) -> None:
-        self._done += 1
+        self._count.done += 1
         self.progress(self._progress(path, "done"))
 
     def _progress(self, path: str, phase: str) -> Progress:
+        c = self._count
         return Progress(
-            self._done, self._total, path, self.summary, phase, self._work_done, self._work_total
+            c.done, c.total, path, self.summary, phase, c.work_done, c.work_total, self._stage
         )
 
 

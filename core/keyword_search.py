@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from core import pending
 from core.catalog import Catalog
 from core.hits import DocumentHit, Scored, document_hit, sentence_hit, span_around
 from core.query import Query, parse
@@ -15,20 +16,26 @@ def keyword_search(catalog: Catalog, query: str | Query, k: int = 10) -> list[Do
     """The `k` best documents by keywords alone (BM25), without the model: what a window shows
     while the model loads. Each points at the sentence that names most of the query's words."""
     parsed = parse(query) if isinstance(query, str) else query
-    if not parsed.words or k <= 0 or catalog.info is None:
+    if not parsed.words or k <= 0:
         return []
     parsed, unquoted = unquote(catalog, parsed)
     keyword = catalog.store.keywords.scores(parsed, 2 * k if parsed.phrases else k)
     best = sorted(keyword, key=lambda d: -keyword[d])
-    shown = catalog.store.sentences_of(best, catalog.dimension)
+    waiting = pending.waiting(catalog.store, best)  # no sentence rows yet: found by their words
+    embedded = [d for d in best if d not in waiting] if catalog.info is not None else []
+    shown = catalog.store.sentences_of(embedded, catalog.dimension) if embedded else {}
     documents = catalog.store.documents_by_id(best)
     texts = catalog.store.texts(list(documents))
     words = [w.lower() for w in parsed.words]
     hits = []
     for doc_id in best:
+        text = texts.get(doc_id) or ""
+        if doc_id in waiting and doc_id in documents and literal(text, parsed.phrases):
+            hit = pending.hit(documents[doc_id], text, words, keyword[doc_id], catalog.keys)
+            hits.append(replace(hit, unquoted=unquoted))
+            continue
         if doc_id not in shown or doc_id not in documents:
             continue  # removed meanwhile
-        text = texts.get(doc_id) or ""
         if not literal(text, parsed.phrases):
             continue
         rows = shown[doc_id][0]

@@ -181,8 +181,8 @@ class Library:
     ) -> list[DocumentHit]:
         """The best `k` documents for `query` (its syntax: `core.query`); weaker matches only
         when nothing is better, unless `keep_weak` (see `core.search.search`)."""
-        if self.catalog.info is None:  # nothing was ever embedded
-            return []
+        if self.catalog.info is None:  # nothing was ever embedded: words only, if stored yet
+            return [] if mode is Mode.SEMANTIC else keyword_search(self.catalog, query, k)
         return search(self.catalog, self.queries, query, k, mode, keep_weak=keep_weak)
 
     @property

@@ -1,11 +1,11 @@
-"""Reading, hashing, extracting, splitting and tokenising files on a thread beside the encoder.
+"""Work done on a thread beside the run: reading files (its first phase) and tokenising
+stored documents for the encoder (its second).
 
-The encoder is the slowest stage; everything before it is I/O and Python parsing that would
-otherwise leave the cores idle between batches. `Reader` does that work for a list of files, in
-order, on one thread, and hands the results over through a queue bounded in files and in bytes, so
-a folder of huge files never piles up in memory ahead of the encoder. It never touches the store
-(SQLite connections belong to the thread that opened them): the indexer decides what each result
-means (unchanged, moved, new).
+`Reader` does one kind of work for a list of items, in order, on one thread, and hands the
+results over through a queue bounded in items and in bytes, so a folder of huge files never piles
+up in memory ahead of whoever takes them. It never writes to the store: the run decides what
+each result means (unchanged, moved, new). `FileWords` is the first phase's work: read, hash and
+extract a file, no model needed. `Preload` loads the model on a thread of its own meanwhile.
 """
 
 from __future__ import annotations
@@ -13,31 +13,29 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Generic, TypeVar
 
-import numpy as np
-
-from core import chunking, extract, passages
+from core import extract
 from core.errors import FileProblem
-from core.passages import Passage, late_passages
 from core.paths import part_key
-from core.records import DocumentRow, NewDocument, NewSentence, Status, Window
+from core.records import DocumentRow, NewDocument, Status
 from core.scan import Found
 
-if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
-    from core.encoder import Encoder
-
-AHEAD_FILES = 16  # results waiting for the encoder, at most...
+AHEAD_FILES = 16  # results waiting to be taken, at most...
 AHEAD_BYTES = 64 << 20  # ...and bytes of their text (one file may go over it alone)
-TOKENIZE_SLICE = 2048  # sentences tokenised at once: a huge file's encodings never all coexist
-CHARS_PER_TOKEN = 4  # rough, for cutting over-long sentences before tokenizing
 READER_NICENESS = 19
+_WORD = re.compile(r"[^\W_]")  # a text without one has no sentence (`core.chunking`)
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,50 +50,37 @@ class ToRead:
 
 @dataclass
 class Loaded:
-    """What reading one file gave: a problem, a content hash, or a document ready to embed."""
+    """What reading one file gave: a problem, a content hash, or its words ready to store."""
 
     item: ToRead
     digest: str = ""
     problem: tuple[Status, str] | None = None
     data: bytes | None = None  # kept only while it might still be a moved file
-    document: NewDocument | None = None
-    ids: list[np.ndarray] = field(default_factory=list)  # token ids of each sentence...
-    opening: np.ndarray | None = None  # ...and of the opening passage, each embedded alone
-    passages: list[Passage] = field(default_factory=list)  # or, late chunking: the passages
-    # A container file (an mbox): the documents in it, each written before the container's own
-    # row, which waits until `left` of them remain to be written is 0.
-    parts: list[Loaded] = field(default_factory=list)
-    left: int = 0
-    owner: Loaded | None = None  # for a part: its container
-
-    @property
-    def tokens(self) -> int:
-        return sum(len(x) for x in self.ids) + sum(len(p) for p in self.passages)
+    document: NewDocument | None = None  # its words, not yet its sentences
+    # A container file (an mbox): the documents in it, each stored before the container's own
+    # row, which names them (`NewDocument.parts`).
+    parts: list[NewDocument] = field(default_factory=list)
 
 
-class Reader:
-    """Prepares `items` on a thread; iterate to receive one `Loaded` per item, in order.
+class Reader(Generic[In, Out]):
+    """Runs `load` over `items` on a thread; iterate to receive each result, in order.
 
-    `read(path, max_bytes)` reads a file whole. `maybe_moved(digest)` tells whether a file
-    with this content might be a moved one (then it is not extracted until the indexer knows).
-    `late`: documents come as passages for late chunking, not as sentences to embed alone.
-    `close()` stops the thread early.
+    `weight(result)` is its size in bytes, for the bound on what waits. `below`: run the thread
+    at the lowest priority, under the encoder. `close()` stops the thread early.
     """
 
     def __init__(
         self,
-        items: list[ToRead],
-        encoder: Encoder,
-        read: Callable[[str, int], bytes],
-        maybe_moved: Callable[[str], bool],
-        late: bool = False,
+        items: Sequence[In],
+        load: Callable[[In], Out],
+        weight: Callable[[Out], int],
+        below: bool = False,
     ) -> None:
-        self.encoder = encoder
-        self.late = late
-        self._read = read
         self._items = items
-        self._maybe_moved = maybe_moved
-        self._ready: deque[Loaded] = deque()
+        self._load = load
+        self._weight = weight
+        self._below = below
+        self._ready: deque[Out] = deque()
         self._bytes = 0
         self._finished = False
         self._stop = False
@@ -104,11 +89,11 @@ class Reader:
         self._thread = threading.Thread(target=self._work, name="ponder-reader", daemon=True)
         self._thread.start()
 
-    def __iter__(self) -> Iterator[Loaded]:
-        while (loaded := self.next(block=True)) is not None:
-            yield loaded
+    def __iter__(self) -> Iterator[Out]:
+        while (result := self.next(block=True)) is not None:
+            yield result
 
-    def next(self, block: bool) -> Loaded | None:
+    def next(self, block: bool) -> Out | None:
         """The next result; None at the end, or (when not `block`) when none is ready yet."""
         with self._cond:
             while block and not self._ready and not self._finished:
@@ -117,10 +102,10 @@ class Reader:
                 raise self._error
             if not self._ready:
                 return None
-            loaded = self._ready.popleft()
-            self._bytes -= _weight(loaded)
+            result = self._ready.popleft()
+            self._bytes -= self._weight(result)
             self._cond.notify_all()
-            return loaded
+            return result
 
     @property
     def exhausted(self) -> bool:
@@ -134,10 +119,11 @@ class Reader:
         self._thread.join()
 
     def _work(self) -> None:
-        _yield_to_encoder()
+        if self._below:
+            _yield_to_encoder()
         try:
             for item in self._items:
-                loaded = self.load(item)
+                result = self._load(item)
                 with self._cond:
                     while (
                         not self._stop
@@ -147,10 +133,10 @@ class Reader:
                         self._cond.wait()
                     if self._stop:
                         return
-                    self._ready.append(loaded)
-                    self._bytes += _weight(loaded)
+                    self._ready.append(result)
+                    self._bytes += self._weight(result)
                     self._cond.notify_all()
-        except BaseException as exc:  # noqa: B036 - handed to the indexer's thread, raised there
+        except BaseException as exc:  # noqa: B036 - handed to the run's thread, raised there
             with self._cond:
                 self._error = exc
         finally:
@@ -158,8 +144,20 @@ class Reader:
                 self._finished = True
                 self._cond.notify_all()
 
+
+class FileWords:
+    """The first phase's work on one file: read and hash it, then extract its words unless it
+    may be unchanged or moved. `read(path, max_bytes)` reads a file whole; `maybe_moved(digest)`
+    tells whether a file with this content might be a moved one (then it is not extracted until
+    the run knows)."""
+
+    def __init__(
+        self, read: Callable[[str, int], bytes], maybe_moved: Callable[[str], bool]
+    ) -> None:
+        self._read = read
+        self._maybe_moved = maybe_moved
+
     def load(self, item: ToRead) -> Loaded:
-        """Read and hash the file; extract, split and tokenise it unless it may be unchanged."""
         path = item.found.path
         try:
             extract.precheck(Path(path), item.found.size)
@@ -177,96 +175,82 @@ class Reader:
         return self.prepare(item, digest, data)
 
     def prepare(self, item: ToRead, digest: str, data: bytes) -> Loaded:
-        """Extract, split and tokenise; a file that cannot be is a `Loaded` with a problem."""
+        """Extract the words; a file that has none is a `Loaded` with a problem."""
         try:
-            return _prepare(self.encoder, item, digest, data, self.late)
+            return _words(item, digest, data)
         except FileProblem as exc:
             return Loaded(item, digest, problem=(_status(exc), str(exc)))
 
 
-def _prepare(encoder: Encoder, item: ToRead, digest: str, data: bytes, late: bool) -> Loaded:
+def _words(item: ToRead, digest: str, data: bytes) -> Loaded:
     extracted = extract.extract(Path(item.found.path), data)
     del data
-    key = item.key
     if not extracted.parts:
-        return _document(encoder, item, digest, extracted, key, item.found.size, late)
-    # A container (an mbox): one document per part, then its own row, written after them all.
-    parts: list[Loaded] = []
-    total, count = item.found.size, len(extracted.parts)
+        return Loaded(item, digest, document=_document(item, digest, extracted, item.key))
+    # A container (an mbox): one document per part, then its own row, which names them.
+    parts: list[NewDocument] = []
     for number, part in enumerate(extracted.parts, 1):
-        # Each part carries its share of the file's bytes, so progress adds up to the file.
-        share = total * number // count - total * (number - 1) // count
-        found = replace(item.found, size=share)
         try:  # a part's digest is never a file's: a part is never taken for a moved file
-            at = part_key(key, number)
-            loaded = _document(
-                encoder, ToRead(item.root, found, None, at), f"{digest}:{number}", part, at, total,
-                late,
-            )  # fmt: skip
+            parts.append(_document(item, f"{digest}:{number}", part, part_key(item.key, number)))
         except extract.SkipFile:  # a message with nothing to embed
             continue
-        parts.append(loaded)
     if not parts:
         raise extract.SkipFile("no sentences found")
     document = NewDocument(
-        path=key, root=item.root, size=total, mtime=item.found.mtime, digest=digest,
-        kind=extracted.kind, title=extracted.title, text="", page_starts=(), sentences=(),
-        windows=(), note=extracted.note, parts=tuple(p.document.path for p in parts if p.document),
+        path=item.key, root=item.root, size=item.found.size, mtime=item.found.mtime,
+        digest=digest, kind=extracted.kind, title=extracted.title, text="", page_starts=(),
+        sentences=(), windows=(), note=extracted.note, parts=tuple(p.path for p in parts),
     )  # fmt: skip
-    container = Loaded(item, digest, document=document, parts=parts, left=len(parts))
-    for loaded in parts:
-        loaded.owner = container
-    return container
+    return Loaded(item, digest, document=document, parts=parts)
 
 
-def _document(
-    encoder: Encoder,
-    item: ToRead,
-    digest: str,
-    extracted: extract.Extracted,
-    key: str,
-    size: int,
-    late: bool,
-) -> Loaded:
-    """One document of `extracted`, split into sentences and tokenised (into passages when
-    `late`), stored under `key`."""
-    window = encoder.spec.max_seq_length
-    sentences = chunking.split_sentences(
-        extracted.text, page_starts=extracted.page_starts, max_chars=window * CHARS_PER_TOKEN
-    )
-    if not sentences:
+def _document(item: ToRead, digest: str, extracted: extract.Extracted, key: str) -> NewDocument:
+    """The words of one document of `extracted`, stored under `key`; its sentences are found
+    when it is embedded (`core.tokenise`)."""
+    if not _WORD.search(extracted.text):
         raise extract.SkipFile("no sentences found")
-    ids: list[np.ndarray] = []
-    for begin in range(0, len(sentences), TOKENIZE_SLICE):
-        part = encoder.tokenize([s.text for s in sentences[begin : begin + TOKENIZE_SLICE]])
-        ids.extend(np.asarray(x, dtype=np.int32) for x in part)
-    runs: list[Passage] = []
-    if late:
-        lead, tail = len(encoder.prefix), len(encoder.suffix)
-        content = [x[lead : len(x) - tail] for x in ids]
-        runs = late_passages(content, encoder.prefix, encoder.suffix, window)
-        opening = Window(0, len(runs[0].spans) - 1)
-    else:
-        opening = passages.opening([len(x) - 2 for x in ids], window - 2)
-    document = NewDocument(
-        path=key,
-        root=item.root,
-        size=size,
-        mtime=item.found.mtime,
-        digest=digest,
-        kind=extracted.kind,
-        title=extracted.title,
-        text=extracted.text,
-        page_starts=tuple(extracted.page_starts),
-        sentences=tuple(NewSentence(s.start, s.end, s.line, s.page, s.text) for s in sentences),
-        windows=(opening,),
-        note=extracted.note,
-    )
-    if late:
-        return Loaded(item, digest, document=document, passages=runs)
-    text = extracted.text[sentences[opening.first].start : sentences[opening.last].end]
-    head = ids[0] if opening.first == opening.last else encoder.tokenize([text])[0]
-    return Loaded(item, digest, document=document, ids=ids, opening=np.asarray(head, np.int32))
+    return NewDocument(
+        path=key, root=item.root, size=item.found.size, mtime=item.found.mtime, digest=digest,
+        kind=extracted.kind, title=extracted.title, text=extracted.text,
+        page_starts=tuple(extracted.page_starts), sentences=(), windows=(), note=extracted.note,
+    )  # fmt: skip
+
+
+def words_weight(loaded: Loaded) -> int:
+    """How much of memory a result holds while it waits: its text, or its bytes."""
+    texts = [loaded.document, *loaded.parts]
+    return sum(len(d.text) for d in texts if d is not None) + len(loaded.data or b"")
+
+
+class Preload(Generic[T]):
+    """Calls `load` on a thread of its own at once; `get()` waits for its result (raising what
+    it raised). Torch and a model take seconds to load: the first phase of a run reads and
+    stores words meanwhile."""
+
+    def __init__(self, load: Callable[[], T]) -> None:
+        self._load = load
+        self._result: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="ponder-model", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        try:
+            self._result = self._load()
+        except BaseException as exc:  # noqa: B036 - raised where the result is wanted
+            self._error = exc
+
+    @property
+    def ready(self) -> bool:
+        """Whether `get()` returns at once."""
+        return not self._thread.is_alive()
+
+    def get(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
 
 
 def _yield_to_encoder() -> None:
@@ -280,14 +264,6 @@ def _yield_to_encoder() -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), READER_NICENESS)
-
-
-def _weight(loaded: Loaded) -> int:
-    if loaded.parts:
-        return sum(_weight(part) for part in loaded.parts)
-    if loaded.document is not None:
-        return len(loaded.document.text)
-    return len(loaded.data or b"")
 
 
 def _status(exc: FileProblem) -> Status:

@@ -136,13 +136,27 @@ class IndexInfo:
 
 
 @dataclass(frozen=True)
+class MeaningTodo:
+    """A document whose words are stored but whose vectors are not yet ("meaning pending"):
+    what the embedding phase of a run works through, `chars` long."""
+
+    path: str
+    digest: str
+    chars: int
+
+
+@dataclass(frozen=True)
 class Counts:
+    """Documents by status, and vector rows. `meaning_pending` counts documents among the
+    indexed ones whose words are stored (found by keywords) but whose vectors are not yet."""
+
     indexed: int = 0
     skipped: int = 0
     failed: int = 0
     pending: int = 0
     sentences: int = 0
     passages: int = 0
+    meaning_pending: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)

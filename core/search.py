@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from core import pending
 from core.catalog import Catalog
 from core.exact_terms import Holders, find_holders, held
 from core.fusion import Mode, fuse, is_weak, names_something, ranked
 from core.hits import DocumentHit, Scored, document_hit, sentence_hit, span_around
-from core.keyword_search import literal, unquote
+from core.keyword_search import keyword_search, literal, unquote
 from core.query import Query, parse
 from core.records import SentenceScores
 
@@ -102,8 +103,10 @@ def search(
     The number of SQL statements is the same whatever `k` and the number of candidates.
     """
     parsed = parse(query) if isinstance(query, str) else query
-    if not parsed.text.strip() or k <= 0 or catalog.vector_count("sentences") == 0:
+    if not parsed.text.strip() or k <= 0:
         return []
+    if catalog.vector_count("sentences") == 0:  # nothing has its meaning yet: words only
+        return [] if mode is Mode.SEMANTIC else keyword_search(catalog, parsed, k)
     parsed, unquoted = unquote(catalog, parsed)
     named = mode is Mode.FUSED and names_something(parsed.text)
     keyword_job: Future[_KeywordEvidence] | None = None
@@ -137,6 +140,8 @@ def search(
     if extra:
         exact.update(_exact(catalog, q, extra, heads, sentences))
     fused = fuse(exact, keyword, mode)
+    waiting = pending.waiting(catalog.store, [d for d in keyword if d not in exact])
+    fused.update(pending.scores(exact, keyword, waiting, mode))  # ranked by their words
     best = ranked(fused, keyword, named, held)[:shown]
     if parsed.phrases:  # checked in the whole text, as written
         texts = catalog.store.texts(best)
@@ -163,6 +168,14 @@ def search(
                 unquoted=unquoted,
             )
         )
+    # documents whose words are stored but not yet their meaning, ranked by their words
+    words = pending.hits(catalog, [d for d in best[:k] if d in waiting], parsed.words, fused)
+    for d, hit in words.items():
+        weak = is_weak(fused[d], mode) and not (
+            named and keyword.get(d, 0.0) > 0 or holders.holds_all(d)
+        )
+        hits.append(replace(hit, weak=weak, matches=[] if weak else hit.matches, unquoted=unquoted))
+    hits = pending.in_order(hits, best)
     if keep_weak or all(h.weak for h in hits):
         return hits
     return [h for h in hits if not h.weak]  # a weaker match only pads the page

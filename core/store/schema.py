@@ -6,6 +6,8 @@ logs every vector row that leaves, so any process can bring its vector index fro
 it holds to the current one by reading only what changed. It also makes path keys unambiguous
 (see `core.paths`). Version 3 remembers, per folder, whether its symlinks may lead out of it.
 Version 4 adds the keyword index (FTS5 over titles, file names and text; `core.store.keywords`).
+Version 5 marks documents whose words are stored but whose vectors are not yet (`meaning_pending`):
+a run stores every file's words first and embeds them after (`core.store.meaning`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from core.store import keywords
 from core.store.connection import Connections
 from core.store.shared import VECTOR_TABLES
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -118,12 +120,23 @@ def _to_v4(db: sqlite_utils.Database) -> None:
     keywords.create(db)
 
 
+def _to_v5(db: sqlite_utils.Database) -> None:
+    """Documents stored as words, waiting for their vectors; none yet (every document already
+    there was written with its vectors). The partial index finds the few waiting at once."""
+    db.execute("ALTER TABLE documents ADD COLUMN meaning_pending INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "CREATE INDEX documents_meaning_pending ON documents(meaning_pending) "
+        "WHERE meaning_pending = 1"
+    )
+
+
 # Migration from version N to N+1 is MIGRATIONS[N]; version 0 is an empty database.
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     0: _to_v1,
     1: _to_v2,
     2: _to_v3,
     3: _to_v4,
+    4: _to_v5,
 }
 
 

@@ -29,13 +29,14 @@ from core.records import (
 )
 from core.store import codec, keywords, shared, sql
 from core.store.connection import Connections, Transaction
+from core.store.meaning import COUNT_MEANING_PENDING, MeaningRows, insert_vectors
 from core.store.schema import VECTOR_TABLES, create, migrate
 from core.store.shared import SQLITE, DocumentRows
 
 BATCH = 10_000  # rows read at a time: 15 MB of float32 for a 384-dimension model
 
 
-class Store(DocumentRows):
+class Store(MeaningRows, DocumentRows):
     """SQLite access for one library; safe to share between threads and processes."""
 
     def __init__(self, path: Path) -> None:
@@ -117,37 +118,24 @@ class Store(DocumentRows):
             tables = {
                 t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in VECTOR_TABLES
             }
-        return Counts(**{s.value: by_status.get(s.value, 0) for s in Status}, **tables)
+            waiting = db.execute(COUNT_MEANING_PENDING).fetchone()[0]
+        return Counts(
+            **{s.value: by_status.get(s.value, 0) for s in Status},
+            **tables,
+            meaning_pending=waiting,
+        )
 
     def write_document(
         self, doc: NewDocument, sentence_vectors: np.ndarray, passage_vectors: np.ndarray
     ) -> int:
-        """Replace one document, its sentences and passages, atomically; returns its id."""
+        """Replace one document, its sentences and passages, atomically; returns its id (an
+        index run writes words and vectors apart: `core.store.meaning`)."""
         with self._write() as tx:
             doc_id = shared.replace_document(tx.conn, SQLITE, doc)
             shared.delete_vectors(tx.conn, SQLITE, [doc_id])
             shared.delete_parts(tx.conn, SQLITE, doc.path, keep=doc.parts)
-            blobs = codec.encode_rows(sentence_vectors)
-            tx.db["sentences"].insert_all(
-                [
-                    [*sql.SENTENCE_COLUMNS, "gen"],
-                    *(
-                        (doc_id, i, s.start, s.end, s.line, s.page, s.text)
-                        + (blobs[i], tx.generation)
-                        for i, s in enumerate(doc.sentences)
-                    ),
-                ]
-            )
-            blobs = codec.encode_rows(passage_vectors)
-            tx.db["passages"].insert_all(
-                [
-                    [*sql.PASSAGE_COLUMNS, "gen"],
-                    *(
-                        (doc_id, i, w.first, w.last, blobs[i], tx.generation)
-                        for i, w in enumerate(doc.windows)
-                    ),
-                ]
-            )
+            insert_vectors(tx, doc_id, doc, sentence_vectors, passage_vectors)
+            tx.conn.execute("UPDATE documents SET meaning_pending = 0 WHERE id = ?", (doc_id,))
         return doc_id
 
     # -- vectors ------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from core import chunking, passages  # noqa: E402
 from core.encoder import Encoder  # noqa: E402
-from core.pipeline import CHARS_PER_TOKEN  # noqa: E402
+from core.tokenise import CHARS_PER_TOKEN  # noqa: E402
 
 TOKEN_BUDGET = 4096  # padded tokens per batch, as the encoder fills its own
 

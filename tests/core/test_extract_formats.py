@@ -431,18 +431,18 @@ def test_an_interrupted_mailbox_stays_pending_and_is_finished_by_the_next_run(
     mbox = make_mbox(notes / "inbox.mbox", [make_email(f"M{i}", f"Body {i}.") for i in range(3)])
     library = Library(tmp_path / "data", tiny_model)
     store = library.catalog.store
-    write = store.write_document
+    write = store.write_words
 
-    def crash_at_the_second_message(doc, sentences, passages):  # type: ignore[no-untyped-def]
+    def crash_at_the_second_message(doc):  # type: ignore[no-untyped-def]
         if doc.path == f"{mbox}/#2":
             raise _Crash
-        return write(doc, sentences, passages)
+        return write(doc)
 
-    monkeypatch.setattr(store, "write_document", crash_at_the_second_message)
+    monkeypatch.setattr(store, "write_words", crash_at_the_second_message)
     with pytest.raises(_Crash):
         library.index([notes])
     assert store.document(str(mbox)).status == Status.PENDING  # not taken for indexed
-    assert store.document(f"{mbox}/#1").status == Status.INDEXED  # already searchable
+    assert store.document(f"{mbox}/#1").status == Status.INDEXED  # already found by its words
     monkeypatch.undo()
     summary = library.index([notes])
     assert summary.indexed == 1

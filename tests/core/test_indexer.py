@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from support import stored_vectors, vector_ids, vector_ids_all
 
+from core import embedding as embedding_module
 from core import indexer as indexer_module
 from core.library import Library
 from core.passages import ALONE
@@ -302,7 +303,7 @@ def test_rename_of_one_of_two_copies(tmp_path: Path, tiny_model: Path) -> None:
 def test_the_indexes_follow_a_long_run(tmp_path: Path, tiny_model: Path, monkeypatch) -> None:
     """The vector indexes catch up every SYNC_VECTORS vectors written, never once with the
     whole run at the end (which held every new vector in memory several times over)."""
-    monkeypatch.setattr(indexer_module, "SYNC_VECTORS", 20)
+    monkeypatch.setattr(embedding_module, "SYNC_VECTORS", 20)
     notes = tmp_path / "notes"
     notes.mkdir()
     rng = random.Random(60)

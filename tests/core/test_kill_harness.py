@@ -2,9 +2,10 @@
 
 After each kill it checks what a user relies on: `ponder status --json` works; every file is
 indexed, pending, skipped or failed, none lost and none twice; no document is indexed without its
-sentence and passage rows and no rows belong to one that is not; the vector index a new process
-loads holds exactly SQLite's ids; and the next run, run to completion, embeds exactly the
-unfinished files and leaves the rest alone.
+sentence and passage rows unless it waits for them (its words stored, its meaning pending), none
+that waits keeps old rows, and no rows belong to one that is not indexed; the vector index a new
+process loads holds exactly SQLite's ids; and the next run, run to completion, reads exactly the
+unfinished files, embeds every document still waiting and leaves the rest alone.
 
 How it is built, and why:
 
@@ -253,7 +254,10 @@ def _embedded_since(data: Path, since: float) -> int:
     """Documents (re-)embedded and committed since `since` (a `time.time()`)."""
     try:
         with read_db(data) as db:
-            query = "SELECT count(*) FROM documents WHERE status = 'indexed' AND updated >= ?"
+            query = (
+                "SELECT count(*) FROM documents "
+                "WHERE status = 'indexed' AND meaning_pending = 0 AND updated >= ?"
+            )
             return db.execute(query, (since,)).fetchone()[0]
     except sqlite3.OperationalError:  # not created yet
         return 0
@@ -320,7 +324,12 @@ BROKEN = {
     "WHERE status = 'indexed' AND hash IS NULL",
     **{
         f"indexed without {t}": "SELECT path FROM documents d WHERE status = 'indexed' "
-        f"AND NOT EXISTS (SELECT 1 FROM {t} WHERE document_id = d.id)"
+        f"AND meaning_pending = 0 AND NOT EXISTS (SELECT 1 FROM {t} WHERE document_id = d.id)"
+        for t in VECTOR_TABLES
+    },
+    **{  # words stored, vectors not yet: none of its old vectors may stay
+        f"{t} of a document waiting for its meaning": f"SELECT d.path FROM {t} JOIN documents d "
+        f"ON d.id = {t}.document_id WHERE d.meaning_pending = 1"
         for t in VECTOR_TABLES
     },
     **{
@@ -351,7 +360,10 @@ def _check_store(data: Path) -> dict[str, int]:
         counts = dict(db.execute("SELECT status, count(*) FROM documents GROUP BY status"))
         for table in VECTOR_TABLES:
             counts[table] = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    return {k: counts.get(k, 0) for k in (*STATUSES, *VECTOR_TABLES)}
+        counts["meaning_pending"] = db.execute(
+            "SELECT count(*) FROM documents WHERE status = 'indexed' AND meaning_pending = 1"
+        ).fetchone()[0]
+    return {k: counts.get(k, 0) for k in (*STATUSES, *VECTOR_TABLES, "meaning_pending")}
 
 
 def _check_index(data: Path, model: Path) -> None:
@@ -452,7 +464,7 @@ def _check_and_resume(
         assert {k: kill.resumed[k] for k in kill.expected} == kill.expected, out
         assert kill.resumed["moved"] == 0
         after = _check_store(data)
-        assert after["pending"] == 0
+        assert after["pending"] == after["meaning_pending"] == 0
         assert after["indexed"] == len(_keys(folder)) - len(BAD)
         assert _documents(data).keys() == _keys(folder)
         kill.consistent = True

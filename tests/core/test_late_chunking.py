@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from core import indexer as indexer_module
+from core import embedding as embedding_module
 from core.encoder import Encoder
 from core.errors import IndexMismatchError, PonderError
 from core.library import Library, rebuild
@@ -103,8 +103,8 @@ def test_a_big_file_embedded_in_slices_gets_the_same_vectors(
     folder = _notes(tmp_path / "notes")
     whole = Library(tmp_path / "whole", tiny_model)
     whole.index([folder])
-    monkeypatch.setattr(indexer_module, "BIG_TOKENS", 100)
-    monkeypatch.setattr(indexer_module, "SLICE_TOKENS", 40)
+    monkeypatch.setattr(embedding_module, "BIG_TOKENS", 100)
+    monkeypatch.setattr(embedding_module, "SLICE_TOKENS", 40)
     sliced = Library(tmp_path / "sliced", tiny_model)
     sliced.index([folder])
     assert sliced.encoder.stats.calls > whole.encoder.stats.calls  # one pass per slice

@@ -12,12 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core import embedding as embedding_module
 from core import indexer as indexer_module
 from core import pipeline
+from core import tokenise as tokenise_module
 from core.encoder import Encoder
 from core.errors import IndexMismatchError
+from core.fusion import Mode
 from core.library import Library
-from core.pipeline import Reader, ToRead
+from core.pipeline import FileWords, Reader, ToRead, words_weight
 from core.records import IndexInfo, Status
 from core.scan import walk
 from core.vector_cache import VectorCache
@@ -39,24 +42,26 @@ def _folder(root: Path) -> tuple[Path, Path]:
     return notes, big
 
 
-def test_small_notes_are_committed_and_searchable_before_the_big_file(
+def test_small_notes_are_embedded_and_found_by_meaning_before_the_big_file(
     tmp_path: Path, tiny_model: Path
 ) -> None:
     notes, big = _folder(tmp_path)
     library = Library(tmp_path / "data", tiny_model)
-    seen: list[tuple[int, Status | None, int]] = []  # (indexed, big file's status, hits)
+    seen: list[tuple[int, bool, int]] = []  # (embedded, big file still waiting, hits)
 
     def progress(p: indexer_module.Progress) -> None:
-        if p.phase != "done" or not p.work_total:
+        if p.stage != indexer_module.EMBEDDING or p.phase != "done":
             return
         row = library.catalog.store.document(str(big))
-        hits = len(library.search("the dog sat on the mat", k=5))
-        seen.append((library.counts().indexed, row.status if row else None, hits))
+        waiting = bool(row and library.catalog.store.meaning_pending([row.id]))
+        hits = len(library.search("the dog sat on the mat", k=5, mode=Mode.SEMANTIC))
+        counts = library.counts()
+        seen.append((counts.indexed - counts.meaning_pending, waiting, hits))
 
     summary = library.index([notes], progress=progress)
     assert (summary.indexed, summary.failed, summary.skipped) == (SMALL + 1, 0, 0)
-    early = [(n, hits) for n, status, hits in seen if status == Status.PENDING]
-    assert early and max(n for n, _ in early) == SMALL  # every small note, big one still pending
+    early = [(n, hits) for n, waiting, hits in seen if waiting]
+    assert early and max(n for n, _ in early) == SMALL  # every small note, big one still waiting
     assert all(hits > 0 for n, hits in early if n)  # and they are found meanwhile
     row = library.catalog.store.document(str(big))
     assert row is not None and row.status == Status.INDEXED
@@ -65,30 +70,57 @@ def test_small_notes_are_committed_and_searchable_before_the_big_file(
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
-def test_the_reader_runs_below_the_encoder(tmp_path: Path, tiny_model: Path) -> None:
+def test_the_tokenising_reader_runs_below_the_encoder(tmp_path: Path, tiny_model: Path) -> None:
     notes, _ = _folder(tmp_path)
+    library = Library(tmp_path / "data", tiny_model)
     seen: list[tuple[str, int]] = []
+    real = tokenise_module.tokenise
 
-    def read(path: str, limit: int) -> bytes:
+    def tokenise(*args):
         seen.append((threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, 0)))
-        return indexer_module.read_file(path, limit)
+        return real(*args)
 
-    encoder = Encoder(tiny_model)
-    items = [ToRead(str(notes), f, None, f.path) for f in walk(str(notes), False)]
-    assert len(list(Reader(items, encoder, read, lambda _digest: False))) == len(items)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(embedding_module, "tokenise", tokenise)
+        assert library.index([notes]).embedded == SMALL + 1
     assert seen and all(name == "ponder-reader" for name, _ in seen)
     assert all(nice == pipeline.READER_NICENESS for _, nice in seen)
+    library.close()
+
+
+def test_the_file_reader_keeps_its_priority(tmp_path: Path) -> None:
+    """Nothing runs beside the first phase but the model loading: reading files is not held
+    back."""
+    notes, _ = _folder(tmp_path)
+    seen: list[int] = []
+
+    def read(path: str, limit: int) -> bytes:
+        seen.append(os.getpriority(os.PRIO_PROCESS, 0))
+        return indexer_module.read_file(path, limit)
+
+    items = [ToRead(str(notes), f, None, f.path) for f in walk(str(notes), False)]
+    words = FileWords(read, lambda _digest: False)
+    assert len(list(Reader(items, words.load, words_weight))) == len(items)
+    assert seen and set(seen) == {os.getpriority(os.PRIO_PROCESS, 0)}
 
 
 def test_progress_counts_bytes_of_work_not_files(tmp_path: Path, tiny_model: Path) -> None:
     notes, big = _folder(tmp_path)
     library = Library(tmp_path / "data", tiny_model)
-    reports: list[indexer_module.Progress] = []
-    library.index([notes], progress=reports.append)
+    every: list[indexer_module.Progress] = []
+    library.index([notes], progress=every.append)
+    reading = [p for p in every if p.stage == indexer_module.READING]
     total = sum(p.stat().st_size for p in notes.iterdir())
-    assert {p.work_total for p in reports[1:]} == {total}
-    work = [p.work_done for p in reports]
+    assert {p.work_total for p in reading[1:]} == {total}
+    work = [p.work_done for p in reading]
     assert work == sorted(work) and work[-1] == total
+    # the second phase counts characters of text the same way, from 0 to all of them
+    reports = every[len(reading) :]
+    assert reports and all(p.stage == indexer_module.EMBEDDING for p in reports)
+    chars = sum(len(p.read_text()) for p in notes.iterdir())
+    assert {p.work_total for p in reports} == {chars}
+    work = [p.work_done for p in reports]
+    assert work == sorted(work) and work[-1] == chars
     # while the big file (most of the bytes) is embedded, the bar moves though no file finished;
     # how many small notes are done by then depends on how fast the reader thread runs
     moves = {d: {p.work_done for p in reports if p.done == d} for d in {p.done for p in reports}}

@@ -47,7 +47,7 @@ def test_schema_version_and_wal(indexed) -> None:
     data, _ = indexed
     conn = sqlite3.connect(data / DB_NAME)
     try:
-        assert SCHEMA_VERSION == 4
+        assert SCHEMA_VERSION == 5
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}

@@ -1,0 +1,141 @@
+"""Documents written in two steps: their words first, their vectors ("meaning") later.
+
+An index run stores every new or changed file's text, title and keywords at once (no model is
+needed), so a whole folder is found by its words within moments, and embeds afterwards. A
+document whose words are stored and whose vectors are not yet is *meaning pending*
+(`documents.meaning_pending`): the keyword index finds it, search marks it, and the embedding
+phase of any later run picks it up, so a run killed at any point loses nothing. Writing new
+words drops the old vectors in the same transaction: a changed file never keeps vectors that
+point at sentences it no longer has.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+
+import numpy as np
+
+from core.records import MeaningTodo, NewDocument, Status
+from core.store import codec, shared, sql
+from core.store.connection import Connections, Transaction
+from core.store.shared import SQLITE
+
+_MARK = "UPDATE documents SET meaning_pending = ? WHERE id = ?"
+_EMBEDDED = "UPDATE documents SET meaning_pending = 0, updated = ? WHERE id = ?"
+_TODO = (
+    "SELECT path, hash, length(text) FROM documents "
+    "WHERE meaning_pending = 1 AND status = 'indexed' ORDER BY id"
+)
+_WORDS = (
+    "SELECT root, size, mtime, kind, title, text, page_starts, reason FROM documents "
+    "WHERE path = ? AND hash = ? AND meaning_pending = 1 AND status = 'indexed'"
+)
+COUNT_MEANING_PENDING = (
+    "SELECT count(*) FROM documents WHERE meaning_pending = 1 AND status = 'indexed'"
+)
+_WAITING = (
+    "SELECT id FROM documents WHERE meaning_pending = 1 AND status = 'indexed' AND id {among}"
+)
+
+
+def insert_vectors(
+    tx: Transaction,
+    doc_id: int,
+    doc: NewDocument,
+    sentence_vectors: np.ndarray,
+    passage_vectors: np.ndarray,
+) -> None:
+    """Insert a document's sentences and passages with their vectors (it has none yet)."""
+    blobs = codec.encode_rows(sentence_vectors)
+    tx.db["sentences"].insert_all(
+        [
+            [*sql.SENTENCE_COLUMNS, "gen"],
+            *(
+                (doc_id, i, s.start, s.end, s.line, s.page, s.text) + (blobs[i], tx.generation)
+                for i, s in enumerate(doc.sentences)
+            ),
+        ]
+    )
+    blobs = codec.encode_rows(passage_vectors)
+    tx.db["passages"].insert_all(
+        [
+            [*sql.PASSAGE_COLUMNS, "gen"],
+            *(
+                (doc_id, i, w.first, w.last, blobs[i], tx.generation)
+                for i, w in enumerate(doc.windows)
+            ),
+        ]
+    )
+
+
+class MeaningRows:
+    """The two-step write of the embedded store, for a subclass that provides `_write()` (one
+    transaction) and `_connections`."""
+
+    words_first = True  # a run may store words now and vectors later (`core.indexer`)
+    _connections: Connections
+
+    def _write(self) -> AbstractContextManager[Transaction]:  # pragma: no cover - the store's
+        raise NotImplementedError
+
+    def write_words(self, doc: NewDocument) -> int:
+        """Store a document's words in place of whatever its path held, vectors dropped in the
+        same transaction; it is meaning pending if it has text to embed (a container's own
+        row has none: its parts are documents of their own). Returns its id."""
+        with self._write() as tx:
+            doc_id = shared.replace_document(tx.conn, SQLITE, doc)
+            shared.delete_vectors(tx.conn, SQLITE, [doc_id])
+            shared.delete_parts(tx.conn, SQLITE, doc.path, keep=doc.parts)
+            tx.conn.execute(_MARK, (int(bool(doc.text)), doc_id))
+        return doc_id
+
+    def meaning_todo(self) -> list[MeaningTodo]:
+        """Every document waiting for its vectors, oldest first."""
+        rows = self._connections.rows(_TODO)
+        return [MeaningTodo(path, digest or "", chars or 0) for path, digest, chars in rows]
+
+    def stored_words(self, todo: MeaningTodo) -> NewDocument | None:
+        """The stored words of a document waiting for its vectors (no sentences yet); None if
+        it was rewritten, embedded or removed since `todo` was listed."""
+        rows = self._connections.rows(_WORDS, (todo.path, todo.digest))
+        if not rows:
+            return None
+        root, size, mtime, kind, title, text, pages, note = rows[0]
+        return NewDocument(
+            path=todo.path, root=root, size=size, mtime=mtime, digest=todo.digest,
+            kind=kind or "", title=title or "", text=text or "",
+            page_starts=tuple(json.loads(pages or "[]")), sentences=(), windows=(),
+            note=note or "",
+        )  # fmt: skip
+
+    def write_meaning(
+        self, doc: NewDocument, sentence_vectors: np.ndarray, passage_vectors: np.ndarray
+    ) -> bool:
+        """Add the vectors of a document whose words are stored, if they are still the words
+        that were embedded (same path and content hash, still waiting); False, writing
+        nothing, if the document was rewritten or removed meanwhile."""
+        with self._write() as tx:
+            row = tx.conn.execute(
+                "SELECT id FROM documents WHERE path = ? AND hash = ? AND meaning_pending = 1 "
+                "AND status = ?",
+                (doc.path, doc.digest, Status.INDEXED),
+            ).fetchone()
+            if row is None:
+                return False
+            shared.delete_vectors(tx.conn, SQLITE, [row[0]])
+            insert_vectors(tx, row[0], doc, sentence_vectors, passage_vectors)
+            tx.conn.execute(_EMBEDDED, (time.time(), row[0]))
+        return True
+
+    def meaning_pending(self, doc_ids: Sequence[int]) -> set[int]:
+        """Which of these documents wait for their vectors (found by their words only)."""
+        return {row[0] for row in _among(self._connections, _WAITING, doc_ids)}
+
+
+def _among(connections: Connections, query: str, ids: Sequence[int]) -> Iterator[tuple]:
+    for chunk in SQLITE.chunks(ids):
+        among, params = SQLITE.among(chunk)
+        yield from connections.rows(query.format(among=among), params)
