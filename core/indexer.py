@@ -141,10 +141,14 @@ class IndexRun:
         """Index `roots`; `follow_links` None walks each as recorded (new ones: not)."""
         self.store.add_roots([self.keys.add_root(r) for r in roots], follow_links)
         follow = {r.path: r.follow_links for r in self.store.root_rows()}
+        # The library's own files are never its documents, even inside a folder it indexes.
+        own = os.path.realpath(self.catalog.data_dir)
+        mine = tuple({p.rstrip(os.sep) + os.sep for p in (own, str(self.catalog.data_dir))})
         found = [
             (self.keys.key_of(root), f)
             for root in roots
             for f in walk(root, follow.get(self.keys.key_of(root), False))
+            if not f.path.startswith(mine)
         ]
         self._count.total = len(found)
         self.store.mark_pending([PendingFile(self.keys.key_of(f.path), root) for root, f in found])
@@ -152,6 +156,7 @@ class IndexRun:
         seen = {self.keys.key_of(f.path) for _, f in found}
         # What an older walk stored through a link to what is now indexed under its own path.
         links = tuple(under(self.keys.key_of(f.path)) for _, f in found if f.link_to)
+        links += (under(self.keys.key_of(own)),)  # what an older run took from the library's own
         missing = {doc.hash: doc for doc in self._vanished(roots, seen, links) if doc.hash}
         to_read = []
         for root, item in found:
@@ -193,6 +198,8 @@ class IndexRun:
             return self._record(key, root, item, Status.FAILED, item.problem)
         if item.skipped:
             return self._record(key, root, item, Status.SKIPPED, item.skipped)
+        if item.size > extract.MAX_FILE_BYTES:  # settled now: its bytes are not work to count
+            return self._record(key, root, item, Status.SKIPPED, extract.too_large(item.size))
         doc = self.store.document(key)
         if (
             doc is not None

@@ -40,6 +40,7 @@ __all__ = [
     "Extracted",
     "ExtractionFailed",
     "SkipFile",
+    "too_large",
     "extract",
     "precheck",
 ]
@@ -86,7 +87,7 @@ def precheck(
         _format_for(PurePath(path.name), _head(path, head, sniff.SNIFF_BYTES))
     # Check the size before reading the whole, so a huge file never lands in memory.
     if size > max_bytes:
-        raise SkipFile(_too_large(size, max_bytes))
+        raise SkipFile(too_large(size, max_bytes))
 
 
 def extract(path: Path, data: bytes | None = None, *, max_bytes: int = MAX_FILE_BYTES) -> Extracted:
@@ -204,11 +205,12 @@ def _read_file(path: Path, max_bytes: int) -> bytes:
     except OSError as exc:
         raise ExtractionFailed(os_reason(exc)) from exc
     if len(data) > max_bytes:  # the file grew after stat()
-        raise SkipFile(_too_large(len(data), max_bytes))
+        raise SkipFile(too_large(len(data), max_bytes))
     if not data:
         raise SkipFile("empty")
     return data
 
 
-def _too_large(n: int, max_bytes: int) -> str:
+def too_large(n: int, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """Why a file of `n` bytes is left out."""
     return f"too large: {human_size(n)} > {human_size(max_bytes, exact=True)} limit"

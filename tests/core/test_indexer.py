@@ -330,3 +330,45 @@ def test_the_indexes_follow_a_long_run(tmp_path: Path, tiny_model: Path, monkeyp
             assert _faiss_ids(library, table) == _sql_ids(library, table)
     finally:
         library.close()
+
+
+def test_the_librarys_own_folder_is_never_indexed(tiny_model: Path, tmp_path: Path) -> None:
+    """A library kept inside a folder it indexes: its database, WAL and index files are not
+    documents, not even skipped ones."""
+    from core.library import Library
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "bread.txt").write_text("Bake the bread in the oven.\n")
+    library = Library(notes / ".." / "notes" / "ponder-data", model=tiny_model)
+    try:
+        library.index([notes])
+        library.index([notes])  # again, now that the WAL and index files exist
+        paths = [d.path for d in library.documents()]
+        assert [Path(p).name for p in paths] == ["bread.txt"]
+    finally:
+        library.close()
+
+
+def test_a_file_too_large_is_settled_by_its_size_and_not_counted_as_work(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    """A 4 GB sparse file is skipped by `stat` alone: progress counts only what will be read."""
+    from core.extract import MAX_FILE_BYTES
+    from core.library import Library
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "bread.txt").write_text("Bake the bread in the oven.\n")
+    with open(notes / "huge.log", "wb") as handle:
+        handle.truncate(4 << 30)  # sparse: no disk used
+    seen = []
+    library = Library(tmp_path / "lib", model=tiny_model)
+    try:
+        summary = library.index([notes], progress=seen.append)
+        totals = {p.work_total for p in seen if p.stage == "reading"}
+        assert totals and max(totals) < MAX_FILE_BYTES
+        [problem] = summary.problems
+        assert Path(problem.path).name == "huge.log" and problem.reason.startswith("too large")
+    finally:
+        library.close()
