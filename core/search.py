@@ -170,11 +170,8 @@ def search(
         )
     # documents whose words are stored but not yet their meaning, ranked by their words
     words = pending.hits(catalog, [d for d in best[:k] if d in waiting], parsed.words, fused)
-    for d, hit in words.items():
-        weak = is_weak(fused[d], mode) and not (
-            named and keyword.get(d, 0.0) > 0 or holders.holds_all(d)
-        )
-        hits.append(replace(hit, weak=weak, matches=[] if weak else hit.matches, unquoted=unquoted))
+    for hit in words.values():  # it holds the query's words, its meaning untold: never weaker
+        hits.append(replace(hit, unquoted=unquoted))
     hits = pending.in_order(hits, best)
     if keep_weak or all(h.weak for h in hits):
         return hits
