@@ -30,10 +30,12 @@ QUERIES = ["wait for a child process", "bread rising overnight", "save money", "
 
 def _call(env: dict[str, str], target: list[str], method: str, arg: str) -> float:
     start = time.perf_counter()
-    subprocess.run(
+    done = subprocess.run(
         ["gdbus", "call", "--session", "--timeout", "120", *target, "--method", method, arg],
-        check=True, capture_output=True, env=env,
+        capture_output=True, env=env, text=True,
     )  # fmt: skip
+    if done.returncode:
+        raise SystemExit(f"gdbus: {done.stderr.strip()}")
     return time.perf_counter() - start
 
 
@@ -54,8 +56,8 @@ def main() -> int:
             "<busconfig><type>session</type>"
             f"<listen>unix:path={tmp}/bus</listen>"
             f"<servicedir>{xdg}/dbus-1/services</servicedir>"
-            '<policy context="default"><allow send_destination="*"/><allow own="*"/></policy>'
-            "</busconfig>"
+            '<policy context="default"><allow send_destination="*" eavesdrop="true"/>'
+            '<allow eavesdrop="true"/><allow own="*"/></policy></busconfig>'
         )
         bus = subprocess.Popen(
             ["dbus-daemon", "--config-file", str(config), "--nofork", "--print-address"],
