@@ -12,6 +12,8 @@
 #     launcher     <data>/applications/org.ponder.Ponder.desktop, Exec= the installed binary
 #     icons        <data>/icons/hicolor/<N>x<N>/apps/, <data>/icons/hicolor/scalable/apps/
 #     metainfo     <data>/metainfo/org.ponder.Ponder.metainfo.xml
+#     search       <data>/dbus-1/services/, <data>/gnome-shell/search-providers/,
+#                  <data>/krunner/dbusplugins/ (per user only: `ponder desktop-integration`)
 # Running it again replaces the app and refreshes every file. uninstall.sh removes the same files.
 set -euo pipefail
 
@@ -108,6 +110,14 @@ install -D -m 0644 -- "$resources/icons/$APP_ID.svg" "$data_dir/icons/hicolor/sc
 install -D -m 0644 -- "$resources/$APP_ID.metainfo.xml" "$data_dir/metainfo/$APP_ID.metainfo.xml"
 
 # --- Tell the desktop; these caches are optional, so failures are not errors ----------------------
+
+# The desktop's own search (KRunner; GNOME Shell once installed system-wide): the D-Bus service
+# files and search providers, with this installation's absolute path. Per user only: a PREFIX
+# install leaves them to `ponder desktop-integration install` run as the system's owner.
+if [[ -z "${PREFIX:-}" ]]; then
+    XDG_DATA_HOME="$data_dir" "$app_dir/ponder" desktop-integration install --user >/dev/null 2>&1 ||
+        echo "Note: the desktop's search was not set up; run: ponder desktop-integration install --user"
+fi
 
 if command -v update-desktop-database >/dev/null 2>&1; then
     update-desktop-database -q "$data_dir/applications" >/dev/null 2>&1 || true

@@ -29,6 +29,10 @@ for icon in "$data_dir"/icons/hicolor/*/apps/"$APP_ID".png "$data_dir"/icons/hic
 done
 shopt -u nullglob
 
+# What `ponder desktop-integration install --user` wrote, while the app is still there to say.
+if [[ -x "$app_dir/ponder" ]]; then
+    XDG_DATA_HOME="$data_dir" "$app_dir/ponder" desktop-integration uninstall --user >/dev/null 2>&1 || true
+fi
 rm -rf -- "$app_dir" "$app_dir.new"
 # Remove the parent only if empty: anything else in it is not ours.
 rmdir -- "$data_dir/ponder" 2>/dev/null || true

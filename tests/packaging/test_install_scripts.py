@@ -198,3 +198,28 @@ def test_shell_scripts_are_clean(script: str) -> None:
         pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
     lint = subprocess.run([shellcheck, str(path)], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout
+
+
+def test_install_sets_up_the_desktops_search_and_uninstall_takes_it_back(
+    release: Path, tmp_path: Path
+) -> None:
+    """With a `ponder` that runs (this checkout), install.sh writes the D-Bus service files and
+    the search providers too, and uninstall.sh leaves nothing of them."""
+    import sys
+
+    executable = release / "ponder" / "ponder"
+    executable.write_text(
+        f'#!/bin/sh\nPYTHONPATH="{ROOT}" exec "{sys.executable}" -m desktop.cli.main "$@"\n'
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    result = run(release / "install.sh", home)
+    assert result.returncode == 0, result.stderr
+    data = home / ".local" / "share"
+    service = data / "dbus-1" / "services" / "org.ponder.Ponder.SearchProvider.service"
+    assert service.is_file() and " serve" in service.read_text()
+    assert (data / "krunner" / "dbusplugins" / f"{APP_ID}.desktop").is_file()
+    assert (data / "gnome-shell" / "search-providers" / f"{APP_ID}.search-provider.ini").is_file()
+    result = run(data / "ponder" / "app" / "uninstall.sh", home)
+    assert result.returncode == 0, result.stderr
+    assert files_under(home) == set()
