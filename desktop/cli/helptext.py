@@ -68,7 +68,8 @@ prints:
   path, title, score, sentence (the best sentence), start and end (its character offsets
   in the document's text), line, page (null outside PDFs), context and context_start (the
   passage around it), matches (how many sentences matched), weak (only weakly related),
-  unquoted (no document holds the quoted phrase: ranked by meaning instead).
+  unquoted (no document holds the quoted phrase: ranked by meaning instead), pending (its
+  words are stored but not yet its meaning: found by its words alone).
   Without QUERY, --json reads one query per line of standard input and prints exactly one
   line for each: an empty line gives {"query": "", "results": []}; a query that cannot be
   run gives {"query": ..., "results": [], "error": "why"} and the exit status is 1.""",
@@ -97,7 +98,8 @@ STATUS = {
   each problem file; with --by-reason the problem files are counted by reason instead, with
   a few example paths each.
   --json: one object: data_dir, model, model_path, pooling, precision, context, dimension,
-  counts {indexed, skipped, failed, pending, sentences, passages}, roots, bytes_on_disk,
+  counts {indexed, skipped, failed, pending, meaning_pending (words stored, vectors not yet),
+  sentences, passages}, roots, bytes_on_disk,
   problems [{path, status, reason}]; with --by-reason also reasons [{status, reason, count,
   examples}], the largest group first.""",
 }

@@ -154,9 +154,10 @@ class CompareTab(QWidget):
         self.view.setItemDelegate(CompareDelegate(self.view))
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setUniformItemSizes(True)
-        self.view.setFixedHeight(
-            len(POOLING_STRATEGIES) * self.view.sizeHintForRow(0) + 2 * self.view.frameWidth()
-        )
+        # Every bar when there is room; a small window scrolls them (its minimum stays small).
+        row, frame = self.view.sizeHintForRow(0), 2 * self.view.frameWidth()
+        self.view.setMaximumHeight(len(POOLING_STRATEGIES) * row + frame)
+        self.view.setMinimumHeight(2 * row + frame)
         self.view.selectionModel().currentChanged.connect(lambda *_: self._show_selected())
         self.status = plain_label()
         self.status.setWordWrap(True)
@@ -170,7 +171,7 @@ class CompareTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
-        layout.addWidget(self.view)
+        layout.addWidget(self.view, 2)
         layout.addWidget(self.status)
         layout.addWidget(self.why)
         layout.addWidget(scroller, 1)

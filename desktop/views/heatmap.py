@@ -41,7 +41,6 @@ class TokenHeatmap(QWidget):
         self.explanation: Explanation | None = None
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumHeight(120)
 
     def show_explanation(self, explanation: Explanation | None) -> None:
         self.explanation = explanation
