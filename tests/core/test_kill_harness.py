@@ -105,7 +105,8 @@ def _corpus(folder: Path, kind: str, rng: random.Random) -> None:
         for i in range(CORPUS_FILES):
             (folder / f"note-{i:03d}.txt").write_text(_prose(rng, rng.randint(30, 70)))
     (folder / "empty.txt").touch()
-    (folder / "notes.xyz").write_text("a format Ponder does not read\n")
+    # a format Ponder does not read (text would be read under any name)
+    (folder / "notes.xyz").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
     (folder / "broken.pdf").write_bytes(b"%PDF-1.4\nnot really a PDF\n")
 
 
