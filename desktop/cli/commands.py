@@ -118,9 +118,11 @@ def _run_index(args: argparse.Namespace, run, *, create: bool = False) -> int:
 
 
 def _pending(library) -> int | None:
-    """The files left pending, if the library can still say (None: it cannot)."""
+    """The files left to finish, if the library can still say (None: it cannot): those not read
+    yet and those whose words are stored but not yet their meaning."""
     try:
-        return library.counts().pending
+        counts = library.counts()
+        return counts.pending + counts.meaning_pending
     except (PonderError, KeyboardInterrupt):
         return None
 

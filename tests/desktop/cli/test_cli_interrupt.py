@@ -19,15 +19,16 @@ WAIT_S = 240  # for the run to mark its files pending, on a busy two-core machin
 
 
 def _pending(data: Path) -> int:
-    """Read without opening a `Library`, which would bind the model while the run writes."""
+    """Files not read yet, or read but not yet embedded (their meaning pending). Read without
+    opening a `Library`, which would bind the model while the run writes."""
     path = data / DB_NAME
     if not path.is_file():
         return 0
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as db:
-            return db.execute("SELECT count(*) FROM documents WHERE status = 'pending'").fetchone()[
-                0
-            ]
+            return db.execute(
+                "SELECT count(*) FROM documents WHERE status = 'pending' OR meaning_pending = 1"
+            ).fetchone()[0]
     except sqlite3.OperationalError:  # the schema is still being created
         return 0
 
