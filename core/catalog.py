@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from core import ann
+from core.data_folder import private_folder, remove_files, sweep_leftovers
 from core.errors import PonderError, StoreError
 from core.keyspace import LocalKeys
 from core.records import IndexInfo
@@ -73,8 +74,8 @@ class Catalog:
         )
         self._builds: dict[str, threading.Thread] = {}
         self._stop = threading.Event()
-        _private_folder(self.data_dir)
-        _sweep_leftovers(self.data_dir)
+        private_folder(self.data_dir)
+        sweep_leftovers(self.data_dir)
         self.store = Store(self.data_dir / DB_NAME)
         self.keys = LocalKeys()
         self._lock = threading.RLock()
@@ -217,7 +218,13 @@ class Catalog:
         if not len(ids):
             return True
         sample = np.random.default_rng().choice(ids, size=min(SAMPLE, len(ids)), replace=False)
-        stored = self.store.vectors_of(table, sample, self.dimension)
+        # A writer (this process's first indexing phase, or another process) may take rows away
+        # between the two reads: those are logged changes the catch-up applies next, not damage.
+        found = self.store.vectors_found(table, sample, self.dimension)
+        sample = np.array([i for i in sample if int(i) in found], dtype=np.int64)
+        if not len(sample):
+            return True
+        stored = np.stack([found[int(i)] for i in sample])
         # By direction, not element by element: an 8-bit code clips the odd component of a
         # vector outside its trained range (0.3% of vectors on a 1M library, so a sample of
         # 256 failed half the time and every other open retrained for ten minutes), yet every
@@ -298,8 +305,8 @@ class Catalog:
                         ) from exc
                     mirror.saved = mirror.generation
                 stale = [p for g, p in self._files(table) if g < mirror.generation]
-                _remove(stale)
-            _remove([self.data_dir / name for name in _LEGACY])
+                remove_files(stale)
+            remove_files([self.data_dir / name for name in _LEGACY])
             self._saved_at = time.monotonic()
             if self._mirrors and self.store.log_size() > LOG_KEEP:
                 self.store.trim_log(min(m.generation for m in self._mirrors.values()))
@@ -343,55 +350,6 @@ class Catalog:
                 self._save_or_warn()
         finally:
             self.store.close()
-
-
-def _remove(paths: list[Path]) -> None:
-    """Best effort: an old index file left behind (a read-only folder) is only wasted space."""
-    for path in paths:
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:
-            pass
-
-
-# Temporary files are named for the process that writes them: `…faiss.<pid>-<thread>.tmp` and
-# `.library.sqlite3.<pid>-<thread>.new`. Only a process killed mid-write leaves one behind.
-_LEFTOVER = re.compile(r"\.(?P<pid>\d+)-\d+\.(?:tmp|new)$")
-
-
-def _sweep_leftovers(folder: Path) -> None:
-    """Remove what killed writers left half-written (a full-size index copy, say)."""
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return
-    for name in names:
-        match = _LEFTOVER.search(name)
-        if match and not _alive(int(match["pid"])):
-            _remove([folder / name])
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process: leave its files alone
-    return True
-
-
-def _private_folder(folder: Path) -> None:
-    """The data folder holds the full text of every document: only its owner may enter it."""
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreError(f"cannot create the data folder {folder}: {_reason(exc)}") from exc
-    try:
-        if folder.stat().st_mode & 0o077 and folder.stat().st_uid == os.getuid():
-            folder.chmod(0o700)  # made by an older Ponder, or under a permissive umask
-    except OSError:
-        pass  # a read-only folder: searching it still works
 
 
 def _reason(exc: BaseException) -> str:

@@ -194,9 +194,20 @@ class Store(MeaningRows, DocumentRows):
 
     def vectors_of(self, table: str, ids: Sequence[int], dimension: int) -> np.ndarray:
         """The stored vectors of some rows, in the order of `ids` (all must exist)."""
+        found = self.vectors_found(table, ids, dimension)
+        return np.stack([found[int(i)] for i in ids]) if len(ids) else sql.matrix([], dimension)
+
+    def vectors_found(
+        self, table: str, ids: Sequence[int], dimension: int
+    ) -> dict[int, np.ndarray]:
+        """The stored vectors of those of `ids` that still exist (another writer may have taken
+        some away since they were listed)."""
         query = f"SELECT id, vector FROM {shared.checked_table(table)} WHERE id {{among}}"
-        found = dict(self._in(query, ids))
-        return sql.matrix([found[int(i)] for i in ids], dimension)
+        rows = self._in(query, ids)
+        if not rows:
+            return {}
+        matrix = sql.matrix([r[1] for r in rows], dimension)
+        return {int(r[0]): matrix[at] for at, r in enumerate(rows)}
 
     def quarantine(self, table: str, ids: Sequence[int]) -> None:
         """Vector rows found damaged (not finite, not unit length): their documents lose all
