@@ -13,8 +13,6 @@ document's title and first sentences that are its own, not boilerplate.
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +22,7 @@ import numpy as np
 from core.boilerplate import sentence_counts
 from core.catalog import Catalog
 from core.control import RunControl
+from core.data_folder import save_arrays
 from core.errors import Cancelled
 from core.paths import container_of
 from core.profiles import profile, vector
@@ -222,22 +221,13 @@ def _load(path: Path) -> _Layout | None:
 
 
 def _save(path: Path, layout: _Layout) -> None:
-    """Written beside and renamed over, so a reader never sees half a file; a failure to write
-    (a full disk, a read-only library) only costs recomputing it next time."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            np.savez(
-                handle,
-                vectors=np.array(layout.vectors),
-                ids=layout.ids,
-                hashes=np.array(layout.hashes, dtype=str),
-                xy=layout.xy,
-                method=np.array(layout.method),
-                fitted=np.array(layout.fitted),
-                placed=np.array(layout.placed),
-            )
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    save_arrays(
+        path,
+        vectors=np.array(layout.vectors),
+        ids=layout.ids,
+        hashes=np.array(layout.hashes, dtype=str),
+        xy=layout.xy,
+        method=np.array(layout.method),
+        fitted=np.array(layout.fitted),
+        placed=np.array(layout.placed),
+    )

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import re
 import threading
 import weakref
@@ -27,6 +26,7 @@ import numpy as np
 
 from core.catalog import Catalog
 from core.control import RunControl
+from core.data_folder import save_arrays
 from core.errors import Cancelled
 from core.records import DocumentRow, Status
 
@@ -192,23 +192,14 @@ def _load(path: Path) -> SentenceCounts | None:
 
 
 def _save(path: Path, counts: SentenceCounts) -> None:
-    """Written beside and renamed over, so a reader never sees half a file; a failure to write
-    only costs counting again next time."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            np.savez(
-                handle,
-                kind=np.array(counts.kind),
-                generation=np.array(counts.generation),
-                ids=counts.ids,
-                hashes=np.array(counts.hashes, dtype=str),
-                offsets=counts.offsets,
-                keys=counts.keys,
-                shared_keys=counts.shared_keys,
-                shared_counts=counts.shared_counts,
-            )
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    save_arrays(
+        path,
+        kind=np.array(counts.kind),
+        generation=np.array(counts.generation),
+        ids=counts.ids,
+        hashes=np.array(counts.hashes, dtype=str),
+        offsets=counts.offsets,
+        keys=counts.keys,
+        shared_keys=counts.shared_keys,
+        shared_counts=counts.shared_counts,
+    )

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from pathlib import Path
+
+import numpy as np
 
 from core.errors import StoreError
 
@@ -56,3 +59,17 @@ def private_folder(folder: Path) -> None:
             folder.chmod(0o700)  # made by an older Ponder, or under a permissive umask
     except OSError:
         pass  # a read-only folder: searching it still works
+
+
+def save_arrays(path: Path, **arrays: np.ndarray) -> None:
+    """Arrays saved beside the library (`numpy.savez`), written beside and renamed over, so a
+    reader never sees half a file; a failure to write (a full disk, a read-only library) only
+    costs computing them again next time."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, **arrays)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
