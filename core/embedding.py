@@ -41,6 +41,12 @@ SLICE_TOKENS = 16_384  # tokens of a big document embedded per turn
 SYNC_VECTORS = 20_000
 
 Write = Callable[[NewDocument, np.ndarray, np.ndarray], bool]
+Twin = Callable[[MeaningTodo], int]  # copies an embedded twin's vectors; how many (0: none)
+
+
+def no_twin(_todo: MeaningTodo) -> int:
+    """For a store that cannot copy vectors between documents: every document is embedded."""
+    return 0
 
 
 class Tally(Protocol):
@@ -68,7 +74,9 @@ class _Big:
 
 class Embedding:
     """Embeds `todo` documents, whose words `fetch` gives (None: changed since listed), and
-    hands each to `write`; `run` returns False when cancelled."""
+    hands each to `write`; `run` returns False when cancelled. A document with the same words
+    as one already embedded takes that one's vectors through `twin` instead: a copy waiting in
+    the same run waits for its original."""
 
     def __init__(
         self,
@@ -77,8 +85,10 @@ class Embedding:
         write: Write,
         tally: Tally,
         control: RunControl,
+        twin: Twin = no_twin,
     ) -> None:
         self.catalog = catalog
+        self.twin = twin
         self.encoder = encoder
         self.write = write
         self.tally = tally
@@ -91,6 +101,28 @@ class Embedding:
     def run(
         self, todo: list[MeaningTodo], fetch: Callable[[MeaningTodo], NewDocument | None]
     ) -> bool:
+        todo = self._copies_taken(todo)
+        firsts, copies = _first_of_each(todo)
+        return self._embed(firsts, fetch) and self._embed(self._copies_taken(copies), fetch)
+
+    def _copies_taken(self, todo: list[MeaningTodo]) -> list[MeaningTodo]:
+        """Those of `todo` that found no embedded twin to copy their vectors from."""
+        left = []
+        for item in todo:
+            if self.control.cancelled or not (copied := self.twin(item)):
+                left.append(item)
+                continue
+            self.tally.embedding(item.path)
+            self._count_written(copied)
+            self.tally.worked(item.chars)
+            self.tally.embedded(item.path, True)
+        return left
+
+    def _embed(
+        self, todo: list[MeaningTodo], fetch: Callable[[MeaningTodo], NewDocument | None]
+    ) -> bool:
+        if not todo:
+            return not self.control.cancelled
         info = self.catalog.store.index_info()
         late = info is not None and info.context == LATE
         todo = sorted(todo, key=_order)  # stable: small ones keep their order
@@ -190,13 +222,29 @@ class Embedding:
         assert item.document is not None
         written = self.write(item.document, sentences, head)
         if written:
-            self._unsynced += len(sentences) + len(head)
-        if self._unsynced >= SYNC_VECTORS:
-            self._unsynced = 0
-            self.catalog.sync()
+            self._count_written(len(sentences) + len(head))
         if not counted:
             self.tally.worked(item.todo.chars)
         self.tally.embedded(item.todo.path, written)
+
+    def _count_written(self, vectors: int) -> None:
+        self._unsynced += vectors
+        if self._unsynced >= SYNC_VECTORS:
+            self._unsynced = 0
+            self.catalog.sync()
+
+
+def _first_of_each(todo: list[MeaningTodo]) -> tuple[list[MeaningTodo], list[MeaningTodo]]:
+    """The first document of each content, and the copies after it (same digest)."""
+    seen: set[str] = set()
+    firsts, copies = [], []
+    for item in todo:
+        if item.digest and item.digest in seen:
+            copies.append(item)
+        else:
+            seen.add(item.digest)
+            firsts.append(item)
+    return firsts, copies
 
 
 def _order(todo: MeaningTodo) -> tuple[int, int]:

@@ -38,7 +38,7 @@ import numpy as np
 from core import extract
 from core.catalog import Catalog
 from core.control import RunControl
-from core.embedding import Embedding
+from core.embedding import Embedding, no_twin
 from core.extract.reasons import ReasonCount, count_by_reason
 from core.paths import container_of, under
 from core.pipeline import AHEAD_BYTES, FileWords, Loaded, Preload, Reader, ToRead, words_weight
@@ -276,11 +276,11 @@ class IndexRun:
         if self._words_first:
             todo = self.store.meaning_todo()
             fetch: Callable[[MeaningTodo], NewDocument | None] = self.store.stored_words
-            write = self.store.write_meaning
+            write, twin = self.store.write_meaning, self.store.copy_meaning
         else:
             held, self._held, self._held_chars = self._held, {}, 0
             todo = [MeaningTodo(d.path, d.digest, len(d.text)) for d in held.values()]
-            fetch, write = (lambda t: held.get(t.path)), self._write_whole
+            fetch, write, twin = (lambda t: held.get(t.path)), self._write_whole, no_twin
         if not todo:
             return True
         model = self._model or Preload(self.encoder)
@@ -292,7 +292,9 @@ class IndexRun:
         self._count.work_total += sum(t.chars for t in todo)
         self.progress(self._progress("", "scanned"))
         try:
-            done = Embedding(self.catalog, encoder, write, self, self.control).run(todo, fetch)
+            done = Embedding(self.catalog, encoder, write, self, self.control, twin).run(
+                todo, fetch
+            )
         finally:
             self._stage = reading
         containers, self._containers = self._containers, []

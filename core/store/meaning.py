@@ -36,6 +36,26 @@ _WORDS = (
 COUNT_MEANING_PENDING = (
     "SELECT count(*) FROM documents WHERE meaning_pending = 1 AND status = 'indexed'"
 )
+_TWIN = (
+    "SELECT twin.id FROM documents AS waiting JOIN documents AS twin "
+    "ON twin.hash = waiting.hash AND twin.id != waiting.id "
+    "WHERE waiting.id = ? AND twin.status = 'indexed' AND twin.meaning_pending = 0 "
+    "AND twin.text = waiting.text AND twin.title = waiting.title "
+    "AND EXISTS (SELECT 1 FROM sentences WHERE document_id = twin.id) LIMIT 1"
+)
+_EMBEDDED_HASH = (
+    "SELECT 1 FROM documents WHERE hash = ? AND meaning_pending = 0 AND status = 'indexed' LIMIT 1"
+)
+_COPY_SENTENCES = (
+    'INSERT INTO sentences (document_id, ordinal, start, "end", line, page, text, vector, gen) '
+    'SELECT ?, ordinal, start, "end", line, page, text, vector, ? FROM sentences '
+    "WHERE document_id = ? ORDER BY ordinal"
+)
+_COPY_PASSAGES = (
+    "INSERT INTO passages (document_id, ordinal, first_sentence, last_sentence, vector, gen) "
+    "SELECT ?, ordinal, first_sentence, last_sentence, vector, ? FROM passages "
+    "WHERE document_id = ? ORDER BY ordinal"
+)
 _WAITING = (
     "SELECT id FROM documents WHERE meaning_pending = 1 AND status = 'indexed' AND id {among}"
 )
@@ -129,6 +149,28 @@ class MeaningRows:
             insert_vectors(tx, row[0], doc, sentence_vectors, passage_vectors)
             tx.conn.execute(_EMBEDDED, (time.time(), row[0]))
         return True
+
+    def copy_meaning(self, todo: MeaningTodo) -> int:
+        """Give a waiting document the vectors of an embedded one with the same words (a copy
+        of a file: licences, changelogs shipped twice); how many vectors it got, 0 if no such
+        twin exists or `todo` is no longer waiting. Same text and title, same model and
+        settings (the library has one), so the same vectors: copied, not computed."""
+        if not todo.digest or not self._connections.rows(_EMBEDDED_HASH, (todo.digest,)):
+            return 0  # the usual case, answered without taking the write lock
+        with self._write() as tx:
+            row = tx.conn.execute(
+                "SELECT id FROM documents WHERE path = ? AND hash = ? AND meaning_pending = 1 "
+                "AND status = ?",
+                (todo.path, todo.digest, Status.INDEXED),
+            ).fetchone()
+            twin = row and tx.conn.execute(_TWIN, (row[0],)).fetchone()
+            if not twin:
+                return 0
+            shared.delete_vectors(tx.conn, SQLITE, [row[0]])
+            copied = tx.conn.execute(_COPY_SENTENCES, (row[0], tx.generation, twin[0])).rowcount
+            copied += tx.conn.execute(_COPY_PASSAGES, (row[0], tx.generation, twin[0])).rowcount
+            tx.conn.execute(_EMBEDDED, (time.time(), row[0]))
+        return copied
 
     def meaning_pending(self, doc_ids: Sequence[int]) -> set[int]:
         """Which of these documents wait for their vectors (found by their words only)."""
