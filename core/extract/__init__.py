@@ -130,11 +130,14 @@ def _format_for(name: PurePath, head: bytes, inside: Codec | None = None) -> For
     suffix = sniff.content_suffix(head)
     if suffix is not None:
         return BY_SUFFIX[suffix]
+    label = name.suffix.lower() or "(no extension)"
+    if (program := sniff.program_name(head)) is not None:
+        where = f"{inside.name} file holds" if inside else f"unsupported file type {label}:"
+        raise SkipFile(f"{where} {program}, not text")
     what = sniff.binary_name(head)
     if inside is not None:
         named = f" ({what})" if what else ""
         raise SkipFile(f"{inside.name} file holds binary content, not text{named}")
-    label = name.suffix.lower() or "(no extension)"
     raise SkipFile(f"unsupported file type {label}: {what or 'binary content'}")
 
 

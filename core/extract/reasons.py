@@ -43,6 +43,7 @@ def first_line(exc: BaseException) -> str:
 _GROUPS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), group)
     for pattern, group in (
+        (r"program, not text", "a program, not text"),
         (r"^unsupported file type", "unsupported type"),
         (r"file holds binary content", "compressed, not text"),
         (r"binary content", "binary, not text"),

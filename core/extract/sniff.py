@@ -28,6 +28,9 @@ _OPENINGS: tuple[tuple[bytes, str], ...] = (
     (b"<!doctype html", ".html"),
     (b"<html", ".html"),
 )
+# Text that is a program for a machine, not words for a person: read as text, a manual shipped as
+# PostScript fills the library with drawing operators.
+_PROGRAMS: tuple[tuple[bytes, str], ...] = ((b"%!ps", "a PostScript program"),)
 _PRINTABLE = bytes([9, 10, 13, *range(32, 127)])
 _SIGNATURE_BYTES = 64  # past the first non-printable byte of every signature of a binary format
 
@@ -46,12 +49,20 @@ def content_suffix(head: bytes) -> str | None:
         if start.startswith(bom):
             return ".txt"
     start = start.lstrip().lower()
+    if program_name(head) is not None:
+        return None
     for opening, suffix in _OPENINGS:
         if start.startswith(opening):
             return suffix
     if _odd_start(head) and _signature(head, binary_only=True) is not None:
         return None  # a short binary file can decode as legacy text
     return ".txt" if looks_like_text(head) else None
+
+
+def program_name(head: bytes) -> str | None:
+    """What program `head` begins like ("a PostScript program"), if it is text for a machine."""
+    start = head[:64].lstrip().lower()
+    return next((name for opening, name in _PROGRAMS if start.startswith(opening)), None)
 
 
 def binary_name(head: bytes) -> str | None:

@@ -150,3 +150,9 @@ def test_unpacking_limit_follows_the_file_limit(tmp_path: Path) -> None:
     assert path.stat().st_size < 200 < len(NEWS) * 20
     with pytest.raises(SkipFile, match=r"^too large: gzip file unpacks to more than 200 bytes$"):
         extract(path, max_bytes=200)
+
+
+def test_compressed_postscript_is_skipped_as_a_program(tmp_path: Path) -> None:
+    path = write(tmp_path, "manual.ps.gz", gzip.compress(b"%!PS-Adobe-3.0\n/a 1 def\n" * 50))
+    with pytest.raises(SkipFile, match=r"^gzip file holds a PostScript program, not text$"):
+        extract(path)

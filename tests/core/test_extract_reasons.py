@@ -29,6 +29,8 @@ ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(8) + b"\x03\x00\x3e\x00" + bytes(4000)
         ("unsupported file type .tar.gz", "unsupported type"),
         ("gzip file holds binary content, not text (ELF executable)", "compressed, not text"),
         ("binary content, not text", "binary, not text"),
+        ("unsupported file type .ps: a PostScript program, not text", "a program, not text"),
+        ("gzip file holds a PostScript program, not text", "a program, not text"),
         ("too large: 200.0 MB > 50 MB limit", "too large"),
         ("too large: gzip file unpacks to more than 50 MB", "too large"),
         ("too large: over the 50 MB limit", "too large"),

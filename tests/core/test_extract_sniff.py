@@ -141,3 +141,15 @@ def test_html_without_suffix_is_read_as_html(tmp_path: Path) -> None:
         "Tides",
         "High water.",
     )
+
+
+POSTSCRIPT = b"%!PS-Adobe-2.0\n%%Creator: dvips\n/TeXDict 300 dict def TeXDict begin\n" * 20
+
+
+def test_postscript_is_a_program_not_text(tmp_path: Path) -> None:
+    """A manual shipped as PostScript is text for a printer: its drawing operators are not words
+    a person searches, so it is skipped, saying what it is."""
+    with pytest.raises(SkipFile, match=r"^unsupported file type \.ps: a PostScript program, not"):
+        extract(write(tmp_path, "manual.ps", POSTSCRIPT))
+    with pytest.raises(SkipFile, match="a PostScript program, not text"):
+        precheck(write(tmp_path, "manual", POSTSCRIPT), len(POSTSCRIPT))
