@@ -114,7 +114,7 @@ class _Walk:
                 return
             there = self._walked_as(path) or self.files.get(key)
         except OSError as exc:
-            yield Found(path, 0, 0.0, _reason(exc))
+            yield _broken(path) if exc.errno == errno.ENOENT else Found(path, 0, 0.0, _reason(exc))
             return
         if there is not None:
             yield _link_found(path, there)
@@ -134,6 +134,15 @@ def _link_found(path: str, target: str) -> Found:
     return Found(path, 0, 0.0, skipped=linked(target), link_to=target)
 
 
+def _broken(path: str) -> Found:
+    """A link whose target does not exist: nothing to read, and nothing the user lost."""
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    return Found(path, 0, 0.0, skipped=f"a broken link: its target {target} does not exist")
+
+
 def _within(path: str, folder: str) -> bool:
     target = os.path.realpath(path)
     return target == folder or target.startswith(folder.rstrip(os.sep) + os.sep)
@@ -151,5 +160,5 @@ def _reason(exc: OSError) -> str:
     if exc.errno in (errno.EACCES, errno.EPERM):
         return "permission denied"
     if exc.errno == errno.ENOENT:
-        return "not found (broken symlink?)"
+        return "not found"  # gone since it was listed, or a root named that does not exist
     return exc.strerror or str(exc)

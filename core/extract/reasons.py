@@ -54,6 +54,8 @@ _GROUPS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"encrypted", "encrypted"),
         (r"permission denied", "permission denied"),
         (r"^symlink loop", "symlink loop"),
+        (r"^a link to .*, indexed there$", "a link, indexed at its target"),
+        (r"^a broken link", "broken link"),
         (r"^a symlink to outside", "symlink outside the folder"),
         (r"^(file )?not found", "not found"),
         (r"^not a regular file", "not a regular file"),

@@ -46,6 +46,8 @@ ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(8) + b"\x03\x00\x3e\x00" + bytes(4000)
         ("Permission denied", "permission denied"),
         ("symlink loop", "symlink loop"),
         ("not found (broken symlink?)", "not found"),
+        ("a broken link: its target ../x does not exist", "broken link"),
+        ("a link to /doc/gcc-12-base, indexed there", "a link, indexed at its target"),
         ("file not found", "not found"),
         ("not a regular file", "not a regular file"),
         ("could not read file: Input/output error", "unreadable"),
