@@ -169,7 +169,7 @@ def search(
             )
         )
     # documents whose words are stored but not yet their meaning, ranked by their words
-    words = pending.hits(catalog, [d for d in best[:k] if d in waiting], parsed.words, fused)
+    words = pending.hits(catalog, [d for d in best[:k] if d in waiting], parsed, fused)
     for hit in words.values():  # it holds the query's words, its meaning untold: never weaker
         hits.append(replace(hit, unquoted=unquoted))
     hits = pending.in_order(hits, best)
