@@ -38,6 +38,7 @@ class DocumentHit:
     # were read as plain words: this is the closest match by meaning, not an exact one.
     unquoted: bool = False
     pending: bool = False  # its meaning is not stored yet: found and ranked by its words alone
+    copies: tuple[str, ...] = ()  # paths of documents with the same content (`core.copies`)
 
     def to_json(self) -> dict:
         s = self.sentence
@@ -56,6 +57,7 @@ class DocumentHit:
             "weak": self.weak,
             "unquoted": self.unquoted,
             "pending": self.pending,
+            "copies": list(self.copies),
         }
 
 

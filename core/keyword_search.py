@@ -27,11 +27,12 @@ def keyword_search(catalog: Catalog, query: str | Query, k: int = 10) -> list[Do
     documents = catalog.store.documents_by_id(best)
     texts = catalog.store.texts(list(documents))
     words = [w.lower() for w in parsed.words]
+    terms = pending.exact_terms(parsed)
     hits = []
     for doc_id in best:
         text = texts.get(doc_id) or ""
         if doc_id in waiting and doc_id in documents and literal(text, parsed.phrases):
-            hit = pending.hit(documents[doc_id], text, words, keyword[doc_id], catalog.keys)
+            hit = pending.hit(documents[doc_id], text, words, keyword[doc_id], catalog.keys, terms)
             hits.append(replace(hit, unquoted=unquoted))
             continue
         if doc_id not in shown or doc_id not in documents:

@@ -18,12 +18,12 @@ from core.atlas import LibraryMap, build_map
 from core.backends import is_server, normalise, open_catalog
 from core.catalog import DB_NAME
 from core.control import RunControl
+from core.copies import keyword_hits
 from core.errors import IndexMismatchError, PonderError
 from core.explain import Explanation, Why, explain_document, explain_each
 from core.fusion import Mode
 from core.hits import DocumentHit
 from core.indexer import IndexRun, IndexSummary, ProgressCallback
-from core.keyword_search import keyword_search
 from core.modelspec import default_model_folder, read_model_folder
 from core.passages import ALONE, CONTEXTS, LATE
 from core.paths import absolute
@@ -182,7 +182,7 @@ class Library:
         """The best `k` documents for `query` (its syntax: `core.query`); weaker matches only
         when nothing is better, unless `keep_weak` (see `core.search.search`)."""
         if self.catalog.info is None:  # nothing was ever embedded: words only, if stored yet
-            return [] if mode is Mode.SEMANTIC else keyword_search(self.catalog, query, k)
+            return [] if mode is Mode.SEMANTIC else keyword_hits(self.catalog, query, k)
         return search(self.catalog, self.queries, query, k, mode, keep_weak=keep_weak)
 
     @property
@@ -201,7 +201,7 @@ class Library:
 
     def keyword_search(self, query: str | Query, k: int = 10) -> list[DocumentHit]:
         """The best `k` documents by keywords alone; never loads the model."""
-        return keyword_search(self.catalog, query, k)
+        return keyword_hits(self.catalog, query, k)
 
     def related(self, path: str | Path, k: int = 10) -> list[RelatedHit]:
         """The `k` documents closest in meaning to the one at `path`, from the stored vectors

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core import pending
+from core import copies, pending
 from core.catalog import Catalog
 from core.exact_terms import Holders, find_holders, held
 from core.fusion import Mode, fuse, is_weak, names_something, ranked
 from core.hits import DocumentHit, Scored, document_hit, sentence_hit, span_around
-from core.keyword_search import keyword_search, literal, unquote
+from core.keyword_search import literal, unquote
 from core.query import Query, parse
 from core.records import SentenceScores
 
@@ -106,7 +106,7 @@ def search(
     if not parsed.text.strip() or k <= 0:
         return []
     if catalog.vector_count("sentences") == 0:  # nothing has its meaning yet: words only
-        return [] if mode is Mode.SEMANTIC else keyword_search(catalog, parsed, k)
+        return [] if mode is Mode.SEMANTIC else copies.keyword_hits(catalog, parsed, k)
     parsed, unquoted = unquote(catalog, parsed)
     named = mode is Mode.FUSED and names_something(parsed.text)
     keyword_job: Future[_KeywordEvidence] | None = None
@@ -142,7 +142,8 @@ def search(
     fused = fuse(exact, keyword, mode)
     waiting = pending.waiting(catalog.store, [d for d in keyword if d not in exact])
     fused.update(pending.scores(exact, keyword, waiting, mode))  # ranked by their words
-    best = ranked(fused, keyword, named, held)[:shown]
+    twins = copies.distinct(catalog, ranked(fused, keyword, named, held), shown)  # one per text
+    best = twins.ids
     if parsed.phrases:  # checked in the whole text, as written
         texts = catalog.store.texts(best)
         best = [d for d in best if literal(texts.get(d) or "", parsed.phrases)]
@@ -169,10 +170,10 @@ def search(
             )
         )
     # documents whose words are stored but not yet their meaning, ranked by their words
-    words = pending.hits(catalog, [d for d in best[:k] if d in waiting], parsed.words, fused)
+    words = pending.hits(catalog, [d for d in best[:k] if d in waiting], parsed, fused)
     for hit in words.values():  # it holds the query's words, its meaning untold: never weaker
         hits.append(replace(hit, unquoted=unquoted))
-    hits = pending.in_order(hits, best)
+    hits = copies.with_copies(catalog, pending.in_order(hits, best), twins.copies)
     if keep_weak or all(h.weak for h in hits):
         return hits
     return [h for h in hits if not h.weak]  # a weaker match only pads the page

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 ELLIPSIS = "…"
 SENTENCE_WIDTH = 200  # characters of a sentence shown under a result
+COPIES_SHOWN = 3  # paths of a result's copies named under it; the rest are counted
 
 
 def shown(key: str) -> str:
@@ -25,6 +28,14 @@ def clip(text: str, width: int = SENTENCE_WIDTH) -> str:
     if space > width * 3 // 4:  # a word boundary near the end: do not split a word
         cut = cut[:space]
     return cut.rstrip() + ELLIPSIS
+
+
+def also(paths: Sequence[str]) -> str:
+    """Where else a result's text is (its copies' printable paths, `core.copies`), in one line:
+    the first few named, the rest counted."""
+    named = ", ".join(paths[:COPIES_SHOWN])
+    rest = len(paths) - COPIES_SHOWN
+    return f"(also: {named}{f' and {rest} more' if rest > 0 else ''})"
 
 
 def tail(text: str, width: int) -> str:

@@ -6,7 +6,7 @@ import json
 from typing import TextIO
 
 from core.paths import to_key
-from desktop.cli.lines import clip, shown
+from desktop.cli.lines import also, clip, shown
 from desktop.cli.reasons import by_reason, report_lines, summary_lines
 
 PROBLEMS_SHOWN = 50
@@ -47,6 +47,8 @@ def print_hits(query: str, hits, as_json: bool) -> None:
         more = f" (+{len(hit.matches) - 1} more)" if len(hit.matches) > 1 else ""
         print(f"{rank:2}. {hit.score:.3f}  {shown(to_key(hit.path))}  [{where}]{more}")
         print(f"      {clip(hit.sentence.text)}")
+        if hit.copies:
+            print(f"      {also([shown(to_key(p)) for p in hit.copies])}")
 
 
 def print_related(path: str, hits, as_json: bool) -> None:

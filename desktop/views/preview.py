@@ -3,7 +3,8 @@ matching sentence highlighted (the more relevant, the stronger), or a related no
 one sentence that connects it (`show_passage`). A result's best sentence has its words tinted by
 their share of the match once its explanation arrives (`tint_words`). A weaker match (under the
 relevance floor) is shown from its start with nothing highlighted: none of its sentences is a
-match worth pointing at.
+match worth pointing at. Under the path, a note says when a result's meaning is still pending
+(found by its words alone) and where else its text is (its copies).
 
 Selecting text in it is a question too (which notes are related to this passage?): once the
 selection has stopped changing for a moment, `passage_selected` fires and `selected_span` gives
@@ -24,12 +25,14 @@ from core.hits import DocumentHit
 from desktop.views.heatmap import ink, tint
 from desktop.views.hit_list import display_title
 from desktop.views.plain_text import plain_label, tooltip
+from desktop.views.results_model import PENDING_NOTE, copies_note
 from desktop.views.text_offsets import python_mapper, utf16_mapper
 
 STRONGEST = QColor(255, 200, 40)
 WORD = QTextCharFormat.Property.UserProperty + 1  # marks a word tinted by its share
 TINT_FROM = 0.3  # a word is tinted when its share is at least this part of the largest
 WEAKEST_ALPHA, STRONGEST_ALPHA = 55, 210
+COPIES_NAMED = 3  # copies named under the path; the tooltip lists them all
 SELECTION_SETTLE_MS = 300  # a selection being dragged out is not asked about until it stops
 
 
@@ -55,6 +58,10 @@ class PreviewPane(QWidget):
         self.path = plain_label()
         self.path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.path.setStyleSheet("color: palette(placeholder-text);")
+        self.note = plain_label()  # meaning pending; where the copies are
+        self.note.setObjectName("preview-note")
+        self.note.setStyleSheet("color: palette(placeholder-text);")
+        self.note.setWordWrap(True)
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
         self.text.setObjectName("preview-text")
@@ -67,6 +74,7 @@ class PreviewPane(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.title)
         layout.addWidget(self.path)
+        layout.addWidget(self.note)
         layout.addWidget(self.text, 1)
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
@@ -86,6 +94,7 @@ class PreviewPane(QWidget):
         self.title.setText("Preview")
         self.path.setText("")
         self.path.setToolTip("")
+        self._set_note(None)
         self._set_text("")
         self.text.setExtraSelections([])
 
@@ -96,7 +105,23 @@ class PreviewPane(QWidget):
             metrics.elidedText(path, Qt.TextElideMode.ElideMiddle, max(200, self.width()))
         )
         self.path.setToolTip(tooltip(path))
+        self._set_note(None)
         self._set_text(text)
+
+    def _set_note(self, hit: DocumentHit | None) -> None:
+        """Say, under the path, what the result's row says beside it."""
+        lines = (
+            [f"{PENDING_NOTE.capitalize()}: found by its words alone."]
+            if hit and hit.pending
+            else []
+        )
+        if hit is not None and hit.copies:
+            rest = len(hit.copies) - COPIES_NAMED
+            named = ", ".join(hit.copies[:COPIES_NAMED]) + (f" and {rest} more" if rest > 0 else "")
+            lines.append(f"{copies_note(len(hit.copies)).capitalize()}: {named}")
+        self.note.setText("\n".join(lines))
+        self.note.setToolTip(tooltip("\n".join(hit.copies)) if hit is not None else "")
+        self.note.setVisible(bool(lines))
 
     def _set_text(self, text: str) -> None:
         self._shown = text
@@ -109,6 +134,7 @@ class PreviewPane(QWidget):
         self.document_id = hit.document_id
         self.passage = None
         self._show_document(display_title(hit), hit.path, text)
+        self._set_note(hit)
         if hit.weak:
             self.text.setExtraSelections([])
             self.scroll_to(0)

@@ -1,5 +1,7 @@
 """Paints one search result: title, folder, a relevance bar, and the best sentence highlighted
-inside its surrounding text, with how many more sentences of the document matched.
+inside its surrounding text, with how many more sentences of the document matched and in how
+many other places the same file is. A result whose meaning is still pending (found by its words
+alone, its relevance untold) says "meaning pending" where the bar would be.
 
 Everything painted comes from the model's roles; the delegate keeps no state of its own. The
 first result under the relevance floor carries a "Weaker matches" heading above it.
@@ -22,7 +24,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from desktop.views.results_model import Role
+from desktop.views.results_model import PENDING_NOTE, Role, copies_note
 from desktop.views.text_offsets import python_index, utf16_len
 
 PAD_X, PAD_Y, GAP = 12, 8, 3
@@ -137,16 +139,19 @@ class ResultDelegate(QStyledItemDelegate):
         title_font, small_font, body_font = self._fonts(option.font)
         rect = opt.rect.adjusted(PAD_X, PAD_Y, -PAD_X, -PAD_Y)
 
-        # line 1: title and relevance bar
+        # line 1: title and relevance bar, or the note that the meaning is pending
         title_metrics = QFontMetrics(title_font)
+        small_metrics = QFontMetrics(small_font)
+        pending = bool(index.data(Role.PENDING))
+        right = small_metrics.horizontalAdvance(PENDING_NOTE) if pending else BAR_WIDTH
         bar_rect = QRect(
-            rect.right() - BAR_WIDTH,
+            rect.right() - right + 1,
             rect.top() + (title_metrics.height() - BAR_HEIGHT) // 2,
-            BAR_WIDTH,
+            right,
             BAR_HEIGHT,
         )
         title_rect = QRect(
-            rect.left(), rect.top(), rect.width() - BAR_WIDTH - 12, title_metrics.height()
+            rect.left(), rect.top(), rect.width() - right - 12, title_metrics.height()
         )
         painter.setFont(title_font)
         painter.setPen(text_colour)
@@ -156,16 +161,25 @@ class ResultDelegate(QStyledItemDelegate):
         painter.drawText(
             title_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title
         )
-        score = float(index.data(Role.SCORE) or 0.0)
-        paint_relevance_bar(painter, bar_rect, score, palette, selected)
+        if pending:
+            painter.setFont(small_font)
+            painter.setPen(muted)
+            note_rect = QRect(bar_rect.left(), title_rect.top(), right, title_rect.height())
+            painter.drawText(
+                note_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, PENDING_NOTE
+            )
+        else:
+            score = float(index.data(Role.SCORE) or 0.0)
+            paint_relevance_bar(painter, bar_rect, score, palette, selected)
 
-        # line 2: folder, and how many more sentences matched
-        small_metrics = QFontMetrics(small_font)
+        # line 2: folder, how many more sentences matched, in how many other places it is
         y = title_rect.bottom() + 1 + GAP
         line_rect = QRect(rect.left(), y, rect.width(), small_metrics.height())
         more = int(index.data(Role.MORE_MATCHES) or 0)
-        more_text = f"+{more} more match{'es' if more != 1 else ''}" if more else ""
-        more_width = small_metrics.horizontalAdvance(more_text) + 12 if more else 0
+        notes = [f"+{more} more match{'es' if more != 1 else ''}"] if more else []
+        notes += [copies_note(len(index.data(Role.COPIES) or []))]
+        more_text = " · ".join(n for n in notes if n)
+        more_width = small_metrics.horizontalAdvance(more_text) + 12 if more_text else 0
         painter.setFont(small_font)
         painter.setPen(muted)
         folder = small_metrics.elidedText(
@@ -176,7 +190,7 @@ class ResultDelegate(QStyledItemDelegate):
         painter.drawText(
             line_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, folder
         )
-        if more:
+        if more_text:
             painter.drawText(
                 line_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, more_text
             )

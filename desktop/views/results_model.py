@@ -1,5 +1,7 @@
 """The search results as a list model: one row per document, close matches first, then the
-weaker ones (under the relevance floor) after a heading the delegate paints."""
+weaker ones (under the relevance floor) after a heading the delegate paints. A row says when its
+document's meaning is still pending (found by its words alone) and where else its text is (its
+copies, `core.copies`)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,17 @@ class Role(IntEnum):
     HIT = Qt.ItemDataRole.UserRole + 9  # the whole DocumentHit, for the preview
     WEAK = Qt.ItemDataRole.UserRole + 10  # under the relevance floor
     FIRST_WEAK = Qt.ItemDataRole.UserRole + 11  # the first weak row: "Weaker matches" above it
+    PENDING = Qt.ItemDataRole.UserRole + 12  # its meaning is not computed yet: found by words
+    COPIES = Qt.ItemDataRole.UserRole + 13  # paths of documents with the same content
+
+
+PENDING_NOTE = "meaning pending"
+PENDING_TIP = "Its meaning is still being computed: found by its words alone"
+
+
+def copies_note(count: int) -> str:
+    """How a row names its copies: "also in 2 other places"."""
+    return f"also in {count} other place{'s' if count != 1 else ''}" if count else ""
 
 
 class ResultsModel(HitListModel):
@@ -42,7 +55,10 @@ class ResultsModel(HitListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             more = len(hit.matches) - 1
             extra = f", {more} more matching sentence{'s' if more != 1 else ''}" if more else ""
-            return tooltip(f"{hit.path}\nRelevance {hit.score:.2f}{extra}")
+            lines = [hit.path, PENDING_TIP if hit.pending else f"Relevance {hit.score:.2f}{extra}"]
+            if hit.copies:
+                lines += ["Also in:", *hit.copies]
+            return tooltip("\n".join(lines))
         if role == Role.CONTEXT:
             return hit.context
         if role == Role.HIGHLIGHT:
@@ -54,8 +70,15 @@ class ResultsModel(HitListModel):
             return max(0, len(hit.matches) - 1)
         if role == Role.WEAK:
             return hit.weak
+        if role == Role.PENDING:
+            return hit.pending
+        if role == Role.COPIES:
+            return list(hit.copies)
         if role == Role.FIRST_WEAK:
             return hit.weak and (index.row() == 0 or not self._hits[index.row() - 1].weak)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{display_title(hit)}: {hit.sentence.text}"
+            notes = [PENDING_NOTE] if hit.pending else []
+            notes += [copies_note(len(hit.copies))] if hit.copies else []
+            said = f" ({', '.join(notes)})" if notes else ""
+            return f"{display_title(hit)}{said}: {hit.sentence.text}"
         return None

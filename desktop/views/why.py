@@ -3,12 +3,15 @@
 `WhyLookup` asks the engine on a worker (`Library.explain_in`: the sentence's passage embedded
 once more, so the explanation is of the vector that was matched) for the result on display; the
 preview tints the sentence's words by their share, and `WhyDialog` ("Why this result?") shows the
-whole query × sentence matrix as a heat map.
+whole query × sentence matrix as a heat map. A result whose meaning is still pending has no
+vectors to explain: it is not asked about, and the window's Why This Result? action
+(`bind_action`) is disabled while it is the result on display, saying why.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from core.explain import Why
@@ -16,6 +19,7 @@ from core.hits import DocumentHit
 from desktop.background.session import LibrarySession
 from desktop.background.workers import Worker, WorkerFailure
 from desktop.views.heatmap import TokenHeatmap
+from desktop.views.results_model import PENDING_TIP
 
 
 class WhyLookup(QObject):
@@ -26,13 +30,31 @@ class WhyLookup(QObject):
         self.session = session
         self._serial = 0
         self.latest: tuple[DocumentHit, Why] | None = None
+        self._action: QAction | None = None
+        self._tips = ("", "")  # the action's own tooltip and status tip
+
+    def bind_action(self, action: QAction) -> None:
+        """The action that opens the explanation: enabled only for a result that has one."""
+        self._action = action
+        self._tips = (action.toolTip(), action.statusTip())
+
+    def _follow(self, hit: DocumentHit) -> None:
+        action = self._action
+        if action is None:
+            return
+        action.setEnabled(not hit.pending)
+        tip = f"{PENDING_TIP}: nothing to explain yet" if hit.pending else ""
+        action.setToolTip(tip or self._tips[0])
+        action.setStatusTip(tip or self._tips[1])
 
     def explain(self, query: str, hit: DocumentHit) -> None:
-        """Explain `hit` for `query` on a worker; only the newest request is answered."""
+        """Explain `hit` for `query` on a worker; only the newest request is answered. A weaker
+        match is no match to explain; a hit whose meaning is pending has no vectors yet."""
         library = self.session.library
         self._serial += 1
         serial = self._serial
-        if library is None or hit.weak or not library.model_loaded:
+        self._follow(hit)
+        if library is None or hit.weak or hit.pending or not library.model_loaded:
             return
 
         def work(_report) -> Why:

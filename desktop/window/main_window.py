@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
         self.reveal_action = a("&Result", "Show in &Folder", tab.reveal_current, ("Ctrl+Shift+O",))
         self.copy_action = a("&Result", "&Copy Path", self.copy_path, ("Ctrl+Shift+C",))
         self.why_action = a("&Result", "&Why This Result?", tab.why_current, ("Ctrl+I",))
+        tab.why.bind_action(self.why_action)  # disabled for a result whose meaning is pending
         a("&View", "&Search", lambda: self.show_tab(SEARCH_TAB), ("Ctrl+1",))
         a("&View", "&Library", lambda: self.show_tab(LIBRARY_TAB), ("Ctrl+2",))
         a("&View", "&Compare", lambda: self.show_tab(COMPARE_TAB), ("Ctrl+3",))

@@ -20,6 +20,7 @@ from core.indexer import EMBEDDING, READING, IndexRun, Progress
 from core.library import Library
 from core.passages import ALONE
 from core.paths import to_key
+from core.pending import first_mention
 
 NOTES = {
     "bread.txt": "Knead the sourdough loaf and bake it in a hot oven.\nLet it cool on a rack.\n",
@@ -199,3 +200,41 @@ def test_kill_9_between_the_phases_then_the_next_run_embeds_the_rest(
     assert Path(best.path).name == "kernel.txt" and not best.pending
     assert not any(h.pending for h in library.search("greenhouse"))
     library.close()
+
+
+ADVISORY = (
+    "Security fixes.\n"
+    "Addresses CVE-2025-30698 and CVE-2025-21587 in the runtime.\n"
+    "Older entries follow.\n"
+    "The parser overflow, CVE-2023-2908, is fixed upstream.\n"
+)
+
+
+def test_a_pending_hit_shows_the_sentence_holding_the_exact_term(
+    tmp_path: Path, tiny_model
+) -> None:
+    """`CVE-2023` is the sentence naming CVE-2023, not the first "CVE" (the stem's match), both
+    when nothing is embedded yet and among documents found by meaning."""
+    folder = _notes(tmp_path / "notes")
+    library = _open(tmp_path / "data", tiny_model)
+    (folder / "changelog.txt").write_text(ADVISORY)
+    _words_only(library, folder)
+    wanted = "The parser overflow, CVE-2023-2908, is fixed upstream."
+    for hits in (library.keyword_search("CVE-2023"), library.search("CVE-2023")):
+        hit = _by_name(hits)["changelog.txt"]
+        assert hit.pending and hit.sentence.text == wanted
+    library.refresh()  # the others embedded; the changelog's words stored again, meaning waiting
+    (folder / "changelog.txt").write_text(ADVISORY + "More later.\n")
+    _words_only(library, folder)
+    hit = _by_name(library.search("CVE-2023"))["changelog.txt"]
+    assert hit.pending and hit.sentence.text == wanted
+    library.close()
+
+
+def test_a_pending_hit_prefers_a_whole_word_to_a_stem() -> None:
+    """A whole word ("use", not the start of "user") before a stem, the last resort."""
+    text = "Ask the user first. You may use it freely. Users agree."
+    assert text[first_mention(text, (), ["use"]) :].startswith("use it")
+    assert text[first_mention(text, (), ["users"]) :].startswith("Users")
+    assert text[first_mention(text, (), ["freelance"]) :].startswith("freely")
+    assert first_mention(text, ("O_NONBLOCK",), ["bread"]) == 0

@@ -10,9 +10,11 @@ from pathlib import Path
 
 from cli_support import Ponder
 
+from core.hits import DocumentHit, SentenceHit
 from core.indexer import IndexSummary, Progress
 from desktop.cli.lines import ELLIPSIS, SENTENCE_WIDTH, clip
 from desktop.cli.main import main
+from desktop.cli.output import print_hits
 from desktop.cli.progress import LOADING, ProgressBar
 
 LONG = " ".join(["the garden and the tomato water"] * 20)  # one sentence, over 600 characters
@@ -97,3 +99,18 @@ def test_the_bar_says_the_model_is_loading_until_the_first_file_is_read() -> Non
     bar(Progress(0, 500, "/notes/a.txt", summary, "reading", 0, 10_000))
     assert LOADING not in stream.getvalue().split("\r")[-1]
     bar.close()
+
+
+def _hit(path: str, copies: tuple[str, ...]) -> DocumentHit:
+    sentence = SentenceHit(0, 0, 12, 1, None, "Fix CVE-2023", 0.5)
+    return DocumentHit(1, path, "", 0.5, sentence, sentence.text, 0, [sentence], copies=copies)
+
+
+def test_a_hit_with_copies_names_them_under_it(capsys) -> None:
+    copies = tuple(f"/doc/{p}/changelog" for p in ("libcurl4", "libcurl3-gnutls", "a", "b"))
+    print_hits("CVE-2023", [_hit("/doc/curl/changelog", copies[:2]), _hit("/x", ())], False)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2] == "      (also: /doc/libcurl4/changelog, /doc/libcurl3-gnutls/changelog)"
+    assert lines[3].startswith(" 2. ") and len(lines) == 5  # no line for a hit without copies
+    print_hits("CVE-2023", [_hit("/doc/curl/changelog", copies)], False)
+    assert capsys.readouterr().out.splitlines()[2].endswith("/doc/a/changelog and 1 more)")
