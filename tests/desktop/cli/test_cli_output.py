@@ -6,10 +6,12 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import threading
 from pathlib import Path
 
 from cli_support import Ponder
 
+import core.library
 from core.hits import DocumentHit, SentenceHit
 from core.indexer import IndexSummary, Progress
 from desktop.cli.lines import ELLIPSIS, SENTENCE_WIDTH, clip
@@ -77,7 +79,19 @@ def test_problem_files_are_counted_by_reason(ponder: Ponder, notes: Path) -> Non
     assert "reasons" not in json.loads(ponder("status", "--json")[1])
 
 
-def test_the_model_loading_is_shown_in_a_log(tmp_path: Path, tiny_model: Path, notes, capsys):
+def test_the_model_loading_is_shown_in_a_log(
+    tmp_path: Path, tiny_model: Path, notes, capsys, monkeypatch
+):
+    """While the model loads (on its own thread, beside the reading) the log says so. A model
+    already loaded by an earlier test loads at once, so this one takes a moment, as a real one
+    does: the three notes are read long before it is ready."""
+    real = core.library.load_encoder
+
+    def slow(*args, **kwargs):
+        threading.Event().wait(1.0)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(core.library, "load_encoder", slow)
     argv = ["--data-dir", str(tmp_path / "d"), "--model", str(tiny_model), "index", str(notes)]
     assert main(argv) == 0
     err = capsys.readouterr().err.splitlines()
