@@ -26,6 +26,7 @@ from desktop.service.interfaces import GNOME_PATH, ICON, KRUNNER_PATH, window_co
 APP_ID = "org.ponder.Ponder"
 MANIFEST = Path("ponder") / "desktop-integration.txt"
 SYSTEM_DATA = Path("/usr/local/share")
+PROVIDER = Path("gnome-shell") / "search-providers" / f"{APP_ID}.search-provider.ini"
 # Under $XDG_DATA_HOME: a data folder of Ponder's own that the drop-in adds to XDG_DATA_DIRS.
 EXPORT = Path("ponder") / "exports" / "share"
 # Under $XDG_CONFIG_HOME: read by systemd's user manager at login (environment.d(5)).
@@ -70,25 +71,32 @@ def ponder_command() -> list[str]:
     return window_command()
 
 
+def search_files(command: list[str]) -> dict[Path, str]:
+    """The search files, by their path under an XDG data folder, for a `ponder` run as `command`:
+    the D-Bus service files that start `command serve`, GNOME Shell's provider and KRunner's
+    plugin. The wheel ships them with `/usr/bin/env ponder` (packaging/wheel/share)."""
+    serve = _exec([*command, "serve"])
+    services = Path("dbus-1") / "services"
+    return {
+        services / f"{GNOME_NAME}.service": _service(GNOME_NAME, serve),
+        services / f"{KRUNNER_NAME}.service": _service(KRUNNER_NAME, serve),
+        PROVIDER: _gnome(),
+        Path("krunner") / "dbusplugins" / f"{APP_ID}.desktop": _krunner(),
+    }
+
+
 def install(user: bool = True, library: str | None = None) -> Integration:
     """Write every file (replacing Ponder's own from an earlier install); return them."""
     data = data_home(user)
-    command = ponder_command()
-    chosen = ["--library", library] if library else []
-    serve = _exec([*command, *chosen, "serve"])
-    files = {
-        data / "applications" / f"{APP_ID}.desktop": _launcher([*command, *chosen]),
-        data / "dbus-1" / "services" / f"{GNOME_NAME}.service": _service(GNOME_NAME, serve),
-        data / "dbus-1" / "services" / f"{KRUNNER_NAME}.service": _service(KRUNNER_NAME, serve),
-        data / "krunner" / "dbusplugins" / f"{APP_ID}.desktop": _krunner(),
-    }
-    provider = Path("gnome-shell") / "search-providers" / f"{APP_ID}.search-provider.ini"
-    if user:
-        export = data / EXPORT
-        files[export / provider] = _gnome()
-        files[config_home() / DROP_IN] = _environment(export)
-    else:
-        files[data / provider] = _gnome()
+    command = [*ponder_command(), *(["--library", library] if library else [])]
+    files = {data / "applications" / f"{APP_ID}.desktop": _launcher(command)}
+    for name, text in search_files(command).items():
+        if name == PROVIDER and user:
+            export = data / EXPORT
+            files[export / name] = text
+            files[config_home() / DROP_IN] = _environment(export)
+        else:
+            files[data / name] = text
     written: list[Path] = []
     made: list[Path] = []
     for path, text in files.items():
