@@ -75,14 +75,19 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     check(
         subprocess.run([sys.executable, "-m", "venv", str(folder)], capture_output=True, text=True)
     )
+    # Not this checkout on PYTHONPATH: pip would take its ponder.egg-info (left by the build)
+    # for an installed ponder and skip the wheel.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     check(
         subprocess.run(
             [str(folder / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)],
             capture_output=True,
             text=True,
             timeout=3000,
+            env=env,
         )
     )
+    assert (folder / "bin" / "ponder").is_file()
     return folder
 
 
