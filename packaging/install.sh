@@ -12,8 +12,10 @@
 #     launcher     <data>/applications/org.ponder.Ponder.desktop, Exec= the installed binary
 #     icons        <data>/icons/hicolor/<N>x<N>/apps/, <data>/icons/hicolor/scalable/apps/
 #     metainfo     <data>/metainfo/org.ponder.Ponder.metainfo.xml
-#     search       <data>/dbus-1/services/, <data>/gnome-shell/search-providers/,
-#                  <data>/krunner/dbusplugins/ (per user only: `ponder desktop-integration`)
+#     search       <data>/dbus-1/services/, <data>/krunner/dbusplugins/, GNOME Shell's provider
+#                  in <data>/ponder/exports/share/ with ~/.config/environment.d/60-ponder.conf
+#                  adding that to XDG_DATA_DIRS at login (per user only: `ponder
+#                  desktop-integration install --user`)
 # Running it again replaces the app and refreshes every file. uninstall.sh removes the same files.
 set -euo pipefail
 
@@ -111,7 +113,7 @@ install -D -m 0644 -- "$resources/$APP_ID.metainfo.xml" "$data_dir/metainfo/$APP
 
 # --- Tell the desktop; these caches are optional, so failures are not errors ----------------------
 
-# The desktop's own search (KRunner; GNOME Shell once installed system-wide): the D-Bus service
+# The desktop's own search (KRunner, and GNOME Shell from the next login): the D-Bus service
 # files and search providers, with this installation's absolute path. Per user only: a PREFIX
 # install leaves them to `ponder desktop-integration install` run as the system's owner.
 if [[ -z "${PREFIX:-}" ]]; then

@@ -68,7 +68,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_desktop_integration(args: argparse.Namespace) -> int:
     from desktop.cli.commands import CliError
-    from desktop.service.integration import install, uninstall
+    from desktop.service.integration import UnsafeExportPath, install, uninstall
 
     explicit = getattr(args, "library_given", False)
     try:
@@ -80,6 +80,8 @@ def cmd_desktop_integration(args: argparse.Namespace) -> int:
             verb = "removed"
     except PermissionError as exc:
         raise CliError(f"cannot write {exc.filename}: try --user") from exc
+    except UnsafeExportPath as exc:
+        raise CliError(str(exc)) from exc
     for path in done.files:
         print(f"{verb} {path}")
     if args.action == "install":

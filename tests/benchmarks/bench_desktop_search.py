@@ -50,6 +50,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         xdg = Path(tmp) / "xdg"
         env = {**os.environ, "XDG_DATA_HOME": str(xdg), "PYTHONPATH": str(ROOT)}
+        env["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")  # its environment.d drop-in too
         env.pop("DBUS_SESSION_BUS_ADDRESS", None)
         config = Path(tmp) / "bus.conf"
         config.write_text(

@@ -8,6 +8,7 @@ cache kept for the whole session, so each new `Library` reuses it.
 
 from __future__ import annotations
 
+import atexit
 import copy
 import os
 import shutil
@@ -18,6 +19,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 _HOME = tempfile.mkdtemp(prefix="ponder-desktop-tests-")
+# Made at import, before pytest's own temporary folders exist; removed when the run ends.
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 for _var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
     os.environ[_var] = os.path.join(_HOME, _var.lower())
 os.environ.pop("PONDER_DATA_DIR", None)

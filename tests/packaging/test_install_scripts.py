@@ -34,7 +34,8 @@ def release(tmp_path: Path) -> Path:
 
 
 def run(script: Path, home: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in {"XDG_DATA_HOME", "PREFIX"}}
+    unset = {"XDG_DATA_HOME", "XDG_CONFIG_HOME", "PREFIX"}
+    base = {k: v for k, v in os.environ.items() if k not in unset}
     base.update(HOME=str(home), **env)
     return subprocess.run(
         ["bash", str(script)], env=base, capture_output=True, text=True, timeout=60
@@ -219,7 +220,9 @@ def test_install_sets_up_the_desktops_search_and_uninstall_takes_it_back(
     service = data / "dbus-1" / "services" / "org.ponder.Ponder.SearchProvider.service"
     assert service.is_file() and " serve" in service.read_text()
     assert (data / "krunner" / "dbusplugins" / f"{APP_ID}.desktop").is_file()
-    assert (data / "gnome-shell" / "search-providers" / f"{APP_ID}.search-provider.ini").is_file()
+    export = data / "ponder" / "exports" / "share"  # on XDG_DATA_DIRS through environment.d
+    assert (export / "gnome-shell" / "search-providers" / f"{APP_ID}.search-provider.ini").is_file()
+    assert (home / ".config" / "environment.d" / "60-ponder.conf").is_file()
     result = run(data / "ponder" / "app" / "uninstall.sh", home)
     assert result.returncode == 0, result.stderr
     assert files_under(home) == set()

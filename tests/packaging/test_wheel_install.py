@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from desktop.service.integration import search_files
 
 # The `offline` fixture from conftest.py: offline(command, env, timeout).
 OfflineRunner = Callable[..., subprocess.CompletedProcess[str]]
@@ -71,14 +75,19 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     check(
         subprocess.run([sys.executable, "-m", "venv", str(folder)], capture_output=True, text=True)
     )
+    # Not this checkout on PYTHONPATH: pip would take its ponder.egg-info (left by the build)
+    # for an installed ponder and skip the wheel.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     check(
         subprocess.run(
             [str(folder / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)],
             capture_output=True,
             text=True,
             timeout=3000,
+            env=env,
         )
     )
+    assert (folder / "bin" / "ponder").is_file()
     return folder
 
 
@@ -168,3 +177,73 @@ def test_wheel_ships_desktop_integration_files(wheel: Path) -> None:
     if samples.is_dir():
         expected |= {f"{own}/samples/{p.name}" for p in samples.iterdir() if p.is_file()}
     assert expected <= names, sorted(expected - names)
+
+
+def test_wheel_ships_the_desktop_search_files(wheel: Path, tmp_path: Path) -> None:
+    """The D-Bus service files, GNOME Shell's provider and KRunner's plugin, as
+    `desktop-integration` writes them for a `ponder` on the session's PATH; the launcher they
+    name passes desktop-file-validate."""
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = {
+            name.split(".data/data/", 1)[-1]: archive.read(name).decode()
+            for name in archive.namelist()
+            if ".data/data/share/" in name and not name.endswith(".png")
+        }
+    for name, text in search_files(["/usr/bin/env", "ponder"]).items():
+        assert shipped.get(f"share/{name}") == text, name
+    launcher = tmp_path / f"{APP_ID}.desktop"
+    launcher.write_text(shipped[f"share/applications/{APP_ID}.desktop"])
+    assert "\nExec=ponder " in launcher.read_text()  # the launcher finds ponder on PATH itself
+    if shutil.which("desktop-file-validate"):
+        checked = subprocess.run(["desktop-file-validate", str(launcher)], capture_output=True)
+        assert checked.returncode == 0, checked.stdout
+
+
+@pytest.mark.skipif(
+    not (shutil.which("dbus-daemon") and shutil.which("gdbus")),
+    reason="needs dbus-daemon and gdbus (Debian packages dbus, libglib2.0-bin)",
+)
+def test_the_wheels_service_file_starts_the_installed_ponder(
+    venv: Path, clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A session bus reading the installed share/dbus-1/services starts this environment's
+    `ponder serve` through /usr/bin/env and the session's PATH, and it answers."""
+    services = venv / "share" / "dbus-1" / "services"
+    config = tmp_path / "session.conf"
+    config.write_text(
+        "<busconfig><type>session</type>"
+        f"<listen>unix:path={tmp_path / 'bus'}</listen><servicedir>{services}</servicedir>"
+        '<policy context="default"><allow send_destination="*" eavesdrop="true"/>'
+        '<allow eavesdrop="true"/><allow own="*"/></policy></busconfig>\n'
+    )
+    env = {**clean_env, "PONDER_DATA_DIR": str(tmp_path / "data"), "PONDER_SERVE_IDLE_S": "5"}
+    bus = subprocess.Popen(
+        ["dbus-daemon", "--config-file", str(config), "--nofork", "--print-address"],
+        stdout=subprocess.PIPE, env=env, text=True,
+    )  # fmt: skip
+    try:
+        assert bus.stdout is not None
+        env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().strip()
+
+        def call(dest: str, path: str, method: str, *args: str) -> str:
+            where = ["--dest", dest, "--object-path", path, "--method", method]
+            command = ["gdbus", "call", "--session", "--timeout", "120", *where, *args]
+            done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=150)
+            return check(done)
+
+        provider = ("org.ponder.Ponder.SearchProvider", "/org/ponder/Ponder/SearchProvider")
+        got = call(*provider, "org.gnome.Shell.SearchProvider2.GetInitialResultSet", "['bread']")
+        assert got.strip() == "(@as [],)"  # an empty library: no results, but an answer
+        bus_object = ("org.freedesktop.DBus", "/org/freedesktop/DBus")
+        owner = call(*bus_object, "org.freedesktop.DBus.GetConnectionUnixProcessID", provider[0])
+        pid = int(owner.strip().strip("(,)").split()[-1])
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        assert str(venv / "bin" / "ponder").encode() in command, command
+        assert b"serve" in command
+        deadline = time.monotonic() + 60  # idle: it exits by itself
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not Path(f"/proc/{pid}").exists()
+    finally:
+        bus.terminate()
+        bus.wait(timeout=10)

@@ -112,6 +112,7 @@ def desktop(tmp_path: Path, real_model: Path):
     env = {
         **os.environ,
         "XDG_DATA_HOME": str(xdg),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "PONDER_SERVE_IDLE_S": str(IDLE_S),
         "PYTHONPATH": str(ROOT),
         "QT_QPA_PLATFORM": "offscreen",
@@ -176,16 +177,27 @@ def test_install_writes_absolute_paths_and_uninstall_leaves_nothing(tmp_path: Pa
     xdg = tmp_path / "xdg"
     (xdg / "applications").mkdir(parents=True)
     (xdg / "applications" / "other.desktop").write_text("[Desktop Entry]\n")
-    before = sorted(p.relative_to(xdg) for p in xdg.rglob("*"))
-    env = {**os.environ, "XDG_DATA_HOME": str(xdg), "PYTHONPATH": str(ROOT)}
+    config = tmp_path / "config"
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    env = {
+        **os.environ,
+        "XDG_DATA_HOME": str(xdg),
+        "XDG_CONFIG_HOME": str(config),
+        "PYTHONPATH": str(ROOT),
+    }
     done = _ponder(env, "desktop-integration", "install", "--user")
     assert done.returncode == 0, done.stderr
     service = xdg / "dbus-1" / "services" / "org.ponder.Ponder.SearchProvider.service"
     exec_line = next(x for x in service.read_text().splitlines() if x.startswith("Exec="))
     assert Path(exec_line.removeprefix("Exec=").split()[0]).is_absolute()
     assert exec_line.endswith(" serve")
-    ini = xdg / "gnome-shell" / "search-providers" / "org.ponder.Ponder.search-provider.ini"
+    # GNOME Shell reads providers from $XDG_DATA_DIRS only: Ponder's export folder, added there
+    # at login by the environment.d drop-in (tests/desktop/service/test_gnome_user_provider.py)
+    export = xdg / "ponder" / "exports" / "share"
+    ini = export / "gnome-shell" / "search-providers" / "org.ponder.Ponder.search-provider.ini"
     assert "BusName=org.ponder.Ponder.SearchProvider" in ini.read_text()
+    drop_in = (config / "environment.d" / "60-ponder.conf").read_text()
+    assert f"XDG_DATA_DIRS={export}:${{XDG_DATA_DIRS:-" in drop_in
     plugin = xdg / "krunner" / "dbusplugins" / "org.ponder.Ponder.desktop"
     assert "X-Plasma-DBusRunner-Path=/runner" in plugin.read_text()
     launcher = xdg / "applications" / "org.ponder.Ponder.desktop"
@@ -195,4 +207,4 @@ def test_install_writes_absolute_paths_and_uninstall_leaves_nothing(tmp_path: Pa
             assert checked.returncode == 0, checked.stdout
     done = _ponder(env, "desktop-integration", "uninstall", "--user")
     assert done.returncode == 0, done.stderr
-    assert sorted(p.relative_to(xdg) for p in xdg.rglob("*")) == before
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
