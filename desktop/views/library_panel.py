@@ -36,6 +36,8 @@ def describe_totals(snapshot: Snapshot, watched: int) -> str:
     files = sum(counts.get(s, 0) for s in (INDEXED, SKIPPED, FAILED, PENDING))
     parts = [f"{files:,} file{'s' if files != 1 else ''}"]
     parts += [f"{counts.get(s, 0):,} {s}" for s in (INDEXED, SKIPPED, FAILED, PENDING)]
+    if waiting := counts.get("meaning_pending", 0):  # found by their words, not yet by meaning
+        parts.append(f"{waiting:,} meaning pending")
     parts.append(f"{counts.get('sentences', 0):,} sentences")
     parts.append(f"{format_bytes(snapshot.bytes_on_disk)} on disk")
     parts.append(f"{watched} folder{'s' if watched != 1 else ''} watched")

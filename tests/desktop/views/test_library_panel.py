@@ -7,7 +7,9 @@ from pathlib import Path
 from PySide6.QtCore import QItemSelectionModel, Qt
 
 from desktop.background.library_jobs import IndexJob, RefreshJob, RemoveJob
+from desktop.background.snapshot import Snapshot
 from desktop.views.library_model import Role
+from desktop.views.library_panel import describe_totals
 from desktop.window.main_window import LIBRARY_TAB
 
 
@@ -61,3 +63,12 @@ def test_library_shows_failed_files_and_removes_a_folder(
     with gui.job_done(window, RefreshJob) as done:  # nothing selected: the whole library
         qtbot.mouseClick(panel.reindex_button, Qt.MouseButton.LeftButton)
     assert done.args[1].unchanged == 37 and done.args[1].indexed == 0
+
+
+def test_totals_count_the_documents_whose_meaning_is_pending() -> None:
+    """Words are stored first and vectors later: until then the totals say how many wait."""
+    counts = {"indexed": 4593, "skipped": 130, "failed": 0, "pending": 0, "sentences": 36608}
+    waiting = Snapshot(counts={**counts, "meaning_pending": 4452}, bytes_on_disk=2048)
+    assert "4,452 meaning pending" in describe_totals(waiting, 1)
+    done = Snapshot(counts={**counts, "meaning_pending": 0}, bytes_on_disk=2048)
+    assert "meaning pending" not in describe_totals(done, 1)
