@@ -103,6 +103,11 @@ def print_status(
         f"documents: {c.indexed} indexed, {c.pending} pending, {c.skipped} skipped, "
         f"{c.failed} failed; {c.sentences} sentences, {c.passages} passages"
     )
+    if c.meaning_pending:
+        print(
+            f"meaning:   {c.meaning_pending} documents found by their words only so far; "
+            "the next `ponder index` or `ponder refresh` embeds them"
+        )
     if engine:
         print(f"queries:   {engine}")
     for root in status.roots:

@@ -12,8 +12,10 @@ from pathlib import Path
 from cli_support import Ponder
 
 import core.library
+from core.control import RunControl
 from core.hits import DocumentHit, SentenceHit
-from core.indexer import IndexSummary, Progress
+from core.indexer import EMBEDDING, IndexSummary, Progress
+from core.library import Library
 from desktop.cli.lines import ELLIPSIS, SENTENCE_WIDTH, clip
 from desktop.cli.main import main
 from desktop.cli.output import print_hits
@@ -128,3 +130,25 @@ def test_a_hit_with_copies_names_them_under_it(capsys) -> None:
     assert lines[3].startswith(" 2. ") and len(lines) == 5  # no line for a hit without copies
     print_hits("CVE-2023", [_hit("/doc/curl/changelog", copies)], False)
     assert capsys.readouterr().out.splitlines()[2].endswith("/doc/a/changelog and 1 more)")
+
+
+def test_status_says_how_many_documents_wait_for_their_meaning(ponder, notes: Path) -> None:
+    """A run stopped between its two phases leaves documents found by their words only: status
+    counts them and says what embeds them."""
+    control = RunControl()
+
+    def stop_at_embedding(p: Progress) -> None:
+        if p.stage == EMBEDDING:
+            control.cancel()
+
+    library = Library(ponder.data, ponder.model)
+    assert library.index([notes], progress=stop_at_embedding, control=control).cancelled
+    library.close()
+    code, out, _ = ponder("status")
+    assert code == 0
+    assert (
+        "meaning:   3 documents found by their words only so far; "
+        "the next `ponder index` or `ponder refresh` embeds them"
+    ) in out.splitlines()
+    assert ponder("refresh")[0] == 0
+    assert "meaning:" not in ponder("status")[1]
