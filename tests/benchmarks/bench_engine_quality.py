@@ -3,7 +3,7 @@
 Not a test (pytest does not collect it). Run from the repository root:
 
     python tests/benchmarks/bench_engine_quality.py NOTES [--library D] [--precision P]
-        [--sts ../shared/eval/sts/stsb-test.tsv] [--sentences 200]
+        [--sts ../shared/eval/sts/stsb-test.tsv [--sentences 200] [--spearman]]
 
 NOTES is a notes folder (`queries.tsv` and `files/`, as `ponder eval` takes). Its files are
 indexed once into `--library` (kept, and reused when it already holds them) or a temporary
@@ -16,8 +16,8 @@ that one library, by the same search `ponder eval` runs (`keep_weak`, file level
 
 Printed per mode (fused, semantic): MRR@10 and nDCG@10 with each engine and their difference.
 With `--sts`: the lowest and mean cosine between the two engines' vectors of the first
-`--sentences` sentences of the file, and the Spearman x 100 of the ONNX vectors over the whole
-file beside the torch model's (as `ponder eval-sts`, the library's pooling and precision).
+`--sentences` sentences of the file; with `--spearman` too, the Spearman x 100 of each engine's
+vectors over the whole file (as `ponder eval-sts`, the library's pooling, torch at its precision).
 
 The last line is one JSON object.
 """
@@ -54,6 +54,7 @@ def main() -> int:
     parser.add_argument("--precision", default=None)
     parser.add_argument("--sts", type=Path, default=None)
     parser.add_argument("--sentences", type=int, default=200)
+    parser.add_argument("--spearman", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ponder-engine-quality-") as tmp:
         os.environ["PONDER_CACHE_DIR"] = str(Path(tmp) / "cache")
@@ -99,21 +100,21 @@ def measure(args: argparse.Namespace, folder: Path) -> dict:
             result[f"{mode}_{metric}"] = {"torch": a, "onnx": b, "onnx_minus_torch": b - a}
             print(f"{mode} {metric}: torch {a:.4f} onnx {b:.4f} ({b - a:+.4f})", flush=True)
     if args.sts is not None:
-        result["sts"] = _sts(args.sts, args.sentences, torch_side, onnx)
+        result["sts"] = _sts(args.sts, args.sentences, torch_side, onnx, args.spearman)
         print(f"sts: {result['sts']}", flush=True)
     library.close()
     return result
 
 
-def _sts(path: Path, sentences: int, torch_side, onnx: QueryEngine) -> dict:
-    """Agreement of the two engines' vectors, and each one's Spearman on the whole file."""
+def _sts(path: Path, sentences: int, torch_side, onnx: QueryEngine, whole: bool) -> dict:
+    """Agreement of the two engines' vectors; with `whole`, each one's Spearman on the file."""
     first, second, gold = load_sts(path)
     sample = first[:sentences]
     cosines = (torch_side.encode(sample) * onnx.encode(sample)).sum(1)
     out: dict = {"sentences": len(sample)}
     out["min_cosine"] = float(cosines.min())
     out["mean_cosine"] = float(cosines.mean())
-    for name, engine in (("torch", torch_side), ("onnx", onnx)):
+    for name, engine in (("torch", torch_side), ("onnx", onnx)) if whole else ():
         a, b = engine.encode(first), engine.encode(second)
         out[f"spearman_{name}"] = 100 * spearman((a * b).sum(1), gold)
     return out
