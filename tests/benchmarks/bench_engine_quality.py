@@ -7,8 +7,10 @@ Not a test (pytest does not collect it). Run from the repository root:
 
 NOTES is a notes folder (`queries.tsv` and `files/`, as `ponder eval` takes). Its files are
 indexed once into `--library` (kept, and reused when it already holds them) or a temporary
-folder, at `--precision` (a kept library keeps its own). Then every query is answered twice on
-that one library, by the same search `ponder eval` runs (`keep_weak`, file level):
+folder, at `--precision` (a kept library keeps its own). `--as-is` uses the library as it is,
+with only the queries whose file it holds (a part of a large set, where indexing all of it takes
+longer than there is). Then every query is answered twice on that one library, by the same
+search `ponder eval` runs (`keep_weak`, file level):
 
 - `torch`: the query embedded by the library's own torch model, at the library's precision;
 - `onnx`: the query embedded by ONNX Runtime from the fp32 export of the same model folder
@@ -55,6 +57,7 @@ def main() -> int:
     parser.add_argument("--sts", type=Path, default=None)
     parser.add_argument("--sentences", type=int, default=200)
     parser.add_argument("--spearman", action="store_true")
+    parser.add_argument("--as-is", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ponder-engine-quality-") as tmp:
         os.environ["PONDER_CACHE_DIR"] = str(Path(tmp) / "cache")
@@ -69,7 +72,8 @@ def measure(args: argparse.Namespace, folder: Path) -> dict:
     library = Library(folder, precision=args.precision)
     result: dict = {"notes": str(args.notes), "precision": library.precision}
     started = time.perf_counter()
-    library.index([files])
+    if not args.as_is:
+        library.index([files])
     result["index_s"] = round(time.perf_counter() - started, 1)
     torch_side = library.encoder
     fp32 = torch_side if library.precision == FP32 else None
@@ -83,6 +87,9 @@ def measure(args: argparse.Namespace, folder: Path) -> dict:
     if not onnx.ready:
         raise SystemExit(f"no ONNX engine: {onnx.describe()}")
     pairs = _pairs(args.notes / "queries.tsv")
+    if args.as_is:
+        pairs = [(q, f) for q, f in pairs if library.catalog.store.document(str(files / f))]
+    result["queries"] = len(pairs)
     qrels = {str(i): {f: 1} for i, (_, f) in enumerate(pairs)}
     for mode in MODES:
         scores = {}
