@@ -5,7 +5,10 @@ ONNX Runtime and `tokenizers` a fraction of that, with the same vector (`core.on
 checks it against torch's every time it loads). So a query is answered by ONNX Runtime whenever
 the library's model has a verified cache entry, and by torch otherwise; `prepare` makes the entry
 (after the answer, in a command; on a worker thread, in the window). Indexing always uses torch,
-which is faster for batches.
+which is faster for batches. The transformer's query model is exported in fp32 whatever the
+library's precision: a bf16 library's documents are found as well by fp32 queries as by its own
+model's (docs/benchmarks.md), and `describe` says they are mixed. An int8 library's are found
+less well, so torch answers its queries with the library's own int8 model.
 
 `$PONDER_QUERY_ENGINE` forces one: `torch` never touches ONNX, `onnx` makes the entry first if
 needed and fails loudly rather than answer with torch; `auto` (or unset) chooses as above.
@@ -24,7 +27,7 @@ import numpy as np
 from core.errors import ModelError, PonderError
 from core.onnx_encoder import OnnxEncoder, first_line
 from core.pooling import STATIC
-from core.precision import FP32
+from core.precision import FP32, INT8
 from core.query_cache import (
     META_FILE,
     cache_key,
@@ -112,7 +115,13 @@ class QueryEngine:
             from core.onnx_export import export_entry
 
             try:
-                onnx = OnnxEncoder(export_entry(self._torch(), self._key, self.model_path))
+                if self.precision == self._query_precision:
+                    encoder = self._torch()
+                else:  # a bf16 library: its own model is not what is exported
+                    from core.encoder import Encoder
+
+                    encoder = Encoder(self.model_path, self.pooling, precision=FP32)
+                onnx = OnnxEncoder(export_entry(encoder, self._key, self.model_path))
                 onnx.verify()
             except Exception as exc:  # noqa: BLE001 - torch's exporters raise anything; torch answers
                 self._reason = f"ONNX export failed: {first_line(exc)}"
@@ -124,9 +133,21 @@ class QueryEngine:
     def describe(self) -> str:
         """Which engine answers queries and why, for `ponder status`."""
         onnx = self.load()
-        if onnx is not None:
-            return f"ONNX Runtime (cached in {onnx.folder})"
-        return f"torch ({self._reason})"
+        if onnx is None:
+            return f"torch ({self._reason})"
+        if onnx.precision != self.precision:
+            return (
+                f"ONNX Runtime (cached in {onnx.folder}; queries in {onnx.precision} against "
+                f"{self.precision} documents)"
+            )
+        return f"ONNX Runtime (cached in {onnx.folder})"
+
+    @property
+    def _query_precision(self) -> str:
+        """The precision of the query model: fp32 for a transformer, whatever the documents'
+        (one export serves every library of the model); static pooling reads the library's own
+        embedding matrix."""
+        return self.precision if self.pooling in STATIC else FP32
 
     def _open(self) -> OnnxEncoder | None:
         """The cached entry, verified; else None with `_reason` set (a refused entry is
@@ -134,8 +155,8 @@ class QueryEngine:
         if engine_choice() == TORCH:
             self._reason = f"{ENGINE_ENV}=torch"
             return None
-        if self.pooling not in STATIC and self.precision != FP32:
-            self._reason = f"the ONNX model runs in fp32 and this library is {self.precision}"
+        if self.pooling not in STATIC and self.precision == INT8:
+            self._reason = "fp32 queries find an int8 library's documents less well than its own"
             return None
         try:
             import tokenizers  # noqa: F401
@@ -146,7 +167,7 @@ class QueryEngine:
             self._reason = f"ONNX Runtime cannot be imported: {first_line(exc)}"
             return None
         try:
-            self._key = cache_key(Path(self.model_path), self.pooling, self.precision)
+            self._key = cache_key(Path(self.model_path), self.pooling, self._query_precision)
         except OSError as exc:
             self._reason = f"cannot read the model folder: {first_line(exc)}"
             return None

@@ -33,15 +33,16 @@ def model(tmp_path: Path, tiny_model: Path) -> Path:
 class Torch:
     """The torch encoder an engine falls back to, counting its loads."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, precision: str = "fp32") -> None:
         self.folder = folder
+        self.precision = precision
         self.loads = 0
         self._encoder: Encoder | None = None
 
     def __call__(self) -> Encoder:
         if self._encoder is None:
             self.loads += 1
-            self._encoder = Encoder(self.folder)
+            self._encoder = Encoder(self.folder, precision=self.precision)
         return self._encoder
 
 
@@ -73,6 +74,39 @@ def test_torch_answers_until_the_model_is_made_then_onnx_without_torch(
     again = later.encode([QUERY])
     assert later.ready and torch_later.loads == 0
     assert float(first[0] @ again[0]) >= 0.9999
+
+
+def test_a_bf16_library_answers_with_the_fp32_onnx_model_and_says_so(
+    cache: Path, model: Path
+) -> None:
+    precision = "bf16"
+    torch_side = Torch(model, precision)
+    engine = QueryEngine(str(model), "mean", precision, torch_side)
+    assert "no ONNX model yet" in engine.describe()
+    engine.prepare()  # made from the model in fp32: the library's own is not exported
+    onnx = engine.load()
+    assert engine.ready and onnx is not None and onnx.precision == "fp32"
+    assert engine.describe() == (
+        f"ONNX Runtime (cached in {onnx.folder}; queries in fp32 against {precision} documents)"
+    )
+    later, torch_later = _engine(model)  # an fp32 library of the same model shares the entry
+    assert later.load() is not None and later.load().folder == onnx.folder
+    vector = engine.encode([QUERY])
+    assert torch_side.loads == 0 and torch_later.loads == 0
+    assert float(vector[0] @ Encoder(model).encode([QUERY])[0]) >= 0.9999
+
+
+def test_an_int8_library_answers_with_torch_and_says_why(cache: Path, model: Path) -> None:
+    _prepared(model)  # an fp32 library's ONNX model exists, and is not used for int8 documents
+    torch_side = Torch(model, "int8")
+    engine = QueryEngine(str(model), "mean", "int8", torch_side)
+    engine.prepare()
+    assert not engine.ready and torch_side.loads == 0
+    assert engine.describe() == (
+        "torch (fp32 queries find an int8 library's documents less well than its own)"
+    )
+    engine.encode([QUERY])
+    assert torch_side.loads == 1
 
 
 @pytest.mark.parametrize("damage", ["truncated", "weights changed"])
