@@ -260,19 +260,11 @@ class Store(MeaningRows, DocumentRows):
         self, doc_ids: Sequence[int], query: np.ndarray, dimension: int
     ) -> dict[int, SentenceScores]:
         """Each document's sentences' similarity to `query` (inner product), in one query that
-        reads vectors and ids, no text. Every row is decoded and scored in one step, then split
-        by document (rows come grouped): a conversion per document cost more than the scoring."""
-        rows = self._in(shared.SENTENCE_VECTORS_OF, doc_ids)
-        if not rows:
-            return {}
-        docs = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        ids = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
-        scores = sql.matrix([r[2] for r in rows], dimension) @ np.asarray(query, np.float32)
-        starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
-        ends = np.r_[starts[1:], len(rows)]
+        reads vectors and ids, no text."""
+        query = np.asarray(query, dtype=np.float32)
         return {
-            int(docs[a]): SentenceScores(ids[a:b], scores[a:b])
-            for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+            doc: SentenceScores(ids, matrix @ query)
+            for doc, (ids, matrix) in self._vectors(doc_ids, dimension).items()
         }
 
     def _vectors(
