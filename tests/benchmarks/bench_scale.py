@@ -49,7 +49,6 @@ from scale_phases import Phases, TimedEngine  # noqa: E402
 from core import search as search_module  # noqa: E402
 from core.catalog import DB_NAME, Catalog  # noqa: E402
 from core.library import Library  # noqa: E402
-from core.modelspec import default_model_folder  # noqa: E402
 from core.search import search  # noqa: E402
 from core.store import VECTOR_TABLES, Store  # noqa: E402
 
@@ -257,13 +256,10 @@ def _exact(data: Path, queries: list[str]) -> list[list[int]]:
     catalog.wait_for_builds()  # ...and this waits for it
     kinds = {type(catalog.index_of(t)).__name__ for t in VECTOR_TABLES}
     assert kinds == {"FlatIndex"}, kinds
-    assert catalog.info is not None
-    from core.encoder import Encoder  # torch: never in a process timing the ONNX engine alone
-
-    encoder = Encoder(
-        default_model_folder(), catalog.info.pooling, precision=catalog.info.precision
-    )
-    top = [[h.document_id for h in search(catalog, encoder, q, 10)] for q in queries]
+    library = Library(data)  # its query engine only (ONNX Runtime where cached: faster)
+    engine = library.queries if library.queries.load() is not None else library.encoder
+    top = [[h.document_id for h in search(catalog, engine, q, 10)] for q in queries]
+    library.close()
     catalog.store.close()
     return top
 
