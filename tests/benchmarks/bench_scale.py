@@ -10,7 +10,8 @@ text: the documents of the evaluation corpora (man pages, Python FAQ), copied wi
 would take a day here, so only a sample of real sentences is embedded with the real model; every
 other vector is DERIVED from them (a real vector mixed with another and a little noise,
 renormalised), and each document's opening passage is the normalised mean of its first sentences
-(`scale_library.py`); `--data-dir` keeps it for the next run. Queries are the corpora's real query texts, embedded by the real model on every search.
+(`scale_library.py`); `--data-dir` keeps it for the next run. Queries are the corpora's real
+query texts, embedded by the real model on every search.
 
 The library is then opened as Ponder opens it (its index is built from SQLite, timed as
 training). A fresh process runs `core.search.search` (query embedding, keyword statement, ANN,
