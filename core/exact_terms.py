@@ -76,18 +76,33 @@ def shaped_terms(query: Query) -> tuple[str, ...]:
 
 def tokens(text: str) -> list[str]:
     """`text` split into the keyword index's tokens: case and diacritics folded."""
+    return _TOKEN.findall(_folded(text))
+
+
+def _folded(text: str) -> str:
+    """Case and diacritics folded; ASCII text (most of it) has no diacritics to decompose."""
+    if text.isascii():
+        return text.lower()
     folded = unicodedata.normalize("NFKD", text.casefold())
-    return _TOKEN.findall("".join(c for c in folded if not unicodedata.combining(c)))
+    return "".join(c for c in folded if not unicodedata.combining(c))
 
 
 def held(text: str, terms: Sequence[str]) -> int:
-    """How many of `terms` occur in `text`, each as a run of whole tokens."""
-    words = tokens(text)
+    """How many of `terms` occur in `text`, each as a run of whole tokens.
+
+    A term whose tokens are not all in the folded text as substrings cannot be held, so most
+    sentences are ruled out without splitting them (a shown document's every sentence is asked)."""
+    folded = _folded(text)
+    words: list[str] | None = None
     count = 0
     for term in terms:
         parts = tokens(term)
         n = len(parts)
-        if n and any(words[i : i + n] == parts for i in range(len(words) - n + 1)):
+        if not n or not all(part in folded for part in parts):
+            continue
+        if words is None:
+            words = _TOKEN.findall(folded)
+        if any(words[i : i + n] == parts for i in range(len(words) - n + 1)):
             count += 1
     return count
 

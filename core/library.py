@@ -233,9 +233,11 @@ class Library:
 
     def warm_up(self) -> None:
         """Load the model and the vector indexes now (a window does this on a worker thread),
-        so the first search does not wait for them."""
-        self.encoder.warm_up()
-        self.queries.load()
+        so the first search does not wait for them. Where ONNX Runtime answers queries, torch
+        is left to load when something needs it (indexing, explaining): the window's first
+        result by meaning waits for this, and torch's imports take seconds."""
+        if self.queries.load() is None:
+            self.encoder.warm_up()
         self.catalog.open_indexes()
 
     def compare(self, a: str, b: str, poolings: Sequence[str]) -> dict[str, float]:

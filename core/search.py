@@ -112,27 +112,29 @@ def search(
     keyword_job: Future[_KeywordEvidence] | None = None
     if mode is not Mode.SEMANTIC:
         keyword_job = _keyword_thread().submit(_keyword_evidence, catalog, parsed, mode)
+    sentences: dict[int, SentenceScores] = {}
     try:
         q = encoder.encode([parsed.text])[0]
         rough, heads, sentence_floor = _candidates(catalog, q, k)
+        if parsed.narrowed:
+            rough = _narrowed(catalog, parsed, rough, heads, q)
+        shortlist = sorted(rough, key=rough.get, reverse=True)[: max(RESCORE * k, 20)]
+        # The semantic shortlist needs nothing from the keyword statement, so it is rescored
+        # while that statement runs (its heads were read with the candidates).
+        exact = _exact(catalog, q, shortlist, heads, sentences)
     finally:  # never leave the statement running on a library that may be closed next
         if keyword_job:
             wait([keyword_job])
     evidence = keyword_job.result() if keyword_job else _KeywordEvidence({}, Holders())
     keyword = evidence.scores
     holders = evidence.holders
-    if parsed.narrowed:
-        rough = _narrowed(catalog, parsed, rough, heads, q)
-    shortlist = sorted(rough, key=rough.get, reverse=True)[: max(RESCORE * k, 20)]
     chosen = set(shortlist)
     extra = [d for d in keyword if d not in chosen]
     held = holders.documents if holders.decides else {}
     holding = [d for d in held if d not in chosen]  # each ranks before every other: all scored
     extra = [d for d in extra if d not in held]
-    missing = [d for d in shortlist + extra + holding if d not in heads]
+    missing = [d for d in extra + holding if d not in heads]
     heads.update(catalog.store.head_vectors(missing, catalog.dimension))
-    sentences: dict[int, SentenceScores] = {}
-    exact = _exact(catalog, q, shortlist, heads, sentences)
     shown = 2 * k if parsed.phrases else k
     if not (named or parsed.phrases):  # else every keyword document may be needed
         extra = _could_rank(extra, exact, keyword, heads, q, sentence_floor, shown, mode)

@@ -5,11 +5,19 @@
 
 Needs Xvfb and xdotool (Debian: xvfb, xdotool). Each run gets a fresh HOME and data folder, so
 it measures a first start with an empty library, and ends the app once the window shows.
+
+    python packaging/measure_startup.py --first-result LIBRARY --runs 3
+
+times instead, in a fresh process per run, the window (offscreen) opened on LIBRARY with a query
+already typed: from the process's start to the window shown, to the first (keyword) result and to
+the first result by meaning, once with each query engine (`PONDER_QUERY_ENGINE`), the engines
+taking turns run by run. The ONNX engine's cached model must exist (`ponder search` makes it).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -92,12 +100,92 @@ def one_run(command: list[str], display: str, timeout: float) -> float:
                 app.wait()
 
 
+ENGINES = ("onnx", "torch")
+QUERY = "how do I copy a list"
+
+
+def first_result(library: Path, query: str) -> dict[str, float]:
+    """In this process: the window on `library` with `query` typed; seconds from the process's
+    start to the window shown, its first result, and its first result by meaning."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's desktop
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.window.app import configure_application, create_window
+    from desktop.window.settings import Settings
+
+    times: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="ponder-startup-") as scratch:
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        configure_application(app)
+        settings = Settings.at(Path(scratch) / "settings.ini")
+        loop = QEventLoop()
+
+        def on_results(results) -> None:
+            if results.query != query or not results.hits:
+                return
+            times.setdefault("first_result_s", since_start())
+            if not results.keywords_only:
+                times["by_meaning_s"] = since_start()
+                loop.quit()
+
+        window = create_window(library, settings=settings)
+        window.session.search.results_ready.connect(on_results)
+        window.show()
+        app.processEvents()
+        times["window_s"] = since_start()
+        window.search_tab.field.setText(query)
+        QTimer.singleShot(300_000, loop.quit)
+        loop.exec()
+        window.close()
+        app.processEvents()
+    return times
+
+
+def since_start() -> float:
+    """Seconds since this process started (Linux), so its imports are counted too."""
+    fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+    started = int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    return round(float(Path("/proc/uptime").read_text().split()[0]) - started, 3)
+
+
+def first_results(library: Path, query: str, runs: int) -> dict[str, list[dict[str, float]]]:
+    """`first_result` in a fresh process per run and engine, the engines taking turns."""
+    out: dict[str, list[dict[str, float]]] = {e: [] for e in ENGINES}
+    for run in range(runs):
+        for engine in ENGINES[run % 2 :] + ENGINES[: run % 2]:
+            child = subprocess.run(
+                [sys.executable, __file__, "--child", str(library), "--query", query],
+                env={**os.environ, "PONDER_QUERY_ENGINE": engine},
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            out[engine].append(json.loads(child.stdout.strip().splitlines()[-1]))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", nargs="+", help="how to start Ponder")
+    parser.add_argument("command", nargs="*", help="how to start Ponder")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--first-result", type=Path, metavar="LIBRARY")
+    parser.add_argument("--query", default=QUERY)
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(first_result(args.child, args.query)))
+        return 0
+    if args.first_result:
+        measured = first_results(args.first_result, args.query, args.runs)
+        for engine, runs in measured.items():
+            for key in ("window_s", "first_result_s", "by_meaning_s"):
+                values = [r[key] for r in runs if key in r]
+                print(f"{engine} {key}: {' '.join(f'{v:.2f}' for v in values)}")
+        print(json.dumps(measured))
+        return 0
+    if not args.command:
+        parser.error("how to start Ponder, or --first-result LIBRARY")
     for tool in ("Xvfb", "xdotool"):
         if shutil.which(tool) is None:
             raise SystemExit(f"measure_startup: {tool} is not installed")

@@ -9,19 +9,25 @@ text: the documents of the evaluation corpora (man pages, Python FAQ), copied wi
 (sentences dropped and reordered) until N sentences are stored. Embedding a million sentences
 would take a day here, so only a sample of real sentences is embedded with the real model; every
 other vector is DERIVED from them (a real vector mixed with another and a little noise,
-renormalised), and each document's opening passage is the normalised mean of its first sentences.
-Queries are the corpora's real query texts, embedded by the real model on every search.
+renormalised), and each document's opening passage is the normalised mean of its first sentences
+(`scale_library.py`); `--data-dir` keeps it for the next run. Queries are the corpora's real
+query texts, embedded by the real model on every search.
 
 The library is then opened as Ponder opens it (its index is built from SQLite, timed as
-training), and a fresh process with the model loaded runs `core.search.search` (query embedding,
-ANN, SQL, hits) to time queries and read its resident memory. Recall@10 compares each query's ten
-documents with the ten that exact search (a flat index over the same vectors) ranks first. The
-last line is one JSON object.
+training). A fresh process runs `core.search.search` (query embedding, keyword statement, ANN,
+SQL, hits) with each query engine side by side, query by query in alternating order so that other
+work on the machine weighs on both alike: ONNX Runtime (`core.query_engine`; its cached model is
+made first if missing) and torch. `--before REV` adds this search module as it was at a git
+revision, interleaved the same way. Each variant reports p50/p95, recall@10 against exact search
+(a flat index over the same vectors) and its phase timings (`scale_phases.py`); each engine's
+resident memory is read in a process of its own that loads only that engine. The last line is one
+JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import random
@@ -29,28 +35,26 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-
-import numpy as np
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[2]
-EVAL = ROOT.parent / "shared" / "eval"
-CORPORA = ("manpages", "python-faq")
 sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scale_library import CORPORA, EVAL, build  # noqa: E402
+from scale_phases import Phases, TimedEngine  # noqa: E402
 
 from core import search as search_module  # noqa: E402
 from core.catalog import DB_NAME, Catalog  # noqa: E402
-from core.chunking import split_sentences  # noqa: E402
-from core.encoder import Encoder  # noqa: E402
-from core.library import Library, _info  # noqa: E402
-from core.modelspec import default_model_folder  # noqa: E402
-from core.precision import default_precision  # noqa: E402
-from core.records import NewDocument, NewSentence, Window  # noqa: E402
+from core.library import Library  # noqa: E402
 from core.search import search  # noqa: E402
 from core.store import VECTOR_TABLES, Store  # noqa: E402
 
-OPENING = 8  # sentences averaged into a document's opening passage
+ENGINES = ("onnx", "torch")
+ALONE_QUERIES = 60  # queries run by each engine's process of its own, for its memory
 
 
 def main() -> int:
@@ -64,6 +68,11 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--no-recall", action="store_true", help="skip the exact comparison")
     parser.add_argument(
+        "--engines", default=",".join(ENGINES), help="query engines side by side: onnx,torch"
+    )
+    parser.add_argument("--before", default="", help="also time core/search.py at this revision")
+    parser.add_argument("--no-alone", action="store_true", help="skip each engine's own memory")
+    parser.add_argument(
         "--keywords-after",
         action="store_true",
         help="run the keyword statement after the query's embedding, not beside it (to compare)",
@@ -72,16 +81,17 @@ def main() -> int:
     args = parser.parse_args()
     data = args.data_dir or Path(f"/tmp/ponder-scale-{args.sentences}")
     queries = _queries(args.queries)
+    engines = [e for e in args.engines.split(",") if e]
     if args.measure:
         if args.keywords_after:
             search_module._keyword_thread = _Inline
-        print(json.dumps(_measure(data, queries)))
+        print(json.dumps(_measure(data, queries, engines, args.before)))
         return 0
     report: dict = {"sentences": args.sentences}
     built = data / "bench-build.json"  # the build's figures, kept for a reused library
     if not (data / DB_NAME).exists():
         built.parent.mkdir(parents=True, exist_ok=True)
-        built.write_text(json.dumps(_build(data, args.sentences, args.embed, args.real_cache)))
+        built.write_text(json.dumps(build(data, args.sentences, args.embed, args.real_cache)))
     if built.exists():
         report |= json.loads(built.read_text())
     start = time.perf_counter()
@@ -89,15 +99,28 @@ def main() -> int:
     catalog.open_indexes()  # loads, or builds and trains the index from SQLite
     catalog.close()
     report["open_or_train_s"] = round(time.perf_counter() - start, 2)
-    child = subprocess.run(
-        [sys.executable, __file__, "--measure", "--data-dir", str(data),
-         "--queries", str(args.queries), *(["--keywords-after"] if args.keywords_after else [])],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    measured = json.loads(child.stdout.strip().splitlines()[-1])
-    top = measured.pop("top")
+    if "onnx" in engines:
+        library = Library(data)
+        library.prepare_queries()  # the ONNX model, made once and cached for every process
+        if not library.queries.ready:
+            raise SystemExit(f"ONNX Runtime cannot answer: {library.query_engine()}")
+        library.close()
+    after = ["--keywords-after"] if args.keywords_after else []
+    measured = _child(data, args.queries, engines, args.before, after)
     exact = [] if args.no_recall else _exact(data, queries)
-    recalls = [len(set(a) & set(e)) / len(e) for a, e in zip(top, exact, strict=False) if e]
+    for variant in measured["variants"].values():
+        top = variant.pop("top")
+        recalls = [len(set(a) & set(e)) / len(e) for a, e in zip(top, exact, strict=False) if e]
+        variant["recall_at_10"] = round(statistics.fmean(recalls), 4) if recalls else None
+    if not args.no_alone:
+        alone = {e: _child(data, ALONE_QUERIES, [e], "", after) for e in engines}
+        measured["alone"] = {
+            e: {k: m[k] for k in ("rss_mb", "torch_imported", "open_s")} | m["variants"][e]
+            for e, m in alone.items()
+        }
+        for m in measured["alone"].values():
+            m.pop("top")
+            m.pop("phases")
     db = data / DB_NAME
     disk = sum(p.stat().st_size for p in data.iterdir() if p.is_file())
     store = Store(db)
@@ -107,7 +130,6 @@ def main() -> int:
         "stored_sentences": counts.sentences,
         "passages": counts.passages,
         "documents": counts.indexed,
-        "recall_at_10": round(statistics.fmean(recalls), 4) if recalls else None,
         "disk_bytes_per_sentence": round(disk / max(counts.sentences, 1), 1),
         "sqlite_bytes_per_sentence": round(db.stat().st_size / max(counts.sentences, 1), 1),
         "load_average": [round(x, 1) for x in os.getloadavg()],  # others' work slows timings
@@ -120,6 +142,17 @@ def main() -> int:
     return 0
 
 
+def _child(data: Path, queries: int, engines: list[str], before: str, more: list[str]) -> dict:
+    """`_measure` in a fresh process (its memory is what a search process holds)."""
+    child = subprocess.run(
+        [sys.executable, __file__, "--measure", "--data-dir", str(data),
+         "--queries", str(queries), "--engines", ",".join(engines),
+         *(["--before", before] if before else []), *more],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
 def _queries(limit: int) -> list[str]:
     texts = []
     for name in CORPORA:
@@ -127,92 +160,6 @@ def _queries(limit: int) -> list[str]:
             texts.extend(json.loads(line)["text"] for line in handle)
     random.Random(7).shuffle(texts)
     return texts[:limit]
-
-
-def _sources() -> list[tuple[str, list[str]]]:
-    """(title, sentences) of every real document."""
-    docs = []
-    for name in CORPORA:
-        with open(EVAL / name / "corpus.jsonl", encoding="utf-8") as handle:
-            for line in handle:
-                row = json.loads(line)
-                text = f"{row.get('title') or ''}\n\n{row['text']}"
-                sentences = [s.text for s in split_sentences(text)]
-                if len(sentences) >= 2:
-                    docs.append((row.get("title") or row["_id"], sentences))
-    return docs
-
-
-def _build(data: Path, target: int, embed: int, cache: Path | None) -> dict:
-    started = time.perf_counter()
-    sources = _sources()
-    unique = sorted({s for _, sentences in sources for s in sentences})
-    rng = np.random.default_rng(0)
-    picked = rng.choice(len(unique), size=min(embed, len(unique)), replace=False)
-    encoder = Encoder(default_model_folder(), None, precision=default_precision())
-    if cache is not None and cache.exists():
-        real = np.load(cache)
-    else:
-        real = encoder.encode([unique[i] for i in picked])
-        if cache is not None:
-            np.save(cache, real)
-    row_of = {unique[i]: n for n, i in enumerate(picked)}
-    embedded_s = time.perf_counter() - started
-    data.mkdir(parents=True, exist_ok=True)
-    store = Store(data / DB_NAME)
-    store.bind_index(_info(encoder))
-    written, copy, write_s = 0, 0, 0.0
-    while written < target:
-        for title, sentences in sources:
-            if written >= target:
-                break
-            if copy:
-                keep = [s for s in sentences if rng.random() > 0.1] or sentences[:1]
-                head, tail = keep[:1], keep[1:]
-                rng.shuffle(tail)
-                sentences = head + tail
-            sentences = sentences[: target - written]
-            vectors = _vectors(sentences, row_of, real, rng, copy)
-            doc = _document(f"/bench/copy{copy:04d}/{title}.txt", title, sentences)
-            opening = vectors[:OPENING].mean(axis=0, keepdims=True)
-            opening /= np.linalg.norm(opening)
-            t = time.perf_counter()
-            store.write_document(doc, vectors, opening)
-            write_s += time.perf_counter() - t
-            written += len(sentences)
-        copy += 1
-    store.close()
-    return {
-        "embedded_real": len(real),
-        "embed_s": round(embedded_s, 1),
-        "write_s": round(write_s, 1),
-        "build_s": round(time.perf_counter() - started, 1),
-    }
-
-
-def _vectors(sentences, row_of, real, rng, copy) -> np.ndarray:
-    """Real vectors where the sentence was embedded (the first copy), else derived ones."""
-    base = np.array([row_of.get(s, hash(s) % len(real)) for s in sentences], dtype=np.int64)
-    out = real[base].copy()
-    derived = np.array([copy > 0 or s not in row_of for s in sentences])
-    if derived.any():
-        other = real[rng.integers(0, len(real), int(derived.sum()))]
-        noise = rng.standard_normal(other.shape).astype(np.float32) * 0.02
-        out[derived] = 0.75 * out[derived] + 0.25 * other + noise
-    return out / np.linalg.norm(out, axis=1, keepdims=True)
-
-
-def _document(path: str, title: str, sentences: list[str]) -> NewDocument:
-    rows, pos = [], 0
-    for line, s in enumerate(sentences):
-        rows.append(NewSentence(pos, pos + len(s), line, None, s))
-        pos += len(s) + 1
-    text = "\n".join(sentences)
-    return NewDocument(
-        path=path, root="/bench", size=len(text), mtime=0.0, digest=str(hash(text)),
-        kind="text", title=title, text=text, page_starts=(), sentences=tuple(rows),
-        windows=(Window(0, min(OPENING, len(sentences)) - 1),),
-    )  # fmt: skip
 
 
 class _Inline:
@@ -224,38 +171,82 @@ class _Inline:
         return done
 
 
-def _measure(data: Path, queries: list[str]) -> dict:
-    """In a fresh process: open the library as Ponder does, load the model, time searches."""
+def _measure(data: Path, queries: list[str], engines: list[str], before: str) -> dict:
+    """In a fresh process: open the library as Ponder does, load only the engines asked for,
+    time searches with each variant query by query, in an order that turns with each query."""
     start = time.perf_counter()
     library = Library(data)
-    library.warm_up()  # the model and the indexes, as the window's warm-up loads them
-    encoder = library.encoder
+    library.catalog.open_indexes()
+    phases = Phases()
+    phases.wrap_module(search_module)
+    phases.wrap_reads(library.catalog.store, library.catalog)
+    chosen: dict[str, object] = {}
+    for engine in engines:
+        if engine == "torch":
+            library.encoder.warm_up()  # the model, as the window's warm-up loads it
+            chosen["torch"] = TimedEngine(library.encoder, phases)
+        elif engine == "onnx":
+            if library.queries.load() is None:
+                raise SystemExit(f"ONNX Runtime cannot answer: {library.query_engine()}")
+            chosen["onnx"] = TimedEngine(library.queries, phases)
+        else:
+            raise SystemExit(f"unknown engine {engine!r}: {', '.join(ENGINES)}")
     opened = time.perf_counter() - start
-    for q in queries[:5]:
-        search(library.catalog, encoder, q, 10)  # warm up
-    times, cpu, top = [], [], []
-    for q in queries:
-        t, c = time.perf_counter(), time.process_time()
-        hits = search(library.catalog, encoder, q, 10)
-        times.append((time.perf_counter() - t) * 1000)
-        cpu.append((time.process_time() - c) * 1000)  # all threads: CPU spent, not waited
-        top.append([h.document_id for h in hits])
+    searches: dict[str, Callable[..., list]] = {}
+    for engine in chosen:
+        searches[engine] = search
+        if before:
+            old = _old_search(before)
+            phases.wrap_module(old)
+            searches[f"{engine}@{before}"] = old.search
+    variants = list(searches)
+    for q in queries[:5]:  # warm up every variant
+        for name in variants:
+            searches[name](library.catalog, chosen[name.split("@")[0]], q, 10)
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    top: dict[str, list[list[int]]] = {name: [] for name in variants}
+    for n, q in enumerate(queries):
+        turn = n % len(variants)
+        for name in variants[turn:] + variants[:turn]:
+            engine = chosen[name.split("@")[0]]
+            hits, ms = phases.run(name, searches[name], library.catalog, engine, q, 10)
+            times[name].append(ms)
+            top[name].append([h.document_id for h in hits])
     rss = _rss_mb()
     kinds = {t: type(library.catalog.index_of(t)).__name__ for t in VECTOR_TABLES}
     library.close()
-    times.sort()
-    cpu.sort()
+    report: dict[str, dict] = {}
+    for name in variants:
+        ordered = sorted(times[name])
+        report[name] = {
+            "p50_ms": round(statistics.median(ordered), 2),
+            "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 2),
+            "phases": phases.summary(name),
+            "top": top[name],
+        }
     return {
-        "cpu_p50_ms": round(statistics.median(cpu), 2),
-        "cpu_p95_ms": round(cpu[int(0.95 * (len(cpu) - 1))], 2),
-        "p50_ms": round(statistics.median(times), 2),
-        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2),
-        "queries": len(times),
+        "variants": report,
+        "queries": len(queries),
         "rss_mb": round(rss, 1),
-        "open_with_model_s": round(opened, 2),
+        "torch_imported": "torch" in sys.modules,
+        "open_s": round(opened, 2),
         "indexes": kinds,
-        "top": top,
     }
+
+
+def _old_search(revision: str) -> ModuleType:
+    """`core/search.py` as it was at `revision`, loaded beside this checkout's."""
+    source = subprocess.run(
+        ["git", "-C", str(ROOT), "show", f"{revision}:core/search.py"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    name = "search_before"
+    spec = importlib.util.spec_from_loader(name, loader=None)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up
+    exec(compile(source, f"{name}.py", "exec"), module.__dict__)
+    return module
 
 
 def _exact(data: Path, queries: list[str]) -> list[list[int]]:
@@ -266,11 +257,10 @@ def _exact(data: Path, queries: list[str]) -> list[list[int]]:
     catalog.wait_for_builds()  # ...and this waits for it
     kinds = {type(catalog.index_of(t)).__name__ for t in VECTOR_TABLES}
     assert kinds == {"FlatIndex"}, kinds
-    assert catalog.info is not None
-    encoder = Encoder(
-        default_model_folder(), catalog.info.pooling, precision=catalog.info.precision
-    )
-    top = [[h.document_id for h in search(catalog, encoder, q, 10)] for q in queries]
+    library = Library(data)  # its query engine only (ONNX Runtime where cached: faster)
+    engine = library.queries if library.queries.load() is not None else library.encoder
+    top = [[h.document_id for h in search(catalog, engine, q, 10)] for q in queries]
+    library.close()
     catalog.store.close()
     return top
 

@@ -218,3 +218,24 @@ def test_a_failing_runtime_hands_queries_to_torch(cache: Path, model: Path, monk
     )
     monkeypatch.setattr("core.onnx_export.export_entry", lambda *_: pytest.fail("made again"))
     engine.prepare()
+
+
+def test_warming_up_a_library_with_a_cached_model_leaves_torch_unloaded(
+    cache: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    """The window's first result by meaning waits for the warm-up: with ONNX Runtime ready,
+    torch must not be on that path."""
+    from core.library import Library
+
+    first = Library(tmp_path / "lib", tiny_model)
+    first.warm_up()  # no ONNX model yet: torch is what answers
+    assert first._encoder is not None
+    first.prepare_queries()
+    first.close()
+    later = Library(tmp_path / "lib", tiny_model)
+    later.warm_up()
+    assert later.model_loaded and later.queries.ready
+    assert later._encoder is None
+    assert later.search(QUERY) == []  # an empty library answers, still without torch
+    assert later._encoder is None
+    later.close()
