@@ -132,11 +132,14 @@ def _plain(counts: SentenceCounts, rows: list[SentenceRow]) -> np.ndarray:
 def _link_pair(
     mine: np.ndarray, theirs: np.ndarray, mine_plain: np.ndarray, theirs_plain: np.ndarray
 ) -> tuple[int, int]:
-    """The closest pair of sentences, one of each, among those that are not boilerplate where
-    both documents have such a sentence."""
+    """The closest pair of sentences, one of each, leaving out each side's boilerplate where
+    that side has another sentence: a document of nothing but boilerplate does not let the
+    other one show its own."""
     pairs = mine @ theirs.T
-    if mine_plain.any() and theirs_plain.any():
-        pairs = np.where(mine_plain[:, None] & theirs_plain[None, :], pairs, -np.inf)
+    if mine_plain.any():
+        pairs = np.where(mine_plain[:, None], pairs, -np.inf)
+    if theirs_plain.any():
+        pairs = np.where(theirs_plain[None, :], pairs, -np.inf)
     i, j = np.unravel_index(int(np.argmax(pairs)), pairs.shape)
     return int(i), int(j)
 

@@ -5,7 +5,11 @@ Groups are found on the map's own positions, so a label always sits on a group t
 k-means for every count of groups from two to `MAX_GROUPS`, keeping the count whose groups are
 best separated (the highest mean silhouette, on a sample of a big map's points). All of it is
 numpy in small steps: scikit-learn's first import held the GIL for over 100 ms, which a window
-computing its map on a thread felt.
+computing its map on a thread felt. Grouping the full document vectors instead (k-means and
+agglomerative clustering over a silhouette, HDBSCAN, spectral clustering, communities of the
+nearest-neighbour graph) was measured against written-down subjects and the man pages' sections
+(docs/benchmarks.md): none did better on both by more than a change of seed moves k-means on
+the full vectors, whose groups differ with every seed where the map's stay the same.
 
 A group's words are scored by class-based TF-IDF (BERTopic's c-TF-IDF): how often a word occurs
 in the group's text, weighted by how rare it is across groups, and by the share of the group's

@@ -15,7 +15,11 @@ path a small change takes: positions reused, topics redone). With a reference, t
 are compared with it: `--subjects` names each file's subject (a TSV of file name and subject,
 e.g. the sample library's), `--sections` takes a man page's section from its file name
 (`wait.2.txt`: 2); reported are the adjusted Rand index and adjusted mutual information (a
-document in no group counts as a group of its own). The last line is one JSON object.
+document in no group counts as a group of its own). With `--alternatives` (and a reference),
+other ways of grouping the same documents are scored alike: HDBSCAN on the map's positions, and
+on the full document vectors k-means (three seeds), agglomerative clustering (Ward, average on
+cosine), each over the count of groups with the best cosine silhouette, and HDBSCAN. The last
+line is one JSON object.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ def main() -> int:
     reference = parser.add_mutually_exclusive_group()
     reference.add_argument("--subjects", type=Path, help="TSV: file name, subject")
     reference.add_argument("--sections", action="store_true", help="man page sections")
+    parser.add_argument("--alternatives", action="store_true", help="other clusterers too")
     args = parser.parse_args()
     report = []
     for data in args.data_dirs:
@@ -69,6 +74,8 @@ def main() -> int:
         entry.update(timings)
         if args.subjects or args.sections:
             entry["groups_against_reference"] = _agreement(full, args.subjects)
+            if args.alternatives:
+                entry["alternatives"] = _alternatives(full, documents, vectors, args.subjects)
         library.close()
         print(json.dumps(entry), flush=True)
         report.append(entry)
@@ -115,25 +122,78 @@ def _kept(x: np.ndarray, y: np.ndarray, k: int = 10) -> float:
     return float(np.mean([len(set(a[i]) & set(b[i])) / k for i in range(len(x))]))
 
 
-def _agreement(full: LibraryMap, subjects: Path | None) -> dict:
-    """The groups against the subjects (a TSV) or, without one, the man pages' sections."""
-    from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
-
+def _reference(paths: list[str], subjects: Path | None) -> list[str]:
+    """Each path's subject (from the TSV) or, without one, its man page section."""
     if subjects is not None:
         rows = [line.split("\t") for line in subjects.read_text().splitlines()[1:] if line]
         named = {name: subject for name, subject in rows}
-        reference = [named[Path(p.path).name] for p in full.points]
-    else:
-        reference = [SECTION.search(p.path).group(1) for p in full.points]
-    groups = [p.topic if p.topic >= 0 else -1 - i for i, p in enumerate(full.points)]
+        return [named[Path(p).name] for p in paths]
+    return [SECTION.search(p).group(1) for p in paths]
+
+
+def _scores(reference: list[str], groups: list[int]) -> dict:
+    from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
+
     return {
-        "groups": len(full.topics),
-        "in_no_group": sum(p.topic < 0 for p in full.points),
         "adjusted_rand": round(float(adjusted_rand_score(reference, groups)), 4),
         "adjusted_mutual_information": round(
             float(adjusted_mutual_info_score(reference, groups)), 4
         ),
     }
+
+
+def _agreement(full: LibraryMap, subjects: Path | None) -> dict:
+    """The map's groups against the reference."""
+    reference = _reference([p.path for p in full.points], subjects)
+    groups = [p.topic if p.topic >= 0 else -1 - i for i, p in enumerate(full.points)]
+    return {
+        "groups": len(full.topics),
+        "in_no_group": sum(p.topic < 0 for p in full.points),
+        **_scores(reference, groups),
+    }
+
+
+def _alternatives(full: LibraryMap, documents: list, vectors: np.ndarray, subjects: Path | None):
+    """Other clusterers against the same reference (see the module's docstring); noise points
+    (HDBSCAN's -1) count as groups of their own."""
+    from sklearn.cluster import HDBSCAN, AgglomerativeClustering, KMeans
+    from sklearn.metrics import silhouette_score
+
+    where = {p.document_id: (p.x, p.y) for p in full.points}
+    xy = np.array([where[d.id] for d in documents], np.float32)
+    reference = _reference([p.path for p in full.points], subjects)
+    order = {p.document_id: i for i, p in enumerate(full.points)}
+    reference = [reference[order[d.id]] for d in documents]
+    most = min(30, len(documents) // 3)
+
+    def best(fit) -> np.ndarray:
+        found = [
+            (silhouette_score(vectors, a, metric="cosine"), a) for a in map(fit, range(2, most + 1))
+        ]
+        return max(found, key=lambda f: f[0])[1]
+
+    def scored(groups: np.ndarray) -> dict:
+        groups = np.where(groups < 0, -1 - np.arange(len(groups)), groups)
+        return {"groups": len(set(groups.tolist())), **_scores(reference, groups.tolist())}
+
+    out = {"hdbscan_map_positions": scored(HDBSCAN(min_cluster_size=2).fit_predict(xy))}
+    for seed in range(3):
+        out[f"kmeans_vectors_seed{seed}"] = scored(
+            best(lambda k, s=seed: KMeans(k, n_init=10, random_state=s).fit_predict(vectors))
+        )
+    for linkage, metric in (("ward", "euclidean"), ("average", "cosine")):
+        out[f"agglomerative_{linkage}_vectors"] = scored(
+            best(
+                lambda k, li=linkage, m=metric: AgglomerativeClustering(
+                    k, metric=m, linkage=li
+                ).fit_predict(vectors)
+            )
+        )
+    for size in (2, 5):
+        out[f"hdbscan_vectors_min{size}"] = scored(
+            HDBSCAN(min_cluster_size=size).fit_predict(vectors)
+        )
+    return out
 
 
 def _full_map(library: Library) -> tuple[LibraryMap, dict]:

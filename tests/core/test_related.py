@@ -6,10 +6,12 @@ import contextlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core.errors import PonderError
 from core.library import Library
+from core.related import _link_pair
 from desktop.cli.main import main
 
 NOTES = {
@@ -109,3 +111,15 @@ def test_a_selected_passage_finds_what_it_alone_is_about(tmp_path: Path, real_en
     assert Path(cake[0].path).name == "cake.txt"
     assert lib.related_by_id(doc.id, k=2, span=(len(mixed) + 5, len(mixed) + 9)) == []
     lib.close()
+
+
+def test_a_document_of_nothing_but_boilerplate_does_not_let_the_other_show_its_own() -> None:
+    """Each side leaves out its boilerplate where it has another sentence: the closest pair
+    here is the asking document's licence line and the other's, yet its own sentence shows."""
+    mine = np.array([[1.0, 0.0], [0.6, 0.8]], np.float32)  # a licence line, then its own
+    theirs = np.array([[1.0, 0.0]], np.float32)  # nothing but the licence line
+    i, j = _link_pair(mine, theirs, np.array([False, True]), np.array([False]))
+    assert (i, j) == (1, 0)
+    # Both sides with sentences of their own: both leave the licence out.
+    i, j = _link_pair(mine, mine, np.array([False, True]), np.array([False, True]))
+    assert (i, j) == (1, 1)
