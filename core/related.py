@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core import copies
 from core.boilerplate import SentenceCounts, sentence_counts, sentence_key
 from core.catalog import Catalog
 from core.paths import container_of
@@ -96,7 +97,9 @@ def related(
     candidates = _candidates(catalog, me, sample, max(CANDIDATES, 3 * k)) - {doc_id}
     theirs = profiles_of(catalog.store, list(candidates), dim, counts)
     scores = {d: similarity(me, p) for d, p in theirs.items()}
-    best = sorted(scores, key=lambda d: -scores[d])[:k]
+    # Its own copies are not related notes, and another note's copies are one of them.
+    ranked = copies.distinct(catalog, [doc_id, *sorted(scores, key=lambda d: -scores[d])], k + 1)
+    best = [d for d in ranked.ids if d != doc_id][:k]
     shown = catalog.store.sentences_of(best, dim)
     documents = catalog.store.documents_by_id(best)
     mine_plain = _plain(counts, rows)

@@ -123,3 +123,19 @@ def test_a_document_of_nothing_but_boilerplate_does_not_let_the_other_show_its_o
     # Both sides with sentences of their own: both leave the licence out.
     i, j = _link_pair(mine, mine, np.array([False, True]), np.array([False, True]))
     assert (i, j) == (1, 1)
+
+
+def test_copies_are_not_related_notes_and_count_once(library) -> None:
+    """A copy of the file asked about is the same note, not a related one; two copies of another
+    note are one related note (as they are one search result, `core.copies`)."""
+    lib, notes = library
+    for folder in ("one", "two"):
+        (notes / folder).mkdir()
+        (notes / folder / "tomatoes.txt").write_text(NOTES["tomatoes.txt"] + "\n")
+        (notes / folder / "garden.md").write_text(NOTES["garden.md"] + "\n")
+    lib.index([notes])
+    hits = lib.related(notes / "tomatoes.txt", k=4)
+    paths = [Path(h.path) for h in hits]
+    assert not any(p.name == "tomatoes.txt" for p in paths)
+    assert [p.name for p in paths].count("garden.md") == 1 and paths[0].name == "garden.md"
+    assert len(hits) == 4  # the four other notes, each once
