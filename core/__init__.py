@@ -7,4 +7,4 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-import core.native  # noqa: E402, F401  (native-library settings, before anything loads torch)
+import core.model.native  # noqa: E402, F401  (native-library settings, before anything loads torch)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from core.paths import default_data_dir
+from core.keys.paths import default_data_dir
 
 LIBRARY_ENV = "PONDER_LIBRARY"
 
@@ -39,6 +39,6 @@ def open_catalog(location: str | Path, approximate_above: int | None = None):
         from core.team.catalog import TeamCatalog
 
         return TeamCatalog(str(location))
-    from core.catalog import Catalog
+    from core.index.catalog import Catalog
 
     return Catalog(Path(location), approximate_above)

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.errors import PonderError
-from core.fusion import Mode
 from core.library import Library
+from core.search.fusion import Mode
 
 if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
-    from core.encoder import Encoder
+    from core.model.encoder import Encoder
 
 
 def load_beir(folder: Path) -> tuple[dict[str, tuple[str, str]], dict[str, str], dict]:
@@ -100,7 +100,8 @@ def evaluate_retrieval(
 ) -> dict[str, dict[str, float]]:
     """BEIR metrics of Ponder's document ranking on `folder`, per search mode.
 
-    `approximate_above` is as in `core.ann.Policy`: 0 measures the approximate index on a small set.
+    `approximate_above` is as in `core.index.ann.Policy`: 0 measures the approximate index on a
+    small set.
     """
 
     corpus, queries, qrels = load_beir(folder)

@@ -14,29 +14,29 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core import activity
-from core.atlas import LibraryMap, build_map
 from core.backends import is_server, normalise, open_catalog
-from core.catalog import DB_NAME
 from core.control import RunControl
-from core.copies import keyword_hits
 from core.errors import IndexMismatchError, PonderError
-from core.explain import Explanation, Why, explain_document, explain_each
-from core.fusion import Mode
-from core.hits import DocumentHit
-from core.indexer import IndexRun, IndexSummary, ProgressCallback
-from core.modelspec import default_model_folder, read_model_folder
-from core.passages import ALONE, CONTEXTS, LATE
-from core.paths import absolute
-from core.pooling import SPAN_POOLING, check_pooling
-from core.precision import FP32, check_precision, default_precision
+from core.index.catalog import DB_NAME
+from core.ingest.indexer import IndexRun, IndexSummary, ProgressCallback
+from core.keys.paths import absolute
+from core.map.atlas import LibraryMap, build_map
+from core.model.folder import default_model_folder, read_model_folder
+from core.model.passages import ALONE, CONTEXTS, LATE
+from core.model.pooling import SPAN_POOLING, check_pooling
+from core.model.precision import FP32, check_precision, default_precision
+from core.onnx.engine import QueryEngine
 from core.query import Query, parse
-from core.query_engine import QueryEngine
 from core.records import Counts, DocumentRow, IndexInfo, Status
-from core.related import RelatedHit, related
-from core.search import search
+from core.search.copies import keyword_hits
+from core.search.engine import search
+from core.search.explain import Explanation, Why, explain_document, explain_each
+from core.search.fusion import Mode
+from core.search.hits import DocumentHit
+from core.search.related import RelatedHit, related
 
 if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
-    from core.encoder import Encoder
+    from core.model.encoder import Encoder
 
 __all__ = ["DB_NAME", "Library", "LibraryStatus", "library_exists", "rebuild"]
 
@@ -48,7 +48,7 @@ class LibraryStatus:
     model_path: str
     pooling: str
     precision: str
-    context: str  # how sentence vectors were made (`core.passages`: late or alone)
+    context: str  # how sentence vectors were made (`core.model.passages`: late or alone)
     dimension: int
     counts: Counts
     roots: list[str]
@@ -118,7 +118,7 @@ class Library:
         self.model_title = spec.title or spec.name  # what the window and `status` show
         self._encoder: Encoder | None = None
         self._encoder_lock = threading.Lock()
-        # Queries skip torch where an exported model answers for it (`core.query_engine`).
+        # Queries skip torch where an exported model answers for it (`core.onnx.engine`).
         self.queries = QueryEngine(
             self.model_path, self.pooling, self.precision, lambda: self.encoder
         )
@@ -180,7 +180,7 @@ class Library:
         self, query: str | Query, k: int = 10, mode: Mode = Mode.FUSED, *, keep_weak: bool = False
     ) -> list[DocumentHit]:
         """The best `k` documents for `query` (its syntax: `core.query`); weaker matches only
-        when nothing is better, unless `keep_weak` (see `core.search.search`)."""
+        when nothing is better, unless `keep_weak` (see `core.search.engine.search`)."""
         if self.catalog.info is None:  # nothing was ever embedded: words only, if stored yet
             return [] if mode is Mode.SEMANTIC else keyword_hits(self.catalog, query, k)
         return search(self.catalog, self.queries, query, k, mode, keep_weak=keep_weak)
@@ -205,7 +205,7 @@ class Library:
 
     def related(self, path: str | Path, k: int = 10) -> list[RelatedHit]:
         """The `k` documents closest in meaning to the one at `path`, from the stored vectors
-        alone (`core.related`); a file not in the library raises `PonderError`."""
+        alone (`core.search.related`); a file not in the library raises `PonderError`."""
         key = self.catalog.keys.key_of(absolute(path))
         doc = self.catalog.store.document(key)
         if doc is None or doc.status != Status.INDEXED:
@@ -226,7 +226,7 @@ class Library:
         self, previous: LibraryMap | None = None, control: RunControl | None = None
     ) -> LibraryMap:
         """Every indexed document placed in two dimensions by meaning, with labelled topics
-        (`core.atlas`); `previous`, the map shown now, comes back as it is if nothing changed.
+        (`core.map.atlas`); `previous`, the map shown now, comes back as it is if nothing changed.
         Slow on a big library: call it off the window's thread; cancelling `control` stops it
         (`Cancelled`)."""
         return build_map(self.catalog, previous, control)
@@ -247,7 +247,7 @@ class Library:
 
     def explain(self, a: str, b: str, poolings: Sequence[str]) -> dict[str, Explanation]:
         """Why two texts are as similar as they are under each pooling, token pair by token
-        pair (`core.explain`), from one model pass per text."""
+        pair (`core.search.explain`), from one model pass per text."""
         return explain_each(self.encoder, a, b, poolings)
 
     def explain_hit(self, query: str | Query, hit: DocumentHit) -> Explanation:
@@ -260,7 +260,7 @@ class Library:
         ordinal: int | None = None,
     ) -> Why:  # fmt: skip
         """Why the document at `path` matches `query`: its sentence closest to the query, or
-        the one on `line`, or sentence `ordinal` (`core.explain.explain_document`)."""
+        the one on `line`, or sentence `ordinal` (`core.search.explain.explain_document`)."""
         key = self.catalog.keys.key_of(absolute(path))
         doc = self.catalog.store.document(key)
         if doc is None or doc.status != Status.INDEXED:
@@ -324,7 +324,7 @@ class Library:
 def load_encoder(folder: Path | str, pooling: str | None = None, **options) -> Encoder:
     """The model, loaded. torch is imported here, when a model is first needed, not when this
     module is: a window shows in about 1 s instead of 3."""
-    from core.encoder import Encoder
+    from core.model.encoder import Encoder
 
     return Encoder(folder, pooling, **options)
 

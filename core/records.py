@@ -24,7 +24,7 @@ class Status(StrEnum):
 @dataclass(frozen=True)
 class DocumentRow:
     id: int
-    path: str  # the stored key (see core.paths)
+    path: str  # the stored key (see core.keys.paths)
     root: str | None
     size: int
     mtime: float
@@ -100,7 +100,7 @@ class NewDocument:
     windows: tuple[Window, ...]
     note: str = ""  # what a limit left out ("first 2,000 pages indexed"), shown as its reason
     # A container file (an mbox) has no text or sentences of its own: its documents are written
-    # first under these keys (core.paths.part_key), and writing it forgets any others it had.
+    # first under these keys (core.keys.paths.part_key), and writing it forgets any others it had.
     parts: tuple[str, ...] = ()
 
 
@@ -125,7 +125,8 @@ class IndexInfo:
     before contexts were recorded embedded each sentence alone.
 
     `context` is how a sentence's vector was made: "alone" (the sentence is the model's whole
-    input) or "late" (pooled from its own tokens in one pass over its passage; `core.passages`).
+    input) or "late" (pooled from its own tokens in one pass over its passage;
+    `core.model.passages`).
     """
 
     model: str

@@ -10,10 +10,10 @@ import pytest
 from support import SHARED, shared_path  # noqa: F401  (re-exported for test modules)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# Queries on torch unless a test asks for ONNX Runtime (tests/core/test_query_engine.py): no test
-# exports a model into the user's cache, nor pays seconds for it after a search.
+# Queries on torch unless a test asks for ONNX Runtime (tests/core/onnx/test_query_engine.py): no
+# test exports a model into the user's cache, nor pays seconds for it after a search.
 os.environ.setdefault("PONDER_QUERY_ENGINE", "torch")
-import core.offline  # noqa: E402,F401  (before anything imports transformers)
+import core.model.offline  # noqa: E402,F401  (before anything imports transformers)
 
 pytest_plugins = ["support_deadline", "pytester"]  # slow tests last, while time allows
 
@@ -78,14 +78,14 @@ def tiny_model(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def real_model() -> Path:
-    from core.modelspec import default_model_folder
+    from core.model.folder import default_model_folder
 
     return default_model_folder()
 
 
 @pytest.fixture(scope="session")
 def real_encoder(real_model):
-    from core.encoder import Encoder
+    from core.model.encoder import Encoder
 
     return Encoder(real_model)
 

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 import sqlite_utils
 
-from core.paths import to_key
+from core.keys.paths import to_key
 from core.query import Query
 from core.store.connection import Connections
-from core.store.shared import SQLITE, filter_conditions
+from core.store.portable import SQLITE, filter_conditions
 
 # Identifiers (O_NONBLOCK, st_mtime) are one token each; English words are stemmed (porter: on
 # python-faq BM25 alone 0.677 MRR@10 against 0.656 unstemmed). Phrases are checked literally later.

@@ -19,9 +19,9 @@ from contextlib import AbstractContextManager
 import numpy as np
 
 from core.records import MeaningTodo, NewDocument, Status
-from core.store import codec, shared, sql
+from core.store import codec, portable, sql
 from core.store.connection import Connections, Transaction
-from core.store.shared import SQLITE
+from core.store.portable import SQLITE
 
 _MARK = "UPDATE documents SET meaning_pending = ? WHERE id = ?"
 _EMBEDDED = "UPDATE documents SET meaning_pending = 0, updated = ? WHERE id = ?"
@@ -95,7 +95,7 @@ class MeaningRows:
     """The two-step write of the embedded store, for a subclass that provides `_write()` (one
     transaction) and `_connections`."""
 
-    words_first = True  # a run may store words now and vectors later (`core.indexer`)
+    words_first = True  # a run may store words now and vectors later (`core.ingest.indexer`)
     _connections: Connections
 
     def _write(self) -> AbstractContextManager[Transaction]:  # pragma: no cover - the store's
@@ -106,9 +106,9 @@ class MeaningRows:
         same transaction; it is meaning pending if it has text to embed (a container's own
         row has none: its parts are documents of their own). Returns its id."""
         with self._write() as tx:
-            doc_id = shared.replace_document(tx.conn, SQLITE, doc)
-            shared.delete_vectors(tx.conn, SQLITE, [doc_id])
-            shared.delete_parts(tx.conn, SQLITE, doc.path, keep=doc.parts)
+            doc_id = portable.replace_document(tx.conn, SQLITE, doc)
+            portable.delete_vectors(tx.conn, SQLITE, [doc_id])
+            portable.delete_parts(tx.conn, SQLITE, doc.path, keep=doc.parts)
             tx.conn.execute(_MARK, (int(bool(doc.text)), doc_id))
         return doc_id
 
@@ -145,7 +145,7 @@ class MeaningRows:
             ).fetchone()
             if row is None:
                 return False
-            shared.delete_vectors(tx.conn, SQLITE, [row[0]])
+            portable.delete_vectors(tx.conn, SQLITE, [row[0]])
             insert_vectors(tx, row[0], doc, sentence_vectors, passage_vectors)
             tx.conn.execute(_EMBEDDED, (time.time(), row[0]))
         return True
@@ -166,7 +166,7 @@ class MeaningRows:
             twin = row and tx.conn.execute(_TWIN, (row[0],)).fetchone()
             if not twin:
                 return 0
-            shared.delete_vectors(tx.conn, SQLITE, [row[0]])
+            portable.delete_vectors(tx.conn, SQLITE, [row[0]])
             copied = tx.conn.execute(_COPY_SENTENCES, (row[0], tx.generation, twin[0])).rowcount
             copied += tx.conn.execute(_COPY_PASSAGES, (row[0], tx.generation, twin[0])).rowcount
             tx.conn.execute(_EMBEDDED, (time.time(), row[0]))

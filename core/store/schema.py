@@ -4,7 +4,7 @@ Version 1 is the schema Ponder 0.1 wrote. Version 2 adds what lets several proce
 library: every vector row carries the generation (write transaction) that wrote it, and a trigger
 logs every vector row that leaves, so any process can bring its vector index from the generation
 it holds to the current one by reading only what changed. It also makes path keys unambiguous
-(see `core.paths`). Version 3 remembers, per folder, whether its symlinks may lead out of it.
+(see `core.keys.paths`). Version 3 remembers, per folder, whether its symlinks may lead out of it.
 Version 4 adds the keyword index (FTS5 over titles, file names and text; `core.store.keywords`).
 Version 5 marks documents whose words are stored but whose vectors are not yet (`meaning_pending`):
 a run stores every file's words first and embeds them after (`core.store.meaning`).
@@ -20,10 +20,10 @@ from pathlib import Path
 import sqlite_utils
 
 from core.errors import StoreError
-from core.paths import legacy_from_key, to_key
+from core.keys.paths import legacy_from_key, to_key
 from core.store import keywords
 from core.store.connection import Connections
-from core.store.shared import VECTOR_TABLES
+from core.store.portable import VECTOR_TABLES
 
 SCHEMA_VERSION = 5
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import sqlite_utils
 
-from core.paths import container_of
+from core.keys.paths import container_of
 from core.records import Status
 from core.store import codec
 

@@ -27,11 +27,11 @@ from core.records import (
     Status,
     VectorChanges,
 )
-from core.store import codec, keywords, shared, sql
+from core.store import codec, keywords, portable, sql
 from core.store.connection import Connections, Transaction
 from core.store.meaning import COUNT_MEANING_PENDING, MeaningRows, insert_vectors
+from core.store.portable import SQLITE, DocumentRows
 from core.store.schema import VECTOR_TABLES, create, migrate
-from core.store.shared import SQLITE, DocumentRows
 
 BATCH = 10_000  # rows read at a time: 15 MB of float32 for a 384-dimension model
 
@@ -131,9 +131,9 @@ class Store(MeaningRows, DocumentRows):
         """Replace one document, its sentences and passages, atomically; returns its id (an
         index run writes words and vectors apart: `core.store.meaning`)."""
         with self._write() as tx:
-            doc_id = shared.replace_document(tx.conn, SQLITE, doc)
-            shared.delete_vectors(tx.conn, SQLITE, [doc_id])
-            shared.delete_parts(tx.conn, SQLITE, doc.path, keep=doc.parts)
+            doc_id = portable.replace_document(tx.conn, SQLITE, doc)
+            portable.delete_vectors(tx.conn, SQLITE, [doc_id])
+            portable.delete_parts(tx.conn, SQLITE, doc.path, keep=doc.parts)
             insert_vectors(tx, doc_id, doc, sentence_vectors, passage_vectors)
             tx.conn.execute("UPDATE documents SET meaning_pending = 0 WHERE id = ?", (doc_id,))
         return doc_id
@@ -147,7 +147,9 @@ class Store(MeaningRows, DocumentRows):
         returns the generation of that snapshot."""
         with self._connections.snapshot() as db:
             generation = sql.generation(db)
-            cursor = db.execute(f"SELECT id, vector FROM {shared.checked_table(table)} ORDER BY id")
+            cursor = db.execute(
+                f"SELECT id, vector FROM {portable.checked_table(table)} ORDER BY id"
+            )
             _feed(cursor, dimension, consume)
         return generation
 
@@ -179,7 +181,7 @@ class Store(MeaningRows, DocumentRows):
                 dtype=np.int64,
             )  # fmt: skip
             remove(removed)
-            table = shared.checked_table(table)
+            table = portable.checked_table(table)
             cursor = db.execute(
                 f"SELECT id, vector FROM {table} WHERE gen > ? ORDER BY id", (generation,)
             )
@@ -189,7 +191,7 @@ class Store(MeaningRows, DocumentRows):
 
     def ids(self, table: str) -> np.ndarray:
         """Every row id of a vector table, sorted: what a loaded index must hold."""
-        rows = self._connections.rows(f"SELECT id FROM {shared.checked_table(table)} ORDER BY id")
+        rows = self._connections.rows(f"SELECT id FROM {portable.checked_table(table)} ORDER BY id")
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def vectors_of(self, table: str, ids: Sequence[int], dimension: int) -> np.ndarray:
@@ -202,7 +204,7 @@ class Store(MeaningRows, DocumentRows):
     ) -> dict[int, np.ndarray]:
         """The stored vectors of those of `ids` that still exist (another writer may have taken
         some away since they were listed)."""
-        query = f"SELECT id, vector FROM {shared.checked_table(table)} WHERE id {{among}}"
+        query = f"SELECT id, vector FROM {portable.checked_table(table)} WHERE id {{among}}"
         rows = self._in(query, ids)
         if not rows:
             return {}
@@ -212,12 +214,14 @@ class Store(MeaningRows, DocumentRows):
     def quarantine(self, table: str, ids: Sequence[int]) -> None:
         """Vector rows found damaged (not finite, not unit length): their documents lose all
         their vectors and wait, pending, to be embedded again by the next refresh."""
-        query = f"SELECT DISTINCT document_id FROM {shared.checked_table(table)} WHERE id {{among}}"
+        query = (
+            f"SELECT DISTINCT document_id FROM {portable.checked_table(table)} WHERE id {{among}}"
+        )
         doc_ids = [r[0] for r in self._in(query, ids)]
         if not doc_ids:
             return
         with self._write() as tx:
-            shared.delete_vectors(tx.conn, SQLITE, doc_ids)
+            portable.delete_vectors(tx.conn, SQLITE, doc_ids)
             marks = ",".join("?" * len(doc_ids))
             tx.conn.execute(
                 f"UPDATE documents SET status = ?, hash = NULL, reason = ? WHERE id IN ({marks})",
@@ -242,7 +246,7 @@ class Store(MeaningRows, DocumentRows):
     ) -> dict[int, tuple[list[SentenceRow], np.ndarray]]:
         """Each document's sentences in order, with their vectors, in one query."""
         grouped: dict[int, list[tuple]] = {}
-        for row in self._in(shared.SENTENCES_OF, doc_ids):
+        for row in self._in(portable.SENTENCES_OF, doc_ids):
             grouped.setdefault(row[1], []).append(row)
         return {
             doc: (
@@ -272,7 +276,7 @@ class Store(MeaningRows, DocumentRows):
     ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         """Each document's sentence ids and vectors, in document order."""
         grouped: dict[int, tuple[list[int], list[bytes]]] = {}
-        for doc, sentence, blob in self._in(shared.SENTENCE_VECTORS_OF, doc_ids):
+        for doc, sentence, blob in self._in(portable.SENTENCE_VECTORS_OF, doc_ids):
             ids, blobs = grouped.setdefault(doc, ([], []))
             ids.append(sentence)
             blobs.append(blob)
@@ -283,12 +287,12 @@ class Store(MeaningRows, DocumentRows):
 
     def head_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
         """Each document's opening passage vector: what the document is about."""
-        rows = self._in(shared.HEADS_OF, doc_ids)
+        rows = self._in(portable.HEADS_OF, doc_ids)
         return {doc: codec.decode(blob, dimension) for doc, blob in rows}
 
     def owners(self, table: str, ids: Sequence[int]) -> dict[int, int]:
         """Vector id -> document id."""
-        query = f"SELECT id, document_id FROM {shared.checked_table(table)} WHERE id {{among}}"
+        query = f"SELECT id, document_id FROM {portable.checked_table(table)} WHERE id {{among}}"
         return dict(self._in(query, ids))
 
 

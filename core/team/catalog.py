@@ -1,4 +1,4 @@
-"""A team library's catalog: the embedded `core.catalog.Catalog` interface over the server.
+"""A team library's catalog: the embedded `core.index.catalog.Catalog` interface over the server.
 
 There is no local copy of the vectors to keep in step: pgvector's HNSW indexes live on the
 server, every client's writes are in them once committed, and `nearest` asks the server. The
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.keyspace import SharedKeys
-from core.paths import default_data_dir
+from core.keys.keyspace import SharedKeys
+from core.keys.paths import default_data_dir
 from core.records import IndexInfo
 from core.team.connection import check_location
 from core.team.store import TeamStore

@@ -3,16 +3,16 @@ name and text (the `terms` column, kept in step by the server as a generated col
 
 The ranking is `ts_rank_cd` (cover density), not BM25; it is scaled so that a document matching
 the query's words about as often as a typical BM25 hit lands near the same point of the fused
-score's saturating keyword bonus (`core.fusion.KEYWORD_HALF`).
+score's saturating keyword bonus (`core.search.fusion.KEYWORD_HALF`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.keyspace import Keys
+from core.keys.keyspace import Keys
 from core.query import Query
-from core.store.shared import POSTGRES, filter_conditions
+from core.store.portable import POSTGRES, filter_conditions
 from core.team.connection import Connections
 
 # ts_rank weights for {D, C, B, A}: the text (D) counts half as much as title and name (A), as

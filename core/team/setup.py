@@ -26,8 +26,8 @@ def create_team_library(
     """Create the library's tables at `url` (or, if they exist, only grant the roles); returns
     whether it was created. Refuses a model other than the one an existing library has."""
     from core.library import _info, load_encoder
-    from core.modelspec import default_model_folder
-    from core.precision import default_precision
+    from core.model.folder import default_model_folder
+    from core.model.precision import default_precision
 
     folder = Path(model).expanduser().resolve() if model else default_model_folder()
     encoder = load_encoder(folder, pooling, precision=precision or default_precision())

@@ -2,8 +2,8 @@
 
 Every write is one transaction that bumps the library's generation (a row lock taken last, so
 writers from several machines wait on each other only for that moment); a client killed midway
-commits nothing. Document keys come from `core.keyspace.SharedKeys`, so each file is stored once
-whichever machine indexed it. What belongs to one machine (where its model folder is) stays in
+commits nothing. Document keys come from `core.keys.keyspace.SharedKeys`, so each file is stored
+once whichever machine indexed it. What belongs to one machine (where its model folder is) stays in
 that machine's local file, so a reader never needs to write to the server.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import IndexMismatchError, StoreError
-from core.keyspace import Keys
+from core.keys.keyspace import Keys
 from core.records import (
     Counts,
     IndexInfo,
@@ -26,9 +26,9 @@ from core.records import (
     SentenceScores,
     Status,
 )
-from core.store import shared
+from core.store import portable
+from core.store.portable import POSTGRES, DocumentRows
 from core.store.schema import VECTOR_TABLES
-from core.store.shared import POSTGRES, DocumentRows
 from core.team import schema
 from core.team.connection import Connections, decode_rows, redacted
 from core.team.keywords import Keywords
@@ -153,9 +153,9 @@ class TeamStore(DocumentRows):
         sentences = np.ascontiguousarray(sentence_vectors, dtype=np.float16)
         passages = np.ascontiguousarray(passage_vectors, dtype=np.float16)
         with self._write() as cur:
-            doc_id = shared.replace_document(cur, POSTGRES, doc)
-            shared.delete_vectors(cur, POSTGRES, [doc_id])
-            shared.delete_parts(cur, POSTGRES, doc.path, keep=doc.parts)
+            doc_id = portable.replace_document(cur, POSTGRES, doc)
+            portable.delete_vectors(cur, POSTGRES, [doc_id])
+            portable.delete_parts(cur, POSTGRES, doc.path, keep=doc.parts)
             if len(doc.sentences):
                 with cur.copy(
                     'COPY sentences (document_id, ordinal, start, "end", line, page, text, '
@@ -181,7 +181,7 @@ class TeamStore(DocumentRows):
         """(id, score) of the `k` rows of `table` nearest to `query` by the HNSW index."""
         from pgvector import HalfVector
 
-        table = shared.checked_table(table)
+        table = portable.checked_table(table)
         vector = HalfVector(np.asarray(query, dtype=np.float16))
         with self._connections.transaction() as cur:
             cur.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
@@ -192,13 +192,13 @@ class TeamStore(DocumentRows):
             return cur.fetchall()
 
     def vector_count(self, table: str) -> int:
-        return self._connections.rows(f"SELECT count(*) FROM {shared.checked_table(table)}")[0][0]
+        return self._connections.rows(f"SELECT count(*) FROM {portable.checked_table(table)}")[0][0]
 
     def sentences_of(
         self, doc_ids: Sequence[int], dimension: int
     ) -> dict[int, tuple[list[SentenceRow], np.ndarray]]:
         grouped: dict[int, list[tuple]] = {}
-        for row in self._in(shared.SENTENCES_OF, doc_ids):
+        for row in self._in(portable.SENTENCES_OF, doc_ids):
             grouped.setdefault(row[1], []).append(row)
         return {
             doc: ([SentenceRow(*r[:8]) for r in rs], decode_rows([r[8] for r in rs], dimension))
@@ -207,7 +207,7 @@ class TeamStore(DocumentRows):
 
     def sentence_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
         grouped: dict[int, list[object]] = {}
-        for doc, _, vector in self._in(shared.SENTENCE_VECTORS_OF, doc_ids):
+        for doc, _, vector in self._in(portable.SENTENCE_VECTORS_OF, doc_ids):
             grouped.setdefault(doc, []).append(vector)
         return {doc: decode_rows(vs, dimension) for doc, vs in grouped.items()}
 
@@ -236,12 +236,12 @@ class TeamStore(DocumentRows):
         }
 
     def head_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
-        rows = self._in(shared.HEADS_OF, doc_ids)
+        rows = self._in(portable.HEADS_OF, doc_ids)
         matrix = decode_rows([v for _, v in rows], dimension)
         return {doc: matrix[i] for i, (doc, _) in enumerate(rows)}
 
     def owners(self, table: str, ids: Sequence[int]) -> dict[int, int]:
-        query = f"SELECT id, document_id FROM {shared.checked_table(table)} WHERE id {{among}}"
+        query = f"SELECT id, document_id FROM {portable.checked_table(table)} WHERE id {{among}}"
         return dict(self._in(query, ids))
 
     def _fetch(self, statement: str, params: Sequence[object]) -> list[tuple]:

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.errors import QueryError
-from core.hits import DocumentHit
 from core.library import Library
 from core.query import parse
+from core.search.hits import DocumentHit
 from desktop.background.workers import Worker, WorkerFailure, WorkerPool
 from desktop.window.notify import Notifier
 

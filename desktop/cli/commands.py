@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from core.errors import PonderError
-from core.pooling import POOLING_STRATEGIES
+from core.model.pooling import POOLING_STRATEGIES
 from desktop.cli.output import (
     print_cosines,
     print_related,
@@ -163,7 +163,7 @@ def cmd_related(args: argparse.Namespace) -> int:
 
 def _check_indexed(library, path: str) -> None:
     """A file the library holds but did not index: say why, not only that it is not there."""
-    from core.paths import absolute
+    from core.keys.paths import absolute
     from core.records import Status
 
     doc = library.catalog.store.document(library.catalog.keys.key_of(absolute(path)))
@@ -195,7 +195,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def _in_library(library, path: str) -> bool:
     """Whether `path` was added with `index` or holds documents (the file may be gone)."""
-    from core.paths import absolute
+    from core.keys.paths import absolute
 
     store = library.catalog.store
     key = library.catalog.keys.key_of(absolute(path))
@@ -209,7 +209,7 @@ def measured_pooling(own: str | None, args: argparse.Namespace, default: str) ->
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from core.encoder import Encoder
+    from core.model.encoder import Encoder
 
     names = measured_pooling(args.compare_pooling, args, "all")
     vectors = Encoder(args.model).encode_many([args.a, args.b], names)
@@ -219,7 +219,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from core.evaluate import evaluate_folder
-    from core.fusion import Mode
+    from core.search.fusion import Mode
 
     folder = Path(existing([args.dir])[0])
     modes = list(Mode) if args.mode == "all" else [Mode(args.mode)]
@@ -250,9 +250,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_eval_sts(args: argparse.Namespace) -> int:
-    from core.encoder import Encoder
     from core.evaluate import evaluate_sts
-    from core.precision import default_precision
+    from core.model.encoder import Encoder
+    from core.model.precision import default_precision
 
     path = Path(existing([args.file])[0])
     names = measured_pooling(args.eval_pooling, args, "mean")

@@ -1,6 +1,6 @@
 """`ponder explain`: why two texts, or a query and a document, are as similar as they are.
 
-The similarity is written as token-pair cells that add up to it (`core.explain`): text output
+The similarity is written as token-pair cells that add up to it (`core.search.explain`): text output
 lists each side's tokens with their share and the pairs that weigh most; `--json` gives the
 whole matrix.
 """
@@ -11,7 +11,7 @@ import argparse
 import json
 from collections.abc import Callable
 
-from core.explain import Explanation
+from core.search.explain import Explanation
 
 TOP_PAIRS = 8
 EPILOG = """\
@@ -77,8 +77,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
         raise CliError("give two texts to compare (or --query QUERY PATH)")
     if args.line is not None:
         raise CliError("--line needs --query")
-    from core.encoder import Encoder
-    from core.explain import explain_each
+    from core.model.encoder import Encoder
+    from core.search.explain import explain_each
 
     encoder = Encoder(args.model, getattr(args, "pooling", None))
     names = poolings(args.explain_pooling) if args.explain_pooling else [encoder.pooling]

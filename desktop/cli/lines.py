@@ -10,8 +10,8 @@ COPIES_SHOWN = 3  # paths of a result's copies named under it; the rest are coun
 
 
 def shown(key: str) -> str:
-    """A stored path (`core.paths.to_key`) as one printable line: a control character (a newline
-    in a file name) escaped, so one result never spans two lines."""
+    """A stored path (`core.keys.paths.to_key`) as one printable line: a control character (a
+    newline in a file name) escaped, so one result never spans two lines."""
     return "".join(
         c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in key
     )
@@ -31,8 +31,8 @@ def clip(text: str, width: int = SENTENCE_WIDTH) -> str:
 
 
 def also(paths: Sequence[str]) -> str:
-    """Where else a result's text is (its copies' printable paths, `core.copies`), in one line:
-    the first few named, the rest counted."""
+    """Where else a result's text is (its copies' printable paths, `core.search.copies`), in one
+    line: the first few named, the rest counted."""
     named = ", ".join(paths[:COPIES_SHOWN])
     rest = len(paths) - COPIES_SHOWN
     return f"(also: {named}{f' and {rest} more' if rest > 0 else ''})"

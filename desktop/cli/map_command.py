@@ -1,6 +1,6 @@
 """`ponder map`: where each document lies on the library's map, and the map's groups.
 
-The same map the window draws (`Library.library_map`, `core.atlas`): read from the layout kept
+The same map the window draws (`Library.library_map`, `core.map.atlas`): read from the layout kept
 beside the library while little has changed, computed otherwise (a minute or more for a big
 library). Text output lists each group with its documents; `--json` gives every position.
 """
@@ -12,7 +12,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 
-from core.atlas import LibraryMap
+from core.map.atlas import LibraryMap
 
 EPILOG = """\
 --json prints one object:

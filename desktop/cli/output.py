@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from core.paths import to_key
+from core.keys.paths import to_key
 from desktop.cli.lines import also, clip, shown
 from desktop.cli.reasons import by_reason, report_lines, summary_lines
 

@@ -13,9 +13,9 @@ import textwrap
 from typing import NoReturn
 
 from core import __version__
-from core.passages import CONTEXTS
-from core.pooling import POOLING_STRATEGIES
-from core.precision import PRECISIONS
+from core.model.passages import CONTEXTS
+from core.model.pooling import POOLING_STRATEGIES
+from core.model.precision import PRECISIONS
 from desktop.cli import helptext
 from desktop.cli.commands import (
     EXIT_USAGE,

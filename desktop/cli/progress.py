@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from core.paths import to_key
+from core.keys.paths import to_key
 from desktop.cli.lines import shown, tail
 
 PLAIN_EVERY_S = 10.0  # progress lines when stderr is a file or a pipe, not a terminal

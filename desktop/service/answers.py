@@ -14,8 +14,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.hits import DocumentHit
 from core.library import Library
+from core.search.hits import DocumentHit
 
 RESULTS = 8  # the shell shows a handful per provider
 MODEL_WAIT_S = 1.5  # the first question waits this long for the model, then takes keywords

@@ -6,7 +6,7 @@ from enum import IntEnum
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from core.pooling import POOLING_STRATEGIES
+from core.model.pooling import POOLING_STRATEGIES
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 NO_PARENT = QModelIndex()  # the invalid index, as a default argument

@@ -3,7 +3,7 @@
 Two sentences, and their cosine similarity under every pooling strategy side by side, so a user
 sees that `static_mean` (a bag of words) rates "The dog chased the cat" and "The cat chased the dog"
 as identical while the contextual strategies do not; and, for the strategy selected, *why*: the
-score split over token pairs as a heat map (`core.explain`).
+score split over token pairs as a heat map (`core.search.explain`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.explain import Explanation
-from core.pooling import POOLING_STRATEGIES
+from core.model.pooling import POOLING_STRATEGIES
+from core.search.explain import Explanation
 from desktop.background.session import LibrarySession
 from desktop.background.workers import Worker, WorkerFailure
 from desktop.views.compare_model import CompareModel, Role

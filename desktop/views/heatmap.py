@@ -1,4 +1,4 @@
-"""A similarity's token-pair cells as a heat map (`core.explain.Explanation`).
+"""A similarity's token-pair cells as a heat map (`core.search.explain.Explanation`).
 
 Rows are the first text's tokens, columns the second's; a cell's colour is its share of the
 score: one hue for shares that raise it, another for shares that lower it, the strength scaled
@@ -12,7 +12,7 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from core.explain import Explanation
+from core.search.explain import Explanation
 
 RAISES = QColor(38, 110, 210)  # a share that raises the score
 LOWERS = QColor(214, 96, 40)  # a share that lowers it

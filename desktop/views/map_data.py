@@ -16,7 +16,7 @@ from typing import Literal
 
 import numpy as np
 
-from core.atlas import LibraryMap, MapPoint
+from core.map.atlas import LibraryMap, MapPoint
 
 ColourBy = Literal["folder", "kind"]
 COLOUR_BY: tuple[ColourBy, ...] = ("folder", "kind")

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.atlas import LibraryMap
 from core.control import RunControl
 from core.errors import Cancelled, PonderError
 from core.library import Library
+from core.map.atlas import LibraryMap
 from desktop.background.search_controller import SearchResults
 from desktop.background.session import LibrarySession
 from desktop.background.workers import Worker, WorkerFailure

@@ -25,7 +25,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from core.atlas import MapPoint, Topic
+from core.map.atlas import MapPoint, Topic
 from desktop.views.map_data import OTHER_LABEL, ColourBy, Group, MapData, elide
 
 DOT_SIZES = ((300, 10), (2000, 8))  # (up to so many documents, dot size in pixels); then 6

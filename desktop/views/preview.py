@@ -20,8 +20,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QVBoxLayout, QWidget
 
-from core.explain import WordShare
-from core.hits import DocumentHit
+from core.search.explain import WordShare
+from core.search.hits import DocumentHit
 from desktop.views.heatmap import ink, tint
 from desktop.views.hit_list import display_title
 from desktop.views.plain_text import plain_label, tooltip
@@ -163,7 +163,7 @@ class PreviewPane(QWidget):
 
     def tint_words(self, words: Sequence[WordShare]) -> None:
         """Tint the best sentence's words by their share of its similarity to the query (a
-        search result's explanation, `core.explain`), over the sentence's highlight."""
+        search result's explanation, `core.search.explain`), over the sentence's highlight."""
         if self.hit is None or not words:
             return
         position = utf16_mapper(self._shown)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 
 from core.library import Library
-from core.related import RelatedHit
+from core.search.related import RelatedHit
 from desktop.background.workers import Worker, WorkerFailure, WorkerPool
 
 RELATED_COUNT = 10

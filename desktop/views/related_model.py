@@ -8,7 +8,7 @@ from enum import IntEnum
 
 from PySide6.QtCore import Qt
 
-from core.related import RelatedHit
+from core.search.related import RelatedHit
 from desktop.views.hit_list import HitListModel, ModelIndex, display_title
 from desktop.views.plain_text import tooltip
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.related import RelatedHit
+from core.search.related import RelatedHit
 from desktop.background.session import LibrarySession
 from desktop.background.workers import WorkerFailure
 from desktop.views.plain_text import plain_label

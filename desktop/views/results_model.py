@@ -1,7 +1,7 @@
 """The search results as a list model: one row per document, close matches first, then the
 weaker ones (under the relevance floor) after a heading the delegate paints. A row says when its
 document's meaning is still pending (found by its words alone) and where else its text is (its
-copies, `core.copies`)."""
+copies, `core.search.copies`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from enum import IntEnum
 
 from PySide6.QtCore import QObject, Qt
 
-from core.hits import DocumentHit
+from core.search.hits import DocumentHit
 from desktop.views.hit_list import HitListModel, ModelIndex, display_title
 from desktop.views.plain_text import tooltip
 

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import PonderError
-from core.explain import Why
-from core.hits import DocumentHit
-from core.related import RelatedHit
+from core.search.explain import Why
+from core.search.hits import DocumentHit
+from core.search.related import RelatedHit
 from desktop.background.search_controller import SearchResults
 from desktop.background.session import LibrarySession
 from desktop.views.empty_state import EmptyState, FilteredOut

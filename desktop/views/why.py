@@ -14,8 +14,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
-from core.explain import Why
-from core.hits import DocumentHit
+from core.search.explain import Why
+from core.search.hits import DocumentHit
 from desktop.background.session import LibrarySession
 from desktop.background.workers import Worker, WorkerFailure
 from desktop.views.heatmap import TokenHeatmap

@@ -11,9 +11,9 @@ from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
-from core.atlas import MapPoint
 from core.backends import normalise
 from core.library import Library
+from core.map.atlas import MapPoint
 from desktop.background.session import LibrarySession
 from desktop.background.snapshot import Snapshot
 from desktop.views.compare_tab import CompareTab

@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar, overload
 from PySide6.QtCore import QByteArray, QSettings
 
 from core.backends import LIBRARY_ENV, normalise
-from core.paths import DATA_DIR_ENV, platform_data_dir
+from core.keys.paths import DATA_DIR_ENV, platform_data_dir
 
 T = TypeVar("T")
 

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 
 from core.backends import LIBRARY_ENV
 from core.errors import PonderError
-from core.modelspec import default_model_folder, read_model_folder
-from core.pooling import POOLING_STRATEGIES
+from core.model.folder import default_model_folder, read_model_folder
+from core.model.pooling import POOLING_STRATEGIES
 from desktop.views.plain_text import bold_then_plain
 from desktop.window.settings import DATA_DIR_ENV
 

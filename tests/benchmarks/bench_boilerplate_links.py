@@ -10,8 +10,8 @@ index`, e.g. a copy of part of `/usr/share/doc`), the related notes panel's top 
 asked for, and each hit's two linking sentences (one in the document, one in the related one)
 are counted. A sentence is boilerplate when more than `--share` of the library's documents hold
 it. Its document frequency is counted here, from the stored sentences, with a normalisation of
-its own (case, spacing and digits set aside), not with Ponder's `core.boilerplate` keys, so the
-figure does not grade Ponder by its own rule.
+its own (case, spacing and digits set aside), not with Ponder's `core.search.boilerplate` keys, so
+the figure does not grade Ponder by its own rule.
 
 A boilerplate link is unavoidable when its document has no other sentence: every one of its
 sentences is boilerplate. Those are counted apart (`unavoidable`); `avoidable` is the figure to

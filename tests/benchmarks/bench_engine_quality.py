@@ -39,11 +39,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
 
 from core.evaluate import load_sts, ranking_metrics, spearman  # noqa: E402
-from core.fusion import Mode  # noqa: E402
 from core.library import Library, load_encoder  # noqa: E402
-from core.precision import FP32  # noqa: E402
-from core.query_engine import ENGINE_ENV, ONNX, QueryEngine  # noqa: E402
-from core.search import search  # noqa: E402
+from core.model.precision import FP32  # noqa: E402
+from core.onnx.engine import ENGINE_ENV, ONNX, QueryEngine  # noqa: E402
+from core.search.engine import search  # noqa: E402
+from core.search.fusion import Mode  # noqa: E402
 
 MODES = (Mode.FUSED, Mode.SEMANTIC)
 METRICS = ("MRR@10", "nDCG@10")

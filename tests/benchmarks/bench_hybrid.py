@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
 
 from core.evaluate import load_beir, ranking_metrics, write_notes  # noqa: E402
-from core.fusion import WEAK_BELOW, Mode  # noqa: E402
 from core.library import Library  # noqa: E402
+from core.search.fusion import WEAK_BELOW, Mode  # noqa: E402
 
 
 def notes_pairs(folder: Path, work: Path) -> tuple[Path, list[tuple[str, str]]]:
@@ -50,9 +50,9 @@ def notes_pairs(folder: Path, work: Path) -> tuple[Path, list[tuple[str, str]]]:
 
 
 def old_search(revision: str):
-    """`core.search.search` as it was at `revision`, loaded beside this checkout's."""
+    """`core.search.engine.search` as it was at `revision`, loaded beside this checkout's."""
     source = subprocess.run(
-        ["git", "-C", str(ROOT), "show", f"{revision}:core/search.py"],
+        ["git", "-C", str(ROOT), "show", f"{revision}:core/search/engine.py"],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     spec = importlib.util.spec_from_loader("search_before", loader=None)

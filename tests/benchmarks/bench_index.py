@@ -64,8 +64,8 @@ def main() -> int:
 
     from sentence_transformers import SentenceTransformer
 
-    from core.encoder import Encoder
-    from core.modelspec import default_model_folder
+    from core.model.encoder import Encoder
+    from core.model.folder import default_model_folder
 
     model = SentenceTransformer(str(default_model_folder()), device="cpu")
     ponder_times, st_times, encoder_times = [], [], []

@@ -7,8 +7,8 @@ Not a test (pytest does not collect it). Run from the repository root:
 
 Ponder embeds every sentence alone, plus each document's opening passage. Late chunking runs the
 transformer once over each passage (sentences packed up to the model's window, one sentence shared
-by neighbours, as `core.passages.pack` does) and pools each sentence's vector from its own tokens
-there, so every token is embedded once and each sentence's vector sees its neighbours.
+by neighbours, as `core.model.passages.pack` does) and pools each sentence's vector from its own
+tokens there, so every token is embedded once and each sentence's vector sees its neighbours.
 
 The documents are a seeded sample: the relevant files of `--queries` queries plus other files up
 to `--documents`, split by Ponder's own sentence splitter. Both variants score a document as
@@ -33,9 +33,10 @@ ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT.parent / "shared" / "eval"
 sys.path.insert(0, str(ROOT))
 
-from core import chunking, passages  # noqa: E402
-from core.encoder import Encoder  # noqa: E402
-from core.tokenise import CHARS_PER_TOKEN  # noqa: E402
+from core.ingest import chunking  # noqa: E402
+from core.ingest.tokenise import CHARS_PER_TOKEN  # noqa: E402
+from core.model import passages  # noqa: E402
+from core.model.encoder import Encoder  # noqa: E402
 
 TOKEN_BUDGET = 4096  # padded tokens per batch, as the encoder fills its own
 

@@ -6,8 +6,8 @@ Not a test (pytest does not collect it). Run from the repository root:
         [--subjects tests/data/sample_subjects.tsv | --sections]
 
 For each library (a data folder indexed by `ponder index`), the document vectors the map uses
-(`core.atlas.document_profiles`) are projected by each method, and scored on up to 3,000 of them:
-trustworthiness@10 (scikit-learn; 1 = no false neighbours in 2-D) and the share of each
+(`core.map.atlas.document_profiles`) are projected by each method, and scored on up to 3,000 of
+them: trustworthiness@10 (scikit-learn; 1 = no false neighbours in 2-D) and the share of each
 document's 10 nearest neighbours (cosine) that stay among its 10 nearest on the map. `umap` is
 measured only where umap-learn is importable (Ponder does not depend on it). Then the map as the
 window gets it (`Library.library_map`): from scratch, and again from the cached layout (the
@@ -36,9 +36,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
 
-from core.atlas import CACHE_NAME, LibraryMap, build_map, document_profiles  # noqa: E402
 from core.library import Library  # noqa: E402
-from core.projection import project  # noqa: E402
+from core.map.atlas import CACHE_NAME, LibraryMap, build_map, document_profiles  # noqa: E402
+from core.map.projection import project  # noqa: E402
 from core.records import Status  # noqa: E402
 
 SCORED = 3000

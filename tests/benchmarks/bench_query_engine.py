@@ -40,7 +40,7 @@ NOTES = ROOT.parent / "shared" / "eval" / "python-faq" / "notes"
 sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
 
 from core.library import Library  # noqa: E402
-from core.query_engine import ENGINE_ENV  # noqa: E402
+from core.onnx.engine import ENGINE_ENV  # noqa: E402
 
 QUERY = "boat departure"
 

@@ -9,7 +9,7 @@ Each notes folder (queries.tsv + files/) is indexed once as a user would (kept u
 and reused), then every query is scored against every document from what the library stores:
 the opening passage's cosine, every sentence's cosine, the centroid of the sentences, and BM25
 (the keyword index's best KEYWORD_CANDIDATES documents, as the search path takes them). Each
-variant ranks all documents by its score, with the keyword bonus of `core.fusion` unless it
+variant ranks all documents by its score, with the keyword bonus of `core.search.fusion` unless it
 says otherwise, and prints file-level MRR@10 per set. Exhaustive scoring, not the search path's
 shortlist, so the figures can differ from `ponder eval` in the third decimal.
 """
@@ -28,10 +28,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
 
-from core.fusion import KEYWORD_HALF, KEYWORD_WEIGHT  # noqa: E402
 from core.library import Library  # noqa: E402
 from core.query import parse  # noqa: E402
-from core.search import KEYWORD_CANDIDATES  # noqa: E402
+from core.search.engine import KEYWORD_CANDIDATES  # noqa: E402
+from core.search.fusion import KEYWORD_HALF, KEYWORD_WEIGHT  # noqa: E402
 
 
 @dataclass

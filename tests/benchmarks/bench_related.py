@@ -12,13 +12,13 @@ temporary folder). Compared, from the same stored vectors:
 - `head`: cosine of the opening passages, i.e. each page embedded as one mean-pooled text (the
   model's window, 256 tokens): the plain whole-document baseline;
 - `centroid`: cosine of the mean of each page's sentence vectors, each weighed by how rare it is
-  across the pages (`core.boilerplate`);
-- `ponder`: what `core.related` ranks by (`core.profiles.similarity`: both blended).
+  across the pages (`core.search.boilerplate`);
+- `ponder`: what `core.search.related` ranks by (`core.search.profiles.similarity`: both blended).
 
 Reported: ROC AUC of linked pairs against every other pair (the rank correlation of the
 similarity with the binary reference), and, per page with links, MRR@10 and recall@10 of its
-linked pages among all others. `related_agreement` is the share of `core.related`'s top 10 (its
-candidates come from the vector indexes) that the exhaustive `ponder` ranking also puts in its
+linked pages among all others. `related_agreement` is the share of `core.search.related`'s top 10
+(its candidates come from the vector indexes) that the exhaustive `ponder` ranking also puts in its
 top 10.
 
 Second reference, human judgements: the STS-B test pairs. Every distinct sentence is written as a
@@ -44,11 +44,11 @@ EVAL = ROOT.parent / "shared" / "eval" / "manpages"
 STSB = ROOT.parent / "shared" / "eval" / "sts" / "stsb-test.tsv"
 sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
 
-from core.boilerplate import sentence_counts  # noqa: E402
 from core.evaluate import load_sts, spearman  # noqa: E402
 from core.library import Library  # noqa: E402
-from core.profiles import profile, profiles_of, similarities, similarity  # noqa: E402
-from core.related import related  # noqa: E402
+from core.search.boilerplate import sentence_counts  # noqa: E402
+from core.search.profiles import profile, profiles_of, similarities, similarity  # noqa: E402
+from core.search.related import related  # noqa: E402
 
 REFERENCE = re.compile(r"([A-Za-z0-9_.:+-]+)\s?\((\d)[a-z]*\)")
 

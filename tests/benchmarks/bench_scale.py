@@ -14,10 +14,10 @@ renormalised), and each document's opening passage is the normalised mean of its
 query texts, embedded by the real model on every search.
 
 The library is then opened as Ponder opens it (its index is built from SQLite, timed as
-training). A fresh process runs `core.search.search` (query embedding, keyword statement, ANN,
-SQL, hits) with each query engine side by side, query by query in alternating order so that other
-work on the machine weighs on both alike: ONNX Runtime (`core.query_engine`; its cached model is
-made first if missing) and torch. `--before REV` adds this search module as it was at a git
+training). A fresh process runs `core.search.engine.search` (query embedding, keyword statement,
+ANN, SQL, hits) with each query engine side by side, query by query in alternating order so that
+other work on the machine weighs on both alike: ONNX Runtime (`core.onnx.engine`; its cached model
+is made first if missing) and torch. `--before REV` adds this search module as it was at a git
 revision, interleaved the same way. Each variant reports p50/p95, recall@10 against exact search
 (a flat index over the same vectors) and its phase timings (`scale_phases.py`); each engine's
 resident memory is read in a process of its own that loads only that engine. The last line is one
@@ -47,10 +47,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scale_library import CORPORA, EVAL, build  # noqa: E402
 from scale_phases import Phases, TimedEngine  # noqa: E402
 
-from core import search as search_module  # noqa: E402
-from core.catalog import DB_NAME, Catalog  # noqa: E402
+from core.index.catalog import DB_NAME, Catalog  # noqa: E402
 from core.library import Library  # noqa: E402
-from core.search import search  # noqa: E402
+from core.search import engine as search_module  # noqa: E402
+from core.search.engine import search  # noqa: E402
 from core.store import VECTOR_TABLES, Store  # noqa: E402
 
 ENGINES = ("onnx", "torch")
@@ -70,7 +70,9 @@ def main() -> int:
     parser.add_argument(
         "--engines", default=",".join(ENGINES), help="query engines side by side: onnx,torch"
     )
-    parser.add_argument("--before", default="", help="also time core/search.py at this revision")
+    parser.add_argument(
+        "--before", default="", help="also time core/search/engine.py at this revision"
+    )
     parser.add_argument("--no-alone", action="store_true", help="skip each engine's own memory")
     parser.add_argument(
         "--keywords-after",
@@ -235,9 +237,9 @@ def _measure(data: Path, queries: list[str], engines: list[str], before: str) ->
 
 
 def _old_search(revision: str) -> ModuleType:
-    """`core/search.py` as it was at `revision`, loaded beside this checkout's."""
+    """`core/search/engine.py` as it was at `revision`, loaded beside this checkout's."""
     source = subprocess.run(
-        ["git", "-C", str(ROOT), "show", f"{revision}:core/search.py"],
+        ["git", "-C", str(ROOT), "show", f"{revision}:core/search/engine.py"],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     name = "search_before"

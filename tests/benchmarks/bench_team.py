@@ -10,10 +10,10 @@ The embedded library's rows (documents, sentences, passages and their vectors, w
 bench_scale.py derives from real MiniLM embeddings) are copied into a fresh team library on a
 real server (tests/support_pg.py: private socket, SCRAM), the HNSW indexes built after the copy
 as an owner loading a library would, then the same real queries are run through
-`core.search.search` on both backends with the model loaded. Recall@10 compares each query's ten
-documents with exact search over the same vectors (flat indexes built from the SQLite copy), and,
-for the vector index alone, each query's ten nearest sentences with a brute-force scan. The last
-line is one JSON object.
+`core.search.engine.search` on both backends with the model loaded. Recall@10 compares each query's
+ten documents with exact search over the same vectors (flat indexes built from the SQLite copy),
+and, for the vector index alone, each query's ten nearest sentences with a brute-force scan. The
+last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -38,11 +38,11 @@ from bench_scale import _exact, _queries  # noqa: E402
 from pgvector import HalfVector  # noqa: E402
 from pgvector.psycopg import register_vector  # noqa: E402
 
-from core.catalog import Catalog  # noqa: E402
-from core.encoder import Encoder  # noqa: E402
+from core.index.catalog import Catalog  # noqa: E402
 from core.library import Library  # noqa: E402
-from core.modelspec import default_model_folder  # noqa: E402
-from core.search import search  # noqa: E402
+from core.model.encoder import Encoder  # noqa: E402
+from core.model.folder import default_model_folder  # noqa: E402
+from core.search.engine import search  # noqa: E402
 from core.store import VECTOR_TABLES  # noqa: E402
 from core.team import schema  # noqa: E402
 from core.team.setup import create_tables  # noqa: E402
@@ -132,7 +132,7 @@ def _load(server: support_pg.Server, data: Path) -> dict:
 
 
 def _measure(location, queries: list[str], side: str, exact: bool = False) -> dict:
-    """Latency and each query's ten documents through `core.search.search`; `exact` makes the
+    """Latency and each query's ten documents through `core.search.engine.search`; `exact` makes the
     server scan every vector instead of walking its HNSW index (the same ranking otherwise)."""
     library = Library(location)
     if exact:

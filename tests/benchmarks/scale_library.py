@@ -20,11 +20,11 @@ EVAL = ROOT.parent / "shared" / "eval"
 CORPORA = ("manpages", "python-faq")
 sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
 
-from core.catalog import DB_NAME  # noqa: E402
-from core.chunking import split_sentences  # noqa: E402
+from core.index.catalog import DB_NAME  # noqa: E402
+from core.ingest.chunking import split_sentences  # noqa: E402
 from core.library import _info  # noqa: E402
-from core.modelspec import default_model_folder  # noqa: E402
-from core.precision import default_precision  # noqa: E402
+from core.model.folder import default_model_folder  # noqa: E402
+from core.model.precision import default_precision  # noqa: E402
 from core.records import NewDocument, NewSentence, Window  # noqa: E402
 from core.store import Store  # noqa: E402
 
@@ -46,7 +46,7 @@ def real_documents() -> list[tuple[str, list[str]]]:
 
 
 def build(data: Path, target: int, embed: int, cache: Path | None) -> dict:
-    from core.encoder import Encoder  # torch: only where the library is built
+    from core.model.encoder import Encoder  # torch: only where the library is built
 
     started = time.perf_counter()
     sources = real_documents()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from support import shared_path
 
-from core.encoder import Encoder
 from core.evaluate import evaluate_sts
+from core.model.encoder import Encoder
 
 PUBLISHED = 82.03  # all-MiniLM-L6-v2, STS-B test, Spearman x 100 (sentence-transformers)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.catalog import DB_NAME
 from core.errors import StoreError
+from core.index.catalog import DB_NAME
 from core.library import Library
 from core.records import Status
 from core.store import Store

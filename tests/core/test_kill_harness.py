@@ -50,8 +50,8 @@ import pytest
 from support import SHARED, shared_path, stored_vectors
 from test_crash_safety import ENV, ROOT, ponder_argv, read_db
 
+from core.keys.paths import to_key
 from core.library import DB_NAME, Library
-from core.paths import to_key
 from core.store import VECTOR_TABLES
 
 pytestmark = [pytest.mark.slow(seconds=150), pytest.mark.timeout(900)]

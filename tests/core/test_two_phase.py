@@ -15,12 +15,12 @@ import pytest
 from test_crash_safety import ENV, ROOT, read_db
 
 from core.control import RunControl
-from core.fusion import Mode
-from core.indexer import EMBEDDING, READING, IndexRun, Progress
+from core.ingest.indexer import EMBEDDING, READING, IndexRun, Progress
+from core.keys.paths import to_key
 from core.library import Library
-from core.passages import ALONE
-from core.paths import to_key
-from core.pending import first_mention
+from core.model.passages import ALONE
+from core.search.fusion import Mode
+from core.search.pending import first_mention
 
 NOTES = {
     "bread.txt": "Knead the sourdough loaf and bake it in a hot oven.\nLet it cool on a rack.\n",
@@ -153,7 +153,7 @@ def test_a_store_refuses_vectors_for_words_rewritten_meanwhile(tmp_path: Path, t
 
 _STUCK_BETWEEN_PHASES = """
 import sys, time
-from core import embedding
+from core.ingest import embedding
 from core.library import Library
 
 def stuck(self, todo, fetch):

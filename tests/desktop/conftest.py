@@ -30,11 +30,11 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer  # noqa: E402
 
 import core.library  # noqa: E402
-from core.atlas import LibraryMap, MapPoint, Topic  # noqa: E402
-from core.encoder import Encoder  # noqa: E402
 from core.library import Library  # noqa: E402
-from core.modelspec import default_model_folder, read_model_folder  # noqa: E402
-from core.precision import FP32  # noqa: E402
+from core.map.atlas import LibraryMap, MapPoint, Topic  # noqa: E402
+from core.model.encoder import Encoder  # noqa: E402
+from core.model.folder import default_model_folder, read_model_folder  # noqa: E402
+from core.model.precision import FP32  # noqa: E402
 from desktop.background.job import Job  # noqa: E402
 from desktop.background.search_controller import SearchResults  # noqa: E402
 from desktop.window.app import create_window  # noqa: E402

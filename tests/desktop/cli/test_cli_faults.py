@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core.catalog import DB_NAME
+from core.index.catalog import DB_NAME
 from core.library import Library
 from core.records import PendingFile
 

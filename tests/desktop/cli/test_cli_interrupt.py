@@ -11,7 +11,7 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-from core.catalog import DB_NAME
+from core.index.catalog import DB_NAME
 
 ROOT = Path(__file__).resolve().parents[3]
 FILES = 200

@@ -13,9 +13,9 @@ from cli_support import Ponder
 
 import core.library
 from core.control import RunControl
-from core.hits import DocumentHit, SentenceHit
-from core.indexer import EMBEDDING, IndexSummary, Progress
+from core.ingest.indexer import EMBEDDING, IndexSummary, Progress
 from core.library import Library
+from core.search.hits import DocumentHit, SentenceHit
 from desktop.cli.lines import ELLIPSIS, SENTENCE_WIDTH, clip
 from desktop.cli.main import main
 from desktop.cli.output import print_hits

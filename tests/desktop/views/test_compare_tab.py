@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from core.pooling import POOLING_STRATEGIES
+from core.model.pooling import POOLING_STRATEGIES
 from desktop.views.compare_model import Role
 from desktop.window.main_window import COMPARE_TAB
 

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from core.atlas import LibraryMap, MapPoint, Topic
 from core.control import RunControl
 from core.library import Library
-from core.projection import project
-from core.topics import find_topics
+from core.map.atlas import LibraryMap, MapPoint, Topic
+from core.map.projection import project
+from core.map.topics import find_topics
 from desktop.window.main_window import LIBRARY_TAB, MAP_TAB, SEARCH_TAB
 
 MAX_GAP_S = 0.100

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from core.control import RunControl
-from core.indexer import EMBEDDING, Progress
+from core.ingest.indexer import EMBEDDING, Progress
 from core.library import Library
 from desktop.views.results_model import Role
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 
 from core.errors import PonderError
-from core.related import Link, RelatedHit
+from core.search.related import Link, RelatedHit
 from desktop.background.library_jobs import RemoveJob
 from desktop.background.workers import WorkerPool
 from desktop.views.hit_list import display_title

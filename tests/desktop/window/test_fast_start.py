@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from core.catalog import Catalog
+from core.index.catalog import Catalog
 from core.library import Library
 
 

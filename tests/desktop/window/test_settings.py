@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QByteArray
 
-from core.paths import DATA_DIR_ENV, platform_data_dir
+from core.keys.paths import DATA_DIR_ENV, platform_data_dir
 from desktop.background.library_jobs import RebuildJob
 from desktop.window.settings import Settings, resolve_data_dir
 

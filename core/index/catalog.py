@@ -1,0 +1,358 @@
+"""The owner of a library's state: the SQLite store and the vector indexes that mirror it.
+
+SQLite is the only door for writes, from this process or any other. Each vector index holds the
+vectors of one table *as of a generation* (the store's write counter), and `sync` brings it to the
+current generation by applying only what changed since: the rows written after it (each vector
+row records its generation) and the rows the store's trigger logged as removed. So a process
+sees what another process indexed before it answers its next query, without a rebuild and without
+embedding anything.
+
+An index file on disk is named for the generation it holds (`sentences.g000042.faiss`), written
+atomically, so a save can never stamp a generation its index does not hold, and two processes
+saving at once never mix their files. A missing, stale beyond the log, unreadable or miscounted
+file is rebuilt from SQLite.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import PonderError, StoreError
+from core.index import ann
+from core.index.data_folder import private_folder, remove_files, sweep_leftovers
+from core.index.vectors import VectorIndex
+from core.keys.keyspace import LocalKeys
+from core.records import IndexInfo
+from core.store import VECTOR_TABLES, Store
+
+DB_NAME = "library.sqlite3"
+# Index files are only a cache of SQLite, so they are written at most this often during a session
+# (and always on close): a watched folder's many small updates must not each rewrite the index.
+SAVE_INTERVAL_S = 30.0
+# The removal log is trimmed once it holds this many rows; a process whose index is older than
+# the trimmed part rebuilds it from SQLite instead of catching up.
+LOG_KEEP = 200_000
+SAMPLE = 256  # stored vectors compared with a loaded index's own copies
+_HALF_APPLIED = -1  # a mirror that failed to catch up: under every log floor, so rebuilt next
+UNIT_TOLERANCE = 1e-2  # how far from length 1 a stored vector may be before it counts as damaged
+_FILE = re.compile(r"^(?P<table>[a-z]+)\.g(?P<generation>\d+)\.faiss$")
+_LEGACY = ("sentences.faiss", "passages.faiss", "faiss.json")
+
+
+@dataclass
+class _Mirror:
+    """One table's vector index and the generation of the store it reflects."""
+
+    index: VectorIndex
+    generation: int
+    saved: int = -1  # generation of the newest file this process wrote or read
+
+
+class Catalog:
+    """Open the store in `data_dir`; the vector indexes load when first needed (a search, a
+    sync, `open_indexes`), on the thread that needs them, so opening a big library is instant
+    and a window can load them in the background.
+
+    Each table's index is exact or approximate by its size (`core.index.ann.Policy`; pass
+    `approximate_above` to move the threshold, 0 to force approximate). When a table outgrows
+    its index a new one is built on a thread from SQLite while the old one keeps answering, then
+    swapped in, caught up with what changed meanwhile.
+    """
+
+    def __init__(self, data_dir: Path, approximate_above: int | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.policy = ann.Policy(
+            ann.APPROXIMATE_ABOVE if approximate_above is None else approximate_above
+        )
+        self._builds: dict[str, threading.Thread] = {}
+        self._stop = threading.Event()
+        private_folder(self.data_dir)
+        sweep_leftovers(self.data_dir)
+        self.store = Store(self.data_dir / DB_NAME)
+        self.keys = LocalKeys()
+        self._lock = threading.RLock()
+        self._mirrors: dict[str, _Mirror] = {}
+        self._damaged: dict[str, list[int]] = {}
+        self._saved_at = float("-inf")
+        # What went wrong without harming the library (a cache that could not be saved, damaged
+        # vectors set aside); the command line and the window show these.
+        self.warnings: list[str] = []
+        self.info: IndexInfo | None = self.store.index_info()
+
+    # -- binding ------------------------------------------------------------------------------
+
+    def bind(self, info: IndexInfo) -> None:
+        """Record which model's vectors this library holds (refusing another) and open the
+        indexes; called once the encoder is known."""
+        self.store.bind_index(info)
+        with self._lock:
+            if not self._mirrors:
+                self.info = info
+        self.open_indexes()
+
+    @property
+    def dimension(self) -> int:
+        return self.info.dimension if self.info else 0
+
+    # -- keeping the indexes in step ------------------------------------------------------------
+
+    def open_indexes(self) -> None:
+        """Load (or rebuild) the vector indexes if they are not yet; a no-op once they are."""
+        if self._mirrors or self.info is None:
+            return
+        with self._lock:
+            if not self._mirrors:
+                self._load(self.info.dimension)
+
+    def sync(self) -> None:
+        """Bring every index to the store's current generation (cheap when nothing changed)."""
+        self.open_indexes()
+        if not self._mirrors:
+            return
+        with self._lock:
+            now = self.store.generation()
+            for table, mirror in list(self._mirrors.items()):
+                if mirror.generation != now:
+                    self._catch_up(table, mirror)
+                self._replan(table)
+            self._quarantine()
+
+    def _catch_up(self, table: str, mirror: _Mirror, *, verify: bool = False) -> None:
+        index = mirror.index
+        try:
+            changes = self.store.changes_since(
+                table,
+                mirror.generation,
+                self.dimension,
+                index.remove,
+                lambda ids, matrix: self._add(table, index, ids, matrix),
+                count=verify,
+            )
+        except BaseException:
+            mirror.generation = _HALF_APPLIED  # the next sync rebuilds it
+            raise
+        if changes is None:
+            return self._rebuild(table)
+        mirror.generation = changes.generation
+        if verify and not self._holds_the_store(table, mirror.index, changes.count):
+            self._rebuild(table)
+
+    def _rebuild(self, table: str) -> None:
+        """Recreate one index from the vectors in SQLite; nothing is embedded again."""
+        plan = self.policy.plan(getattr(self.store.counts(), table))
+        index, generation = ann.build(self.store, table, self.dimension, plan, self._adder(table))
+        self._mirrors[table] = _Mirror(index, generation)
+
+    def _replan(self, table: str) -> None:
+        """Start a background build when a table's index no longer suits its size."""
+        build = self._builds.get(table)
+        if (build and build.is_alive()) or self._stop.is_set():
+            return
+        plan = self.policy.replan(self._mirrors[table].index)
+        if plan is not None:
+            build = threading.Thread(
+                target=self._build, args=(table, plan), name=f"ponder-index-{table}", daemon=True
+            )
+            self._builds[table] = build
+            build.start()
+
+    def _build(self, table: str, plan: ann.Plan) -> None:
+        """On a thread: build, then swap in under the lock and replay what changed since."""
+        try:
+            index, generation = ann.build(
+                self.store, table, self.dimension, plan, self._adder(table), self._stop
+            )
+        except ann.BuildCancelled:
+            return
+        except (PonderError, ValueError, RuntimeError, MemoryError) as exc:
+            self.warnings.append(f"could not rebuild the {table} index: {_reason(exc)}")
+            return
+        with self._lock:
+            mirror = self._mirrors[table] = _Mirror(index, generation)
+            self._catch_up(table, mirror)
+
+    def wait_for_builds(self, timeout: float | None = None) -> bool:
+        """Wait for background builds (tests, benchmarks); True when none is running."""
+        for build in list(self._builds.values()):
+            build.join(timeout)
+        return not any(b.is_alive() for b in self._builds.values())
+
+    def _adder(self, table: str):
+        return lambda index, ids, matrix: self._add(table, index, ids, matrix)
+
+    def _add(self, table: str, index: VectorIndex, ids: np.ndarray, matrix: np.ndarray) -> None:
+        """Add stored vectors, keeping out any that damage made non-finite or not unit length
+        (their documents are sent back to be embedded again)."""
+        norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))  # float32 is exact enough here
+        good = np.isfinite(norms) & (np.abs(norms - 1.0) <= UNIT_TOLERANCE)
+        if not good.all():
+            self._damaged.setdefault(table, []).extend(ids[~good].tolist())
+            ids, matrix = ids[good], matrix[good]
+        index.add(ids, matrix)
+
+    def _quarantine(self) -> None:
+        damaged, self._damaged = self._damaged, {}
+        for table, ids in damaged.items():
+            self.store.quarantine(table, ids)
+            self.warnings.append(
+                f"{len(ids)} damaged vectors found in {table}; their documents are pending "
+                "again (run `ponder refresh` to re-embed them)"
+            )
+
+    def _holds_the_store(self, table: str, index: VectorIndex, count: int) -> bool:
+        """A loaded index is trusted only if it holds exactly the store's rows and a sample of
+        its vectors matches theirs (catches truncated, garbled or foreign files)."""
+        if index.count() != count:
+            return False
+        ids = self.store.ids(table)
+        if not np.array_equal(np.sort(index.ids()), ids):
+            return False
+        if not len(ids):
+            return True
+        sample = np.random.default_rng().choice(ids, size=min(SAMPLE, len(ids)), replace=False)
+        # A writer (this process's first indexing phase, or another process) may take rows away
+        # between the two reads: those are logged changes the catch-up applies next, not damage.
+        found = self.store.vectors_found(table, sample, self.dimension)
+        sample = np.array([i for i in sample if int(i) in found], dtype=np.int64)
+        if not len(sample):
+            return True
+        stored = np.stack([found[int(i)] for i in sample])
+        # By direction, not element by element: an 8-bit code clips the odd component of a
+        # vector outside its trained range (0.3% of vectors on a 1M library, so a sample of
+        # 256 failed half the time and every other open retrained for ten minutes), yet every
+        # vector still points within 0.2% of where it should; a foreign or shuffled file's do not.
+        rebuilt = index.reconstruct(sample)
+        norms = np.linalg.norm(rebuilt, axis=1) * np.linalg.norm(stored, axis=1)
+        cosines = np.einsum("ij,ij->i", rebuilt, stored) / np.maximum(norms, 1e-12)
+        return bool(np.all(cosines >= 1.0 - index.tolerance))
+
+    def nearest(self, table: str, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids), each (len(queries), k), of the vectors of `table` nearest to each
+        query as of the library's latest write; missing neighbours have id -1."""
+        self.sync()
+        mirror = self._mirrors.get(table)
+        if mirror is None:
+            return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
+        return mirror.index.search(queries, k)
+
+    def index_of(self, table: str) -> VectorIndex | None:
+        """The vector index of `table` as loaded (exact or approximate), None before any."""
+        self.open_indexes()
+        mirror = self._mirrors.get(table)
+        return mirror.index if mirror else None
+
+    def vector_count(self, table: str) -> int:
+        self.sync()
+        mirror = self._mirrors.get(table)
+        return mirror.index.count() if mirror else 0
+
+    def bytes_on_disk(self) -> int:
+        """The size of the library folder's files (database, its journal, index files)."""
+        return sum(p.stat().st_size for p in self.data_dir.iterdir() if p.is_file())
+
+    # -- files --------------------------------------------------------------------------------
+
+    def _load(self, dimension: int) -> None:
+        """Each table from its newest readable file, caught up and checked; else rebuilt."""
+        now = self.store.generation()
+        for table in VECTOR_TABLES:
+            for generation, path in self._files(table):
+                if generation > now:
+                    continue  # from another library, or a database restored from a backup
+                try:
+                    index = ann.load(path, dimension)
+                except (RuntimeError, ValueError, OSError):
+                    continue
+                mirror = self._mirrors[table] = _Mirror(index, generation, generation)
+                self._catch_up(table, mirror, verify=True)
+                break
+            else:
+                self._rebuild(table)
+        self._quarantine()
+
+    def _files(self, table: str) -> list[tuple[int, Path]]:
+        """This table's index files, newest first."""
+        found = []
+        for name in os.listdir(self.data_dir):
+            match = _FILE.match(name)
+            if match and match["table"] == table:
+                found.append((int(match["generation"]), self.data_dir / name))
+        return sorted(found, reverse=True)
+
+    def save(self) -> None:
+        """Write every index that changed since it was last written, named for its generation,
+        then remove older files and trim the removal log."""
+        with self._lock:
+            self.sync()
+            for table, mirror in self._mirrors.items():
+                if mirror.saved != mirror.generation:
+                    path = self.data_dir / f"{table}.g{mirror.generation:06d}.faiss"
+                    self._check_room(path, mirror.index.count())
+                    try:
+                        mirror.index.save(path)
+                    except (OSError, RuntimeError) as exc:
+                        raise StoreError(
+                            f"could not save the search index {path.name} ({_reason(exc)}); "
+                            "the library itself is intact and will rebuild it"
+                        ) from exc
+                    mirror.saved = mirror.generation
+                stale = [p for g, p in self._files(table) if g < mirror.generation]
+                remove_files(stale)
+            remove_files([self.data_dir / name for name in _LEGACY])
+            self._saved_at = time.monotonic()
+            if self._mirrors and self.store.log_size() > LOG_KEEP:
+                self.store.trim_log(min(m.generation for m in self._mirrors.values()))
+
+    def _check_room(self, path: Path, count: int) -> None:
+        """Refuse to start a save that cannot fit (FAISS would half-write the file and
+        complain on stderr); the store's copy of every vector stays the truth."""
+        needed = count * (self.dimension * 4 + 16) + (1 << 20)
+        try:
+            free = shutil.disk_usage(self.data_dir).free
+        except OSError:
+            return
+        if free < needed:
+            raise StoreError(
+                f"not enough free space to save the search index {path.name} "
+                f"({needed / 1e6:.1f} MB needed); the library itself is intact and will "
+                "rebuild it"
+            )
+
+    def save_if_due(self) -> None:
+        """Save (what changed) when the last save is older than SAVE_INTERVAL_S; a save that
+        fails is a warning (the files are a cache of SQLite)."""
+        if self._mirrors and time.monotonic() - self._saved_at >= SAVE_INTERVAL_S:
+            self._save_or_warn()
+
+    def _save_or_warn(self) -> None:
+        try:
+            self.save()
+        except PonderError as exc:
+            self._saved_at = time.monotonic()  # not again at once
+            if str(exc) not in self.warnings:
+                self.warnings.append(str(exc))
+
+    def close(self) -> None:
+        """Save what changed and close. The index files are a cache of SQLite, so failing to
+        write them (a full disk, a read-only folder) is a warning, not an error."""
+        self._stop.set()
+        self.wait_for_builds()
+        try:
+            if self._mirrors:
+                self._save_or_warn()
+        finally:
+            self.store.close()
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__

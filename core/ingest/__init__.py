@@ -1,0 +1,1 @@
+"""Bringing files into a library: words first, then meaning."""

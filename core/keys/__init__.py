@@ -1,0 +1,1 @@
+"""How a library names files: paths as keys, local or shared."""

@@ -1,0 +1,1 @@
+"""The library map: documents placed by meaning, grouped into named topics."""

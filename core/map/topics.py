@@ -1,0 +1,222 @@
+"""Topics of a map: groups of nearby documents, as many as the data holds, each named by the
+words that set it apart.
+
+Groups are found on the map's own positions, so a label always sits on a group the user can see:
+k-means for every count of groups from two to `MAX_GROUPS`, keeping the count whose groups are
+best separated (the highest mean silhouette, on a sample of a big map's points). All of it is
+numpy in small steps: scikit-learn's first import held the GIL for over 100 ms, which a window
+computing its map on a thread felt. Grouping the full document vectors instead (k-means and
+agglomerative clustering over a silhouette, HDBSCAN, spectral clustering, communities of the
+nearest-neighbour graph) was measured against written-down subjects and the man pages' sections
+(docs/benchmarks.md): none did better on both by more than a change of seed moves k-means on
+the full vectors, whose groups differ with every seed where the map's stay the same.
+
+A group's words are scored by class-based TF-IDF (BERTopic's c-TF-IDF): how often a word occurs
+in the group's text, weighted by how rare it is across groups, and by the share of the group's
+documents that use it, so that one long note's words do not name a group of ten. Stop words,
+filler words (`core.map.stopwords`) never name anything, the library's own boilerplate words
+(common in most groups) only a group that nothing else names, and no two groups get the same label.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.map.stopwords import ENGLISH_STOP_WORDS, FILLER_WORDS
+
+WORDS_PER_LABEL = 3
+MIN_WORDS = 2  # a label has two words at least where the group's text has them
+MIN_CLUSTER = 2  # documents; a lone one is no group and gets no label
+MEAN_SIZE = 3  # documents per group at least, on average: the most groups tried
+MAX_GROUPS = 30  # a map shows at most this many labels: more would not be read
+SAMPLE = 2000  # points on which the number of groups is chosen
+COMMON_SHARE = 0.25  # a word in more of the documents of most groups names none
+STARTS = 4  # k-means++ starts per count of groups: the best is kept
+ITERATIONS = 30  # Lloyd steps at most
+CHUNK = 512  # rows per distance block: short steps
+_WORD = re.compile(r"[^\W\d_][\w'-]{2,}")
+_IGNORED = ENGLISH_STOP_WORDS | FILLER_WORDS
+
+
+@dataclass(frozen=True)
+class Cluster:
+    label: str
+    members: list[int]  # indexes into the positions given
+
+
+def find_topics(xy: np.ndarray, texts: list[str], seed: int = 0) -> list[Cluster]:
+    """Group the points `xy` (n, 2) and name each group from `texts` (one per point)."""
+    n = len(xy)
+    if n < MIN_CLUSTER:
+        return []
+    assignment = choose_groups(xy, seed)
+    k = int(assignment.max()) + 1
+    groups = [np.flatnonzero(assignment == c).tolist() for c in range(k)]
+    words = [set(_words(t)) for t in texts]
+    documents = [Counter(w for i in g for w in words[i]) for g in groups]
+    common = _common_words(documents, [len(g) for g in groups])
+    counts = [Counter(w for i in g for w in _words(texts[i])) for g in groups]
+    labels = _labels(counts, documents, [len(g) for g in groups], common)
+    return [
+        Cluster(label, members)
+        for label, members in zip(labels, groups, strict=True)
+        if len(members) >= MIN_CLUSTER and label
+    ]
+
+
+def choose_groups(xy: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Each point's group (n,): the k-means grouping, over the counts tried, with the highest
+    mean silhouette; one group for too few points to tell. The count is chosen on a sample of
+    at most `SAMPLE` points, and only the chosen one is fitted to them all: the cost stays
+    bounded at any size."""
+    n = len(xy)
+    most = min(MAX_GROUPS, n // MEAN_SIZE)
+    if most < 2:
+        return np.zeros(n, np.int64)
+    points = np.ascontiguousarray(xy, dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    sample = points[np.sort(rng.choice(n, size=min(n, SAMPLE), replace=False))]
+    distances = _distances(sample)
+    best, best_score = 2, -np.inf
+    for k in range(2, most + 1):
+        score = silhouette(distances, _kmeans(sample, k, seed))
+        if score > best_score:
+            best, best_score = k, score
+    return _kmeans(points, best, seed)
+
+
+def silhouette(distances: np.ndarray, assignment: np.ndarray) -> float:
+    """The mean silhouette of points from their pairwise `distances` (n, n): (b - a) / max(a,
+    b), a the mean distance within the own group, b to the nearest other group; 0 alone."""
+    n, k = len(assignment), int(assignment.max()) + 1
+    onehot = np.zeros((n, k), np.float32)
+    onehot[np.arange(n), assignment] = 1
+    sums = distances @ onehot  # (n, k)
+    sizes = onehot.sum(axis=0)
+    rows = np.arange(n)
+    within = sizes[assignment] - 1
+    a = sums[rows, assignment] / np.maximum(within, 1)
+    means = sums / np.maximum(sizes, 1)
+    means[rows, assignment] = np.inf
+    b = means.min(axis=1)
+    s = np.where(within > 0, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
+    return float(s.mean())
+
+
+def _distances(points: np.ndarray) -> np.ndarray:
+    """Euclidean distances between all `points` (n, n), a block of rows at a time."""
+    out = np.empty((len(points), len(points)), np.float32)
+    norms = (points * points).sum(1)
+    for at in range(0, len(points), CHUNK):
+        block = points[at : at + CHUNK]
+        squared = norms[at : at + CHUNK, None] + norms[None, :] - 2 * block @ points.T
+        out[at : at + CHUNK] = np.sqrt(np.maximum(squared, 0))
+    return out
+
+
+def _kmeans(xy: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """Each point's group (n,): Lloyd's k-means from k-means++ starts, the best of `STARTS`.
+    In numpy: in two dimensions each step is small, so the GIL is never held for long."""
+    rng = np.random.default_rng(seed)
+    best, best_inertia = np.zeros(len(xy), np.int64), np.inf
+    norms = (xy * xy).sum(1)
+    for _ in range(STARTS):
+        centres = _plus_plus(xy, k, rng)
+        for _ in range(ITERATIONS):
+            squared = norms[:, None] - 2 * xy @ centres.T + (centres * centres).sum(1)[None, :]
+            assignment = squared.argmin(axis=1)
+            sizes = np.bincount(assignment, minlength=k)[:, None]
+            sums = np.stack([np.bincount(assignment, xy[:, d], k) for d in range(xy.shape[1])], 1)
+            moved = np.where(sizes > 0, sums / np.maximum(sizes, 1), centres).astype(np.float32)
+            if np.allclose(moved, centres):
+                break
+            centres = moved
+        inertia = float(squared[np.arange(len(xy)), assignment].sum())
+        if inertia < best_inertia:
+            best, best_inertia = assignment, inertia
+    _, dense = np.unique(best, return_inverse=True)  # no empty group numbers
+    return dense.astype(np.int64)
+
+
+def _plus_plus(xy: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """k-means++ starting centres: each next one drawn in proportion to the squared distance
+    to the nearest one chosen."""
+    centres = [xy[rng.integers(len(xy))]]
+    nearest = ((xy - centres[0]) ** 2).sum(1)
+    for _ in range(1, k):
+        total = float(nearest.sum())
+        pick = rng.choice(len(xy), p=nearest / total) if total > 0 else rng.integers(len(xy))
+        centres.append(xy[pick])
+        nearest = np.minimum(nearest, ((xy - xy[pick]) ** 2).sum(1))
+    return np.array(centres, np.float32)
+
+
+def _words(text: str) -> list[str]:
+    return [
+        w
+        for w in (m.group().lower().strip("'-") for m in _WORD.finditer(text))
+        if len(w) > 2 and w not in _IGNORED
+    ]
+
+
+def _common_words(documents: list[Counter], sizes: list[int]) -> set[str]:
+    """The library's own boilerplate words: used by more than `COMMON_SHARE` of the documents
+    of more than half the groups (of three or more), so they tell no group apart."""
+    if len(sizes) < 3:
+        return set()
+    groups: Counter = Counter(
+        w for g, size in zip(documents, sizes, strict=True) for w in g if g[w] > COMMON_SHARE * size
+    )
+    return {w for w, c in groups.items() if c > len(sizes) / 2}
+
+
+def _labels(
+    counts: list[Counter], documents: list[Counter], sizes: list[int], common: set[str]
+) -> list[str]:
+    """c-TF-IDF, tf(word, group) x log(1 + mean words per group / frequency of word overall),
+    times the share of the group's documents that use the word; a word must be used by two of
+    them (in a group of more than one), unless too few are; `common` words only where no other
+    label is left. The largest groups choose first; a label already taken takes the next best
+    words instead."""
+    overall: Counter = Counter()
+    for c in counts:
+        overall.update(c)
+    mean_words = sum(overall.values()) / max(1, len(counts))
+    labels = [""] * len(counts)
+    taken: set[str] = set()
+    for g in sorted(range(len(counts)), key=lambda g: -sizes[g]):
+        c, total = counts[g], sum(counts[g].values()) or 1
+        ranked = sorted(
+            c,
+            key=lambda w: (
+                -(c[w] / total)
+                * math.log(1 + mean_words / overall[w])
+                * (documents[g][w] / sizes[g]),
+                w,
+            ),
+        )
+        own = [w for w in ranked if w not in common]
+        shared = [w for w in own if documents[g][w] >= min(2, sizes[g])]
+        if len(shared) < MIN_WORDS:  # too few words shared: the best of one document's too
+            shared += [w for w in own if w not in shared][: MIN_WORDS - len(shared)]
+        labels[g] = _unique(shared, taken) or _unique(
+            shared + [w for w in ranked if w in common], taken
+        )
+        taken.add(labels[g])
+    return labels
+
+
+def _unique(ranked: list[str], taken: set[str]) -> str:
+    """The best `WORDS_PER_LABEL` of `ranked` not already a label: the last word gives way to
+    the next best until it is not."""
+    head = ranked[: WORDS_PER_LABEL - 1]
+    for last in ranked[WORDS_PER_LABEL - 1 :] or [None]:
+        label = " · ".join(head + ([last] if last else []))
+        if label not in taken:
+            return label
+    return ""  # nothing sets it apart: unlabelled rather than named twice

@@ -1,0 +1,1 @@
+"""The model: a model folder read as data, the transformer and its pooling."""

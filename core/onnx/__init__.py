@@ -1,0 +1,1 @@
+"""Queries embedded by ONNX Runtime from an exported model, without torch."""

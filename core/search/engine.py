@@ -1,0 +1,349 @@
+"""Query -> documents ranked by meaning, each pointing at its best sentence.
+
+A document is scored from two granularities: its best passage (a run of sentences that fits the
+model, which keeps a sentence's context) and its best single sentence (which is what we highlight).
+FAISS finds candidates at both levels; the few best candidates are then rescored exactly from their
+stored vectors, so a document's score never depends on which of its vectors made the cut.
+The keyword index (FTS5, BM25) adds its best documents to the shortlist and its evidence to the
+score (`core.search.fusion`); a query's phrases, exclusions and filters (`core.query`) narrow both.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from core.index.catalog import Catalog
+from core.query import Query, parse
+from core.records import SentenceScores
+from core.search import copies, pending
+from core.search.exact_terms import Holders, find_holders, held
+from core.search.fusion import Mode, fuse, is_weak, names_something, ranked
+from core.search.hits import DocumentHit, Scored, document_hit, sentence_hit, span_around
+from core.search.keywords import literal, unquote
+
+if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
+    from core.model.encoder import Encoder
+    from core.onnx.engine import QueryEngine
+
+# Document score: how well the query matches the document's opening passage (its title and
+# introduction: what the document is about) and its best single sentence (where the answer is).
+# On python-faq and manpages this beat best passage + best sentence and each signal alone
+# (docs/benchmarks.md). Passages anywhere in a document still find candidates.
+HEAD_WEIGHT = 0.5
+SENTENCE_WEIGHT = 0.5
+CANDIDATES = 100  # nearest vectors fetched at each granularity, at least
+RESCORE = 3  # documents rescored exactly per result asked for
+MATCH_MARGIN = 0.12  # a sentence "matches" when within this of the best one...
+MATCH_FLOOR = 0.25  # ...and at least this similar to the query
+KEYWORD_CANDIDATES = 30  # best keyword documents added to the shortlist
+NARROW_LIMIT = 2000  # a narrowed query scores up to this many allowed documents one by one
+# The keyword statement (BM25 over every document holding a telling word) needs nothing from
+# the query's vector, so it runs on another thread while the model embeds the query; SQLite and
+# torch both release the GIL. One thread for every search: its SQLite connection (one per
+# thread, `core.store.connection`) is opened once and reused. It starts with the first search,
+# not on import; a forked child, which has none of its parent's threads, starts its own.
+_beside: ThreadPoolExecutor | None = None
+_beside_lock = threading.Lock()
+_forgotten_on_fork = False  # whether a forked child is told to start its own thread
+
+
+def _keyword_thread() -> ThreadPoolExecutor:
+    """The keyword thread's executor, started on first use."""
+    global _beside, _forgotten_on_fork
+    with _beside_lock:
+        if _beside is None:
+            if not _forgotten_on_fork and hasattr(os, "register_at_fork"):  # else no fork
+                os.register_at_fork(after_in_child=_forget_beside)
+                _forgotten_on_fork = True
+            _beside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ponder-keywords")
+        return _beside
+
+
+def _forget_beside() -> None:
+    """In a forked child: the parent's thread (and any hold on the lock) did not come along."""
+    global _beside, _beside_lock
+    _beside = None
+    _beside_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class _KeywordEvidence:
+    scores: dict[int, float]  # BM25 of the best keyword documents
+    holders: Holders  # who holds the query's rare exact terms
+
+
+def _keyword_evidence(catalog: Catalog, query: Query, mode: Mode) -> _KeywordEvidence:
+    """What the keyword index says of a query: run beside the query's embedding."""
+    keywords = catalog.store.keywords
+    scores = keywords.scores(query, KEYWORD_CANDIDATES)
+    if mode is not Mode.FUSED:  # one signal alone: exact terms decide nothing
+        return _KeywordEvidence(scores, Holders())
+    return _KeywordEvidence(scores, find_holders(keywords, query))
+
+
+def search(
+    catalog: Catalog,
+    encoder: Encoder | QueryEngine,
+    query: str | Query,
+    k: int = 10,
+    mode: Mode = Mode.FUSED,
+    *,
+    keep_weak: bool = False,
+) -> list[DocumentHit]:
+    """The `k` documents that best match `query`, as of the library's latest write.
+
+    Weaker matches (under the relevance floor) are returned only when there is nothing better,
+    or with `keep_weak` (to measure the ranking itself); they highlight no sentence as a match.
+    The number of SQL statements is the same whatever `k` and the number of candidates.
+    """
+    parsed = parse(query) if isinstance(query, str) else query
+    if not parsed.text.strip() or k <= 0:
+        return []
+    if catalog.vector_count("sentences") == 0:  # nothing has its meaning yet: words only
+        return [] if mode is Mode.SEMANTIC else copies.keyword_hits(catalog, parsed, k)
+    parsed, unquoted = unquote(catalog, parsed)
+    named = mode is Mode.FUSED and names_something(parsed.text)
+    keyword_job: Future[_KeywordEvidence] | None = None
+    if mode is not Mode.SEMANTIC:
+        keyword_job = _keyword_thread().submit(_keyword_evidence, catalog, parsed, mode)
+    sentences: dict[int, SentenceScores] = {}
+    try:
+        q = encoder.encode([parsed.text])[0]
+        rough, heads, sentence_floor = _candidates(catalog, q, k)
+        if parsed.narrowed:
+            rough = _narrowed(catalog, parsed, rough, heads, q)
+        shortlist = sorted(rough, key=rough.get, reverse=True)[: max(RESCORE * k, 20)]
+        # The semantic shortlist needs nothing from the keyword statement, so it is rescored
+        # while that statement runs (its heads were read with the candidates).
+        exact = _exact(catalog, q, shortlist, heads, sentences)
+    finally:  # never leave the statement running on a library that may be closed next
+        if keyword_job:
+            wait([keyword_job])
+    evidence = keyword_job.result() if keyword_job else _KeywordEvidence({}, Holders())
+    keyword = evidence.scores
+    holders = evidence.holders
+    chosen = set(shortlist)
+    extra = [d for d in keyword if d not in chosen]
+    held = holders.documents if holders.decides else {}
+    holding = [d for d in held if d not in chosen]  # each ranks before every other: all scored
+    extra = [d for d in extra if d not in held]
+    missing = [d for d in extra + holding if d not in heads]
+    heads.update(catalog.store.head_vectors(missing, catalog.dimension))
+    shown = 2 * k if parsed.phrases else k
+    if not (named or parsed.phrases):  # else every keyword document may be needed
+        extra = _could_rank(extra, exact, keyword, heads, q, sentence_floor, shown, mode)
+    extra += holding
+    if extra:
+        exact.update(_exact(catalog, q, extra, heads, sentences))
+    fused = fuse(exact, keyword, mode)
+    waiting = pending.waiting(catalog.store, [d for d in keyword if d not in exact])
+    fused.update(pending.scores(exact, keyword, waiting, mode))  # ranked by their words
+    twins = copies.distinct(catalog, ranked(fused, keyword, named, held), shown)  # one per text
+    best = twins.ids
+    if parsed.phrases:  # checked in the whole text, as written
+        texts = catalog.store.texts(best)
+        best = [d for d in best if literal(texts.get(d) or "", parsed.phrases)]
+    terms = parsed.phrases + holders.shown
+    scored = _shown(catalog, best[:k], exact, sentences, terms)
+    documents = catalog.store.documents_by_id([s.document_id for s in scored])
+    contexts = catalog.store.excerpts([s.context for s in scored])
+    hits = []
+    for s in scored:
+        if s.document_id not in documents:
+            continue  # removed since the shortlist was made
+        hit = document_hit(s, documents[s.document_id], contexts.get(s.document_id), catalog.keys)
+        # a document holding the identifier asked for is a match, whatever its meaning
+        weak = is_weak(fused[s.document_id], mode) and not (
+            named and keyword.get(s.document_id, 0.0) > 0 or holders.holds_all(s.document_id)
+        )
+        hits.append(
+            replace(
+                hit,
+                score=fused[s.document_id],
+                weak=weak,
+                matches=[] if weak else hit.matches,  # shown, but not as a match
+                unquoted=unquoted,
+            )
+        )
+    # documents whose words are stored but not yet their meaning, ranked by their words
+    words = pending.hits(catalog, [d for d in best[:k] if d in waiting], parsed, fused)
+    for hit in words.values():  # it holds the query's words, its meaning untold: never weaker
+        hits.append(replace(hit, unquoted=unquoted))
+    hits = copies.with_copies(catalog, pending.in_order(hits, best), twins.copies)
+    if keep_weak or all(h.weak for h in hits):
+        return hits
+    return [h for h in hits if not h.weak]  # a weaker match only pads the page
+
+
+def _narrowed(
+    catalog: Catalog,
+    query: Query,
+    rough: dict[int, float],
+    heads: dict[int, np.ndarray],
+    q: np.ndarray,
+) -> dict[int, float]:
+    """Rough scores of only the documents the query's filters, phrases and exclusions allow.
+
+    When few are allowed, every one is a candidate (scored by its opening passage if FAISS did
+    not return it), so a narrow filter finds its documents however far they rank overall.
+    """
+    keywords = catalog.store.keywords
+    allowed = keywords.allowed(query, None, NARROW_LIMIT + 1)
+    if len(allowed) > NARROW_LIMIT:
+        keep = set(keywords.allowed(query, list(rough), len(rough)))
+        return {d: score for d, score in rough.items() if d in keep}
+    heads.update(
+        catalog.store.head_vectors([d for d in allowed if d not in heads], catalog.dimension)
+    )
+    return {d: rough.get(d, float(heads[d] @ q) if d in heads else 0.0) for d in allowed}
+
+
+def _candidates(
+    catalog: Catalog, q: np.ndarray, k: int
+) -> tuple[dict[int, float], dict[int, np.ndarray], float]:
+    """Rough document scores from the nearest passages and sentences, opening passages, and
+    the score of the weakest sentence returned (a bound on every sentence not returned).
+
+    The opening passage's score is exact; a document's best sentence is exact when FAISS
+    returned it, else bounded above by the weakest neighbour returned.
+    """
+    want = max(CANDIDATES, 10 * k)
+    parts: list[dict[int, float]] = []
+    floors: list[float] = []
+    for table in ("passages", "sentences"):
+        scores, ids = catalog.nearest(table, q[None, :], want)
+        owners = catalog.store.owners(table, [int(i) for i in ids[0] if i >= 0])
+        best: dict[int, float] = {}
+        for score, vid in zip(scores[0], ids[0], strict=True):
+            doc = owners.get(int(vid))
+            if doc is not None and doc not in best:
+                best[doc] = float(score)
+        parts.append(best)
+        found = scores[0][ids[0] >= 0]  # an approximate index may return fewer than asked
+        floors.append(float(found[-1]) if len(found) else 0.0)
+    passages, sentences = parts
+    docs = list(passages.keys() | sentences.keys())
+    heads = catalog.store.head_vectors(docs, catalog.dimension)
+    rough = {
+        d: HEAD_WEIGHT * float(heads[d] @ q if d in heads else floors[0])
+        + SENTENCE_WEIGHT * sentences.get(d, floors[1])
+        for d in docs
+    }
+    return rough, heads, floors[1]
+
+
+def _could_rank(
+    extra: list[int],
+    exact: dict[int, float],
+    keyword: dict[int, float],
+    heads: dict[int, np.ndarray],
+    q: np.ndarray,
+    sentence_floor: float,
+    shown: int,
+    mode: Mode,
+) -> list[int]:
+    """The keyword documents outside the semantic shortlist that could still be shown.
+
+    None of their sentences was among the nearest the index returned, so their best sentence
+    scores at most `sentence_floor`; with their opening passage's exact score and their keyword
+    bonus that bounds their fused score. Those whose bound is under the `shown`-th best fused
+    score so far cannot be shown, and their sentence vectors are not read (on the man pages most
+    of the keyword documents: the bulk of what fusion added to a query's time)."""
+    if mode is Mode.KEYWORD or len(exact) < shown:
+        return extra
+    threshold = sorted(fuse(exact, keyword, mode).values(), reverse=True)[shown - 1]
+    bound = {
+        d: HEAD_WEIGHT * (float(heads[d] @ q) if d in heads else 0.0)
+        + SENTENCE_WEIGHT * sentence_floor
+        for d in extra
+    }
+    fused = fuse(bound, keyword, mode)
+    return [d for d in extra if fused[d] >= threshold]
+
+
+def _exact(
+    catalog: Catalog,
+    q: np.ndarray,
+    doc_ids: list[int],
+    heads: dict[int, np.ndarray],
+    sentences: dict[int, SentenceScores],
+) -> dict[int, float]:
+    """Exact semantic scores for a shortlist from its vectors alone (one statement, no text);
+    each document's sentence scores are kept in `sentences` for the results shown."""
+    scored = catalog.store.sentence_scores(doc_ids, q, catalog.dimension)
+    sentences.update(scored)
+    return {
+        doc_id: HEAD_WEIGHT * (float(heads[doc_id] @ q) if doc_id in heads else 0.0)
+        + SENTENCE_WEIGHT * float(s.scores.max())
+        for doc_id, s in scored.items()
+        if len(s.ids)
+    }
+
+
+def _shown(
+    catalog: Catalog,
+    doc_ids: list[int],
+    exact: dict[int, float],
+    sentences: dict[int, SentenceScores],
+    terms: tuple[str, ...] = (),
+) -> list[Scored]:
+    """The documents to show, in order, with their matching sentences. Their scores are
+    known; only the rows of the matches and of the best one's neighbours are read, or with
+    exact `terms`, every sentence's (those holding the most terms are the matches)."""
+    picked: dict[int, np.ndarray] = {}  # doc -> positions of its matches, best first
+    wanted: list[int] = []
+    for doc_id in doc_ids:
+        s = sentences.get(doc_id)
+        if s is None or not len(s.ids):
+            continue
+        if terms:
+            wanted += s.ids.tolist()
+            continue
+        picked[doc_id] = matching = _by_meaning(s.scores)
+        best = int(matching[0])
+        wanted += s.ids[matching].tolist() + s.ids[max(best - 1, 0) : best + 2].tolist()
+    rows = catalog.store.sentences_by_id(wanted)
+    scored = []
+    for doc_id in doc_ids:
+        if terms and doc_id in sentences and len(sentences[doc_id].ids):
+            if any(int(i) not in rows for i in sentences[doc_id].ids):
+                continue  # removed since its vectors were read
+            texts = [rows[int(i)].text for i in sentences[doc_id].ids]
+            picked[doc_id] = _by_terms(sentences[doc_id].scores, texts, terms)
+        if doc_id not in picked:
+            continue
+        matching, scores, ids = picked[doc_id], sentences[doc_id].scores, sentences[doc_id].ids
+        if any(int(ids[i]) not in rows for i in matching):
+            continue  # removed since its vectors were read
+        matches = [sentence_hit(rows[int(ids[i])], float(scores[i])) for i in matching]
+        best = int(matching[0])
+        before = rows.get(int(ids[best - 1])) if best else None
+        after = [rows[int(i)] for i in ids[best + 1 : best + 2] if int(i) in rows]
+        context = span_around(rows[int(ids[best])], before, after)
+        scored.append(Scored(exact[doc_id], doc_id, matches, context))
+    return scored
+
+
+def _by_meaning(scores: np.ndarray) -> np.ndarray:
+    """Positions of the sentences that match by meaning: the best, then those near it."""
+    best = int(np.argmax(scores))
+    floor = max(MATCH_FLOOR, float(scores[best]) - MATCH_MARGIN)
+    matching = np.flatnonzero(scores >= floor)
+    matching = matching[np.argsort(-scores[matching], kind="stable")]
+    return np.concatenate([[best], matching[matching != best]]).astype(np.int64)
+
+
+def _by_terms(scores: np.ndarray, texts: list[str], terms: tuple[str, ...]) -> np.ndarray:
+    """Positions of the sentences holding the most of the query's exact terms, closest in
+    meaning first; by meaning when no sentence holds one (a term only in the title)."""
+    counts = np.array([held(text, terms) for text in texts])
+    if not counts.max():
+        return _by_meaning(scores)
+    matching = np.flatnonzero(counts == counts.max())
+    return matching[np.argsort(-scores[matching], kind="stable")]

@@ -1,0 +1,271 @@
+"""The approximate index: same top documents as exact search, kept current, rebuilt, trained
+off the caller's thread; and the compact vector format stored in SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.index import ann
+from core.index.catalog import DB_NAME, Catalog
+from core.index.ivf import IvfIndex
+from core.index.vectors import FlatIndex
+from core.records import IndexInfo, NewDocument, NewSentence, Window
+from core.search.engine import search
+from core.store import Store, codec
+
+DIM = 32
+SENTENCES = 20  # per document
+
+
+def _unit(matrix: np.ndarray) -> np.ndarray:
+    return (matrix / np.linalg.norm(matrix, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _corpus(docs: int, seed: int = 0) -> list[np.ndarray]:
+    """Per document, SENTENCES clustered unit vectors (each document near its own centre)."""
+    rng = np.random.default_rng(seed)
+    topics = _unit(rng.standard_normal((40, DIM)))
+    return [
+        _unit(topics[rng.integers(40)] + 0.6 * rng.standard_normal((SENTENCES, DIM)))
+        for _ in range(docs)
+    ]
+
+
+def _write(store: Store, name: str, vectors: np.ndarray) -> int:
+    sentences = tuple(NewSentence(i * 3, i * 3 + 2, i, None, f"s{i}") for i in range(len(vectors)))
+    doc = NewDocument(
+        path=f"/r/{name}", root="/r", size=1, mtime=0.0, digest=name, kind="text", title=name,
+        text="s0 " * len(vectors), page_starts=(), sentences=sentences,
+        windows=(Window(0, min(4, len(vectors) - 1)),),
+    )  # fmt: skip
+    head = _unit(vectors[:5].mean(axis=0, keepdims=True))
+    return store.write_document(doc, vectors, head)
+
+
+def _library(data: Path, corpus: list[np.ndarray]) -> list[int]:
+    data.mkdir(parents=True, exist_ok=True)
+    store = Store(data / DB_NAME)
+    store.bind_index(IndexInfo("stub", "mean", DIM))
+    ids = [_write(store, f"d{i}.txt", v) for i, v in enumerate(corpus)]
+    store.close()
+    return ids
+
+
+class _Encoder:
+    """Queries are given as their vectors, by position."""
+
+    def __init__(self, queries: np.ndarray) -> None:
+        self.queries = queries
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self.queries[[int(t) for t in texts]]
+
+
+def _top(catalog: Catalog, queries: np.ndarray, k: int = 10) -> list[list[int]]:
+    encoder = _Encoder(queries)
+    return [
+        [h.document_id for h in search(catalog, encoder, str(i), k, keep_weak=True)]
+        for i in range(len(queries))
+    ]
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> tuple[Path, list[int]]:
+    data = tmp_path / "data"
+    return data, _library(data, _corpus(250))  # 5,000 sentence vectors
+
+
+def _save_index_files(data: Path) -> None:
+    """Open the library's approximate indexes (built from SQLite) and save them."""
+    catalog = Catalog(data, approximate_above=0)
+    catalog.open_indexes()
+    catalog.close()
+
+
+def _queries(n: int = 40) -> np.ndarray:
+    return _unit(np.random.default_rng(99).standard_normal((n, DIM)))
+
+
+def test_approximate_search_finds_the_documents_exact_search_finds(library) -> None:
+    data, _ = library
+    exact = Catalog(data, approximate_above=10**9)
+    assert isinstance(exact.index_of("sentences"), FlatIndex)
+    want = _top(exact, _queries())
+    exact.store.close()
+    approx = Catalog(data, approximate_above=0)
+    index = approx.index_of("sentences")
+    assert isinstance(index, IvfIndex) and index.nprobe < index.nlist  # really approximate
+    got = _top(approx, _queries())
+    approx.close()
+    recall = np.mean([len(set(a) & set(b)) / len(b) for a, b in zip(got, want, strict=True)])
+    assert recall >= 0.97
+    assert sum(a[0] == b[0] for a, b in zip(got, want, strict=True)) >= 0.95 * len(want)
+
+
+def test_adding_and_removing_files_keeps_the_index_current(library) -> None:
+    data, doc_ids = library
+    catalog = Catalog(data, approximate_above=0)
+    assert isinstance(catalog.index_of("sentences"), IvfIndex)
+    catalog.save()
+    new = _corpus(20, seed=5)
+    added = [_write(catalog.store, f"new{i}.txt", v) for i, v in enumerate(new)]
+    catalog.store.delete_documents(doc_ids[:50])
+    queries = np.stack([v[0] for v in new])  # each new document's own first sentence
+    top = _top(catalog, queries, 3)
+    assert [t[0] for t in top] == added
+    gone = set(doc_ids[:50])
+    assert not gone & {d for t in _top(catalog, _queries()) for d in t}
+    index = catalog.index_of("sentences")
+    assert isinstance(index, IvfIndex)  # updated in place, not rebuilt
+    assert np.array_equal(np.sort(index.ids()), catalog.store.ids("sentences"))
+    catalog.close()
+    again = Catalog(data, approximate_above=0)  # the saved file holds the changes
+    assert np.array_equal(np.sort(again.index_of("sentences").ids()), again.store.ids("sentences"))
+    again.close()
+
+
+def test_a_loaded_index_is_memory_mapped_until_it_changes(library) -> None:
+    data, _ = library
+    _save_index_files(data)
+    catalog = Catalog(data, approximate_above=0)
+    index = catalog.index_of("sentences")
+    assert isinstance(index, IvfIndex) and index.mapped
+    _write(catalog.store, "late.txt", _corpus(1, seed=3)[0])
+    catalog.sync()
+    assert not index.mapped and index.count() == len(catalog.store.ids("sentences"))
+    catalog.close()
+
+
+@pytest.mark.parametrize("damage", ["missing", "corrupt", "truncated"])
+def test_a_missing_or_damaged_index_file_is_rebuilt(library, damage: str) -> None:
+    data, _ = library
+    _save_index_files(data)
+    (path,) = data.glob("sentences.*.faiss")
+    if damage == "missing":
+        path.unlink()
+    elif damage == "corrupt":
+        raw = bytearray(path.read_bytes())
+        raw[len(raw) // 2 : len(raw) // 2 + 4096] = b"\x7f" * 4096
+        path.write_bytes(bytes(raw))
+    else:
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    catalog = Catalog(data, approximate_above=0)
+    index = catalog.index_of("sentences")
+    assert isinstance(index, IvfIndex)
+    assert np.array_equal(np.sort(index.ids()), catalog.store.ids("sentences"))
+    exact = Catalog(data, approximate_above=10**9)
+    assert _top(catalog, _queries(10))[0][:3] == _top(exact, _queries(10))[0][:3]
+    exact.store.close()
+    catalog.close()
+
+
+def test_training_runs_off_the_callers_thread_and_misses_nothing(library, monkeypatch) -> None:
+    data, _ = library
+    catalog = Catalog(data, approximate_above=10**9)
+    catalog.open_indexes()  # exact to begin with
+    catalog.policy = ann.Policy(1000)  # the library has outgrown it: the next sync replans
+    started, release = threading.Event(), threading.Event()
+    real = IvfIndex.trained
+
+    def slow(sample: np.ndarray, nlist: int) -> IvfIndex:
+        started.set()
+        assert threading.current_thread() is not threading.main_thread()
+        release.wait(10)
+        return real(sample, nlist)
+
+    monkeypatch.setattr(IvfIndex, "trained", staticmethod(slow))
+    assert _top(catalog, _queries(5))  # answers, and starts the build
+    assert started.wait(10)
+    _write(catalog.store, "late.txt", _corpus(1, seed=8)[0])  # written while it trains
+    assert _top(catalog, _queries(5)) and isinstance(catalog.index_of("sentences"), FlatIndex)
+    release.set()
+    assert catalog.wait_for_builds(30)
+    index = catalog.index_of("sentences")
+    assert isinstance(index, IvfIndex)
+    assert np.array_equal(np.sort(index.ids()), catalog.store.ids("sentences"))
+    catalog.close()
+
+
+def test_the_policy_is_exact_when_small_and_ivf_when_large() -> None:
+    policy = ann.Policy(20_000)
+    assert not policy.plan(20_000).approximate
+    assert policy.plan(1_000_000).nlist == 2000
+    assert policy.plan(100_000).nlist == round(2 * 100_000**0.5)
+    assert not ann.Policy(0).plan(10).approximate  # too few vectors to train any groups
+
+
+def test_vectors_are_stored_as_float16_and_older_formats_still_read(tmp_path: Path) -> None:
+    vectors = _corpus(1)[0]
+    data = tmp_path / "data"
+    (doc,) = _library(data, [vectors])
+    with sqlite3.connect(data / DB_NAME) as conn:
+        blobs = [r[0] for r in conn.execute("SELECT vector FROM sentences ORDER BY id")]
+        assert {len(b) for b in blobs} == {2 * DIM}
+        # A library written by an older Ponder: float32 blobs, and int8 + scale ones
+        conn.execute("UPDATE sentences SET vector = ? WHERE ordinal = 0", (vectors[0].tobytes(),))
+        conn.execute("UPDATE sentences SET vector = ? WHERE ordinal = 1", (codec.int8(vectors[1]),))
+    store = Store(data / DB_NAME)
+    rows, matrix = store.sentences_of([doc], DIM)[doc]
+    store.close()
+    assert np.array_equal(matrix[0], vectors[0])  # float32 read exactly
+    assert np.abs(matrix[1] - vectors[1]).max() < 1e-2
+    assert np.abs(matrix[2:] - vectors[2:]).max() < 1e-3
+    with pytest.raises(ValueError):
+        codec.decode(b"\0" * 7, DIM)
+
+
+def test_statements_per_query_do_not_grow_with_k_on_the_approximate_index(library) -> None:
+    data, _ = library
+    catalog = Catalog(data, approximate_above=0)
+    assert isinstance(catalog.index_of("sentences"), IvfIndex)
+    encoder = _Encoder(_queries(1))
+    search(catalog, encoder, "0", 1)  # the first search of a thread opens its connection
+    statements = {}
+    for k in (1, 10, 50):
+        seen: list[str] = []
+        catalog.store._connections.db.conn.set_trace_callback(seen.append)
+        assert len(search(catalog, encoder, "0", k, keep_weak=True)) == k
+        catalog.store._connections.db.conn.set_trace_callback(None)
+        statements[k] = len(seen)
+    catalog.close()
+    assert len(set(statements.values())) == 1, statements
+
+
+def test_a_mapped_index_saved_without_changes_reloads_whole(library) -> None:
+    data, _ = library
+    _save_index_files(data)
+    catalog = Catalog(data, approximate_above=0)
+    assert catalog.index_of("sentences").mapped
+    catalog.store.touch("/r/d0.txt", 2, 1.0)  # a new generation, no vector changed
+    catalog.close()  # writes the index under the new generation
+    again = Catalog(data, approximate_above=0)
+    index = again.index_of("sentences")
+    assert isinstance(index, IvfIndex) and index.mapped
+    assert np.array_equal(np.sort(index.ids()), again.store.ids("sentences"))
+    again.close()
+
+
+def test_an_intact_index_whose_codes_clip_a_component_is_not_rebuilt(library, monkeypatch) -> None:
+    """8-bit codes clip the odd component outside their trained range (0.3% of the vectors of a
+    1M library): the loaded index is checked by direction, so that is no reason to retrain."""
+    data, _ = library
+    _save_index_files(data)
+    real = IvfIndex.reconstruct
+
+    def clipped(self: IvfIndex, ids: np.ndarray) -> np.ndarray:
+        vectors = real(self, ids).copy()
+        vectors[:, 0] += 0.06  # the largest error seen on 1M vectors, now on every one
+        return vectors
+
+    rebuilt: list[str] = []
+    monkeypatch.setattr(IvfIndex, "reconstruct", clipped)
+    monkeypatch.setattr(Catalog, "_rebuild", lambda self, table: rebuilt.append(table))
+    catalog = Catalog(data, approximate_above=0)
+    catalog.open_indexes()
+    assert rebuilt == []
+    catalog.store.close()

@@ -1,0 +1,120 @@
+"""The vector index interface with FAISS behind it: ids are ours, saves are atomic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.index.vectors import FlatIndex, VectorIndex
+
+
+def _unit(rows: int, dim: int, seed: int) -> np.ndarray:
+    vectors = np.random.default_rng(seed).standard_normal((rows, dim)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_flat_index_add_search_remove_save_load(tmp_path: Path) -> None:
+    vectors = _unit(5, 8, seed=1)
+    ids = np.array([11, 22, 33, 44, 55], dtype=np.int64)
+    index = FlatIndex(8)
+    assert index.count() == 0
+    index.add(ids, vectors)
+    assert index.count() == 5
+
+    scores, found = index.search(vectors, 1)
+    assert found[:, 0].tolist() == ids.tolist()  # ids are ours, not FAISS positions
+    assert np.allclose(scores[:, 0], 1.0, atol=1e-6)  # inner product of unit vectors = cosine
+
+    index.remove(np.array([33, 55], dtype=np.int64))
+    assert index.count() == 3
+    _, found = index.search(vectors, 10)
+    assert found.shape == (5, 3)  # k is capped at what the index holds
+    assert set(found.ravel().tolist()) == {11, 22, 44}
+
+    path = tmp_path / "v.faiss"
+    index.save(path)
+    assert path.is_file()
+    assert not list(tmp_path.glob("*.tmp"))  # written atomically, nothing left behind
+    loaded = FlatIndex.load(path, 8)
+    assert loaded.count() == 3
+    for k in (1, 3):
+        a_scores, a_ids = index.search(vectors, k)
+        b_scores, b_ids = loaded.search(vectors, k)
+        assert np.array_equal(a_ids, b_ids)
+        assert np.allclose(a_scores, b_scores)
+
+    # The loaded index keeps working behind the same interface.
+    loaded.add(np.array([99], dtype=np.int64), vectors[2:3])
+    _, found = loaded.search(vectors[2:3], 1)
+    assert found[0, 0] == 99
+
+
+def test_flat_index_empty_and_noop_operations() -> None:
+    index = FlatIndex(4)
+    index.add(np.empty(0, np.int64), np.empty((0, 4), np.float32))
+    index.remove(np.empty(0, np.int64))
+    scores, ids = index.search(_unit(2, 4, seed=2), 5)
+    assert ids.shape == (2, 1)
+    assert (ids == -1).all()  # nothing to find
+    index.remove(np.array([123], dtype=np.int64))  # removing an unknown id is harmless
+    assert index.count() == 0
+
+
+def test_flat_index_load_checks_dimension(tmp_path: Path) -> None:
+    index = FlatIndex(8)
+    index.add(np.array([1], dtype=np.int64), _unit(1, 8, seed=3))
+    index.save(tmp_path / "v.faiss")
+    with pytest.raises(ValueError, match="8-dimensional"):
+        FlatIndex.load(tmp_path / "v.faiss", 16)
+
+
+def test_flat_index_is_a_vector_index() -> None:
+    index: VectorIndex = FlatIndex(4)  # the protocol is what the catalog holds
+    assert isinstance(index.count(), int)
+    assert callable(FlatIndex.load)
+
+
+def test_save_uses_a_private_temporary_name(tmp_path: Path, monkeypatch) -> None:
+    """Two processes saving at once must never write the same temporary file."""
+    import faiss
+
+    written: list[str] = []
+    real_write = faiss.write_index
+
+    def spy(index, name: str) -> None:
+        written.append(name)
+        real_write(index, name)
+
+    monkeypatch.setattr(faiss, "write_index", spy)
+    FlatIndex(4).save(tmp_path / "v.faiss")
+    assert len(written) == 1 and written[0] != str(tmp_path / "v.faiss.tmp")
+    assert str(__import__("os").getpid()) in written[0]
+    assert [p.name for p in tmp_path.iterdir()] == ["v.faiss"]
+
+
+def test_one_query_runs_on_one_thread_and_only_its_own_thread_is_set() -> None:
+    """A single query's search sets FAISS to one thread for the calling thread alone: a
+    batch searched on another thread (an index build, related notes) keeps every core."""
+    import threading
+
+    import faiss
+
+    from core.index.vectors import CORES
+
+    index = FlatIndex(8)
+    index.add(np.arange(50, dtype=np.int64), _unit(50, 8, seed=3))
+    index.search(_unit(30, 8, seed=5), 3)  # a batch: this thread uses every core
+    assert faiss.omp_get_max_threads() == CORES
+    seen: dict[str, int] = {}
+
+    def one_query() -> None:
+        index.search(_unit(1, 8, seed=4), 3)
+        seen["worker"] = faiss.omp_get_max_threads()
+
+    worker = threading.Thread(target=one_query)
+    worker.start()
+    worker.join()
+    assert seen["worker"] == 1
+    assert faiss.omp_get_max_threads() == CORES  # this thread's setting is untouched

@@ -1,0 +1,55 @@
+"""Map topics: as many groups as the map shows, named by words that tell them apart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.map.stopwords import ENGLISH_STOP_WORDS, FILLER_WORDS
+from core.map.topics import find_topics
+
+SUBJECTS = [
+    "tomato compost garden soil",
+    "train station railway ticket",
+    "python regex code debugging",
+    "bread flour oven dough",
+    "budget savings money interest",
+    "moon rocket orbit astronaut",
+]
+
+
+def _blobs(groups: int, each: int = 12, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    centres = np.array([[40 * np.cos(a), 40 * np.sin(a)] for a in np.arange(groups)], np.float32)
+    truth = np.repeat(np.arange(groups), each)
+    return (centres[truth] + rng.normal(size=(len(truth), 2))).astype(np.float32), truth
+
+
+@pytest.mark.parametrize("groups", [3, 6])
+def test_the_number_of_groups_follows_the_data(groups: int) -> None:
+    xy, truth = _blobs(groups)
+    texts = [SUBJECTS[t] for t in truth]
+    found = find_topics(xy, texts)
+    assert len(found) == groups
+    assert sorted(sorted(truth[c.members].tolist()) for c in found) == sorted(
+        [[g] * 12 for g in range(groups)]
+    )
+
+
+def test_labels_hold_no_stop_filler_or_boilerplate_words_and_none_twice() -> None:
+    xy, truth = _blobs(6, each=5)
+    # Every text has the library's boilerplate ("licence", "copyright": in every document),
+    # stop and filler words; two subjects share their words, as two groups of changelogs do.
+    subjects = SUBJECTS[:5] + [SUBJECTS[0]]
+    texts = [
+        f"Copyright licence. We did use it, and it appears that the {subjects[t]} {t}th "
+        f"{'alpha beta gamma delta epsilon'.split()[i % 5]} really got used every day."
+        for i, t in enumerate(truth)
+    ]
+    found = find_topics(xy, texts)
+    labels = [c.label for c in found]
+    assert len(labels) == 6 and len(set(labels)) == len(labels), labels
+    for label in labels:
+        for word in label.split(" · "):
+            assert word not in ENGLISH_STOP_WORDS | FILLER_WORDS, label
+            assert word not in {"copyright", "licence"}, label

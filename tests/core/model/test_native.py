@@ -1,0 +1,54 @@
+"""Settings for the native libraries under torch (`core.model.native`)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import core.model.native
+
+ROOT = Path(__file__).resolve().parents[3]
+
+# Frees a 30 MB block (glibc then raises its mmap threshold to 30 MB), then allocates eight 20 MB
+# blocks, each followed by a small one that pins the heap behind it, frees the big ones and
+# prints how many MB stayed resident: what the encoder's activation tensors did to an index run.
+_HEAP = """
+import ctypes, ctypes.util
+{setup}
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) // 1024
+MB = 1 << 20
+first = libc.malloc(30 * MB); ctypes.memset(first, 1, 30 * MB); libc.free(first)
+base = rss()
+bigs, pins = [], []
+for _ in range(8):
+    big = libc.malloc(20 * MB); ctypes.memset(big, 1, 20 * MB); bigs.append(big)
+    pins.append(libc.malloc(64 * 1024))
+for big in bigs:
+    libc.free(big)
+print(rss() - base)
+"""
+
+
+def _kept_mb(setup: str) -> int:
+    script = textwrap.dedent(_HEAP.format(setup=setup))
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    return int(run.stdout.strip())
+
+
+@pytest.mark.skipif(not core.model.native.RETURNS_BIG_BLOCKS, reason="glibc's mallopt is not here")
+def test_freed_big_blocks_go_back_to_the_system() -> None:
+    assert _kept_mb("") >= 100  # glibc's own behaviour: the freed blocks stay in its heap
+    assert _kept_mb("import core.model.native") < 20
