@@ -18,16 +18,17 @@ from core.backends import is_server, normalise, open_catalog
 from core.control import RunControl
 from core.errors import IndexMismatchError, PonderError
 from core.index.catalog import DB_NAME
-from core.ingest.indexer import IndexRun, IndexSummary, ProgressCallback
+from core.ingest.indexer import IndexRun
+from core.ingest.progress import IndexSummary, ProgressCallback
 from core.keys.paths import absolute
 from core.map.atlas import LibraryMap, build_map
 from core.model.folder import default_model_folder, read_model_folder
-from core.model.passages import ALONE, CONTEXTS, LATE
-from core.model.pooling import SPAN_POOLING, check_pooling
-from core.model.precision import FP32, check_precision, default_precision
+from core.model.loading import check_context, default_context, index_info, load_encoder
+from core.model.pooling import check_pooling
+from core.model.precision import check_precision, default_precision
 from core.onnx.engine import QueryEngine
 from core.query import Query, parse
-from core.records import Counts, DocumentRow, IndexInfo, Status
+from core.records import Counts, DocumentRow, Status
 from core.search.copies import keyword_hits
 from core.search.engine import search
 from core.search.explain import Explanation, Why, explain_document, explain_each
@@ -139,7 +140,7 @@ class Library:
 
     def use_encoder(self, encoder: Encoder) -> None:
         """Take an encoder that is already loaded (a rebuild, or tests sharing one)."""
-        self.catalog.bind(_info(encoder, self.context))
+        self.catalog.bind(index_info(encoder, self.context))
         if self.catalog.store.get_meta("model_path") != self.model_path:
             self.catalog.store.set_meta("model_path", self.model_path)
         self._encoder = encoder
@@ -321,14 +322,6 @@ class Library:
         self.catalog.close()
 
 
-def load_encoder(folder: Path | str, pooling: str | None = None, **options) -> Encoder:
-    """The model, loaded. torch is imported here, when a model is first needed, not when this
-    module is: a window shows in about 1 s instead of 3."""
-    from core.model.encoder import Encoder
-
-    return Encoder(folder, pooling, **options)
-
-
 def rebuild(
     location: Path | str,
     model: Path | str | None = None,
@@ -350,7 +343,7 @@ def rebuild(
             else store.get_meta("model_path") or default_model_folder()
         )
         encoder = load_encoder(model_path, pooling, precision=precision or default_precision())
-        info = _info(encoder, context)
+        info = index_info(encoder, context)
         check_context(info.context, info.pooling)
         store.reset_vectors(info, model_path)
     finally:
@@ -360,29 +353,3 @@ def rebuild(
     )
     library.use_encoder(encoder)
     return library, library.refresh(progress, control)
-
-
-def _info(encoder: Encoder, context: str | None = None) -> IndexInfo:
-    """What `encoder` makes, in `context` (None: the best its pooling allows, for a library
-    that holds no vectors yet)."""
-    precision = getattr(encoder, "precision", FP32)  # stand-ins in tests may not say
-    return IndexInfo(
-        encoder.model_name,
-        encoder.pooling,
-        encoder.dimension,
-        precision,
-        context or default_context(encoder.pooling),
-    )
-
-
-def check_context(context: str, pooling: str) -> None:
-    if context not in CONTEXTS:
-        raise PonderError(f"unknown context {context!r} (choose from {', '.join(CONTEXTS)})")
-    if context == LATE and pooling not in SPAN_POOLING:
-        raise PonderError(f"{pooling} pooling cannot pool a sentence inside its passage (late)")
-
-
-def default_context(pooling: str) -> str:
-    """Late chunking wherever the pooling can pool a span of tokens (measured better: README,
-    "Indexing"); else each sentence alone."""
-    return LATE if pooling in SPAN_POOLING else ALONE

@@ -175,9 +175,9 @@ def pg_server():
 @pytest.fixture(scope="session")
 def tiny_info(tiny_model):
     """What a library built with the tiny model records (model, pooling, dimension, precision)."""
-    from core.library import _info, load_encoder
+    from core.model.loading import index_info, load_encoder
 
-    return _info(load_encoder(tiny_model))
+    return index_info(load_encoder(tiny_model))
 
 
 _databases = iter(range(1, 10**6))

@@ -25,13 +25,13 @@ def create_team_library(
 ) -> bool:
     """Create the library's tables at `url` (or, if they exist, only grant the roles); returns
     whether it was created. Refuses a model other than the one an existing library has."""
-    from core.library import _info, load_encoder
     from core.model.folder import default_model_folder
+    from core.model.loading import index_info, load_encoder
     from core.model.precision import default_precision
 
     folder = Path(model).expanduser().resolve() if model else default_model_folder()
     encoder = load_encoder(folder, pooling, precision=precision or default_precision())
-    return create_tables(url, _info(encoder), writers, readers)
+    return create_tables(url, index_info(encoder), writers, readers)
 
 
 def create_tables(url: str, info: IndexInfo, writers: str | None, readers: str | None) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from core.control import RunControl
-from core.ingest.indexer import Progress
+from core.ingest.progress import Progress
 from desktop.background.workers import WorkerFailure
 
 ProgressCallback = Callable[[Progress], None]

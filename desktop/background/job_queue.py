@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-from core.ingest.indexer import Progress
+from core.ingest.progress import Progress
 from desktop.background.job import Job, ProgressCallback
 from desktop.background.workers import Report, Worker, WorkerFailure, WorkerPool
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from core.ingest.indexer import IndexSummary
+from core.ingest.progress import IndexSummary
 from core.library import Library, rebuild
 from desktop.background.job import Job, ProgressCallback
 from desktop.background.workers import WorkerFailure

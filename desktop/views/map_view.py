@@ -27,11 +27,9 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.map.atlas import MapPoint, Topic
 from desktop.views.map_data import OTHER_LABEL, ColourBy, Group, MapData, elide
+from desktop.views.map_dots import DOT_SIZE, dot_size, interleaved
 
-DOT_SIZES = ((300, 10), (2000, 8))  # (up to so many documents, dot size in pixels); then 6
-DOT_SIZE = 6
 DOT_ALPHA = 200
-CHUNK = 500  # dots per scatter item: building one takes a millisecond or two
 SLICE_S = 0.015  # the longest the drawing holds the window's thread before letting events in
 PICK_RADIUS_PX = 7  # how near the mouse must be to a dot to hover or click it
 LABEL_GAP_PX = 4  # topic labels closer than this to one another are hidden
@@ -344,23 +342,6 @@ class MapView(QWidget):
         row = self.row_at(event.scenePos())  # type: ignore[attr-defined]
         if row is not None and self.data is not None:
             self.point_clicked.emit(self.data.point(row))
-
-
-def interleaved(groups: list[Group]) -> Iterator[tuple[Group, np.ndarray]]:
-    """Each group's dots in chunks, taken in turn from every group: drawn in that order, no
-    colour is buried under another where they mix (items added later are drawn on top)."""
-    chunks = [
-        [(g, g.indices[at : at + CHUNK]) for at in range(0, len(g.indices), CHUNK)] for g in groups
-    ]
-    for layer in range(max((len(c) for c in chunks), default=0)):
-        for group_chunks in chunks:
-            if layer < len(group_chunks):
-                yield group_chunks[layer]
-
-
-def dot_size(documents: int) -> int:
-    """Big dots for a small library, small ones where 10,000 must stay apart."""
-    return next((size for limit, size in DOT_SIZES if documents <= limit), DOT_SIZE)
 
 
 def elide_middle(text: str, limit: int) -> str:

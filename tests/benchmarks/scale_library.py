@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
 
 from core.index.catalog import DB_NAME  # noqa: E402
 from core.ingest.chunking import split_sentences  # noqa: E402
-from core.library import _info  # noqa: E402
+from core.model.loading import index_info  # noqa: E402
 from core.model.folder import default_model_folder  # noqa: E402
 from core.model.precision import default_precision  # noqa: E402
 from core.records import NewDocument, NewSentence, Window  # noqa: E402
@@ -64,7 +64,7 @@ def build(data: Path, target: int, embed: int, cache: Path | None) -> dict:
     embedded_s = time.perf_counter() - started
     data.mkdir(parents=True, exist_ok=True)
     store = Store(data / DB_NAME)
-    store.bind_index(_info(encoder))
+    store.bind_index(index_info(encoder))
     written, copy, write_s = 0, 0, 0.0
     while written < target:
         for title, sentences in sources:

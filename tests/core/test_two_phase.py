@@ -15,7 +15,8 @@ import pytest
 from test_crash_safety import ENV, ROOT, read_db
 
 from core.control import RunControl
-from core.ingest.indexer import EMBEDDING, READING, IndexRun, Progress
+from core.ingest.indexer import IndexRun
+from core.ingest.progress import EMBEDDING, READING, Progress
 from core.keys.paths import to_key
 from core.library import Library
 from core.model.passages import ALONE

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from core.extract.reasons import ReasonCount, count_by_reason, reason_group
-from core.ingest.indexer import IndexSummary
+from core.ingest.progress import IndexSummary
 from core.library import Library
 from core.model.passages import ALONE
 from core.records import Problem, Status

@@ -18,7 +18,7 @@ from pypdf import PdfWriter
 from support import vector_ids
 
 from core.ingest import indexer as indexer_module
-from core.ingest.indexer import IndexSummary
+from core.ingest.progress import IndexSummary
 from core.keys.paths import from_key, to_key
 from core.library import Library
 from core.model.passages import ALONE

@@ -16,6 +16,7 @@ from core.errors import IndexMismatchError
 from core.ingest import embedding as embedding_module
 from core.ingest import indexer as indexer_module
 from core.ingest import pipeline
+from core.ingest import progress as progress_module
 from core.ingest import tokenise as tokenise_module
 from core.ingest.pipeline import FileWords, Reader, ToRead, words_weight
 from core.ingest.scan import walk
@@ -49,8 +50,8 @@ def test_small_notes_are_embedded_and_found_by_meaning_before_the_big_file(
     library = Library(tmp_path / "data", tiny_model)
     seen: list[tuple[int, bool, int]] = []  # (embedded, big file still waiting, hits)
 
-    def progress(p: indexer_module.Progress) -> None:
-        if p.stage != indexer_module.EMBEDDING or p.phase != "done":
+    def progress(p: progress_module.Progress) -> None:
+        if p.stage != progress_module.EMBEDDING or p.phase != "done":
             return
         row = library.catalog.store.document(str(big))
         waiting = bool(row and library.catalog.store.meaning_pending([row.id]))
@@ -107,16 +108,16 @@ def test_the_file_reader_keeps_its_priority(tmp_path: Path) -> None:
 def test_progress_counts_bytes_of_work_not_files(tmp_path: Path, tiny_model: Path) -> None:
     notes, big = _folder(tmp_path)
     library = Library(tmp_path / "data", tiny_model)
-    every: list[indexer_module.Progress] = []
+    every: list[progress_module.Progress] = []
     library.index([notes], progress=every.append)
-    reading = [p for p in every if p.stage == indexer_module.READING]
+    reading = [p for p in every if p.stage == progress_module.READING]
     total = sum(p.stat().st_size for p in notes.iterdir())
     assert {p.work_total for p in reading[1:]} == {total}
     work = [p.work_done for p in reading]
     assert work == sorted(work) and work[-1] == total
     # the second phase counts characters of text the same way, from 0 to all of them
     reports = every[len(reading) :]
-    assert reports and all(p.stage == indexer_module.EMBEDDING for p in reports)
+    assert reports and all(p.stage == progress_module.EMBEDDING for p in reports)
     chars = sum(len(p.read_text()) for p in notes.iterdir())
     assert {p.work_total for p in reports} == {chars}
     work = [p.work_done for p in reports]

@@ -13,7 +13,7 @@ from cli_support import Ponder
 
 import core.library
 from core.control import RunControl
-from core.ingest.indexer import EMBEDDING, IndexSummary, Progress
+from core.ingest.progress import EMBEDDING, IndexSummary, Progress
 from core.library import Library
 from core.search.hits import DocumentHit, SentenceHit
 from desktop.cli.lines import ELLIPSIS, SENTENCE_WIDTH, clip
