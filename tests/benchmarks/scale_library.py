@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
 
 from core.index.catalog import DB_NAME  # noqa: E402
 from core.ingest.chunking import split_sentences  # noqa: E402
-from core.model.loading import index_info  # noqa: E402
 from core.model.folder import default_model_folder  # noqa: E402
+from core.model.loading import index_info  # noqa: E402
 from core.model.precision import default_precision  # noqa: E402
 from core.records import NewDocument, NewSentence, Window  # noqa: E402
 from core.store import Store  # noqa: E402
