@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("core", "desktop")
 MAX_LINES = 400
+ROOM = 30  # lines a module keeps free below the cap
 
 
 def _modules() -> dict[str, Path]:
@@ -79,14 +80,44 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-def test_no_import_cycles() -> None:
+def _path(graph: dict[str, set[str]], component: list[str]) -> list[str]:
+    """One cycle through `component`, as the imports that close it: a -> b -> ... -> a."""
+    inside = set(component)
+    start = component[0]
+    came_from: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        following = []
+        for v in frontier:
+            for w in sorted(graph[v] & inside):
+                if w == start:
+                    path = [v]
+                    while path[-1] != start:
+                        path.append(came_from[path[-1]])
+                    return [start, *reversed(path[:-1]), start]
+                if w not in came_from:
+                    came_from[w] = v
+                    following.append(w)
+        frontier = following
+    return component
+
+
+def _graph() -> dict[str, set[str]]:
     modules = _modules()
     known = set(modules)
     graph = {name: _imports(name, path, known) for name, path in modules.items()}
     # A package's __init__ re-exporting its children is not a cycle of the children.
     for name in graph:
         graph[name] = {t for t in graph[name] if not name.startswith(t + ".")}
-    assert _cycles(graph) == []
+    return graph
+
+
+def test_no_import_cycles() -> None:
+    """Stricter than Python needs: an import inside a function closes a cycle too, so no module
+    leans on being imported second."""
+    graph = _graph()
+    cycles = [" -> ".join(_path(graph, c)) for c in _cycles(graph)]
+    assert cycles == [], "import cycles:\n" + "\n".join(cycles)
 
 
 def test_cycle_finder_finds_a_cycle_hidden_in_a_function(tmp_path: Path) -> None:
@@ -98,10 +129,23 @@ def test_cycle_finder_finds_a_cycle_hidden_in_a_function(tmp_path: Path) -> None
     assert _cycles(graph) == [["a", "b"]]
 
 
+def test_cycle_finder_names_the_path_of_a_cycle() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set()}
+    [component] = _cycles(graph)
+    assert _path(graph, component) == ["a", "b", "c", "a"]
+
+
 @pytest.mark.parametrize("name", sorted(_modules()))
 def test_module_is_small(name: str) -> None:
     lines = len(_modules()[name].read_text().splitlines())
     assert lines <= MAX_LINES, f"{name} has {lines} lines"
+
+
+@pytest.mark.parametrize("name", sorted(_modules()))
+def test_module_has_room_to_grow(name: str) -> None:
+    """A module near the cap is split where its jobs part before it must be squeezed to fit."""
+    lines = len(_modules()[name].read_text().splitlines())
+    assert lines <= MAX_LINES - ROOM, f"{name} has {lines} lines, within {ROOM} of {MAX_LINES}"
 
 
 def test_engine_imports_no_qt() -> None:
