@@ -22,6 +22,7 @@ from core.ingest.indexer import IndexRun
 from core.ingest.progress import IndexSummary, ProgressCallback
 from core.keys.paths import absolute
 from core.map.atlas import LibraryMap, build_map
+from core.model import native
 from core.model.folder import default_model_folder, read_model_folder
 from core.model.loading import check_context, default_context, index_info, load_encoder
 from core.model.pooling import check_pooling
@@ -80,6 +81,7 @@ class Library:
         approximate_above: int | None = None,
         context: str | None = None,
     ) -> None:
+        native.start()  # the engine starts here: before the indexes and the model load
         self.location = normalise(location)
         self.catalog = open_catalog(self.location, approximate_above)
         self.data_dir = self.catalog.data_dir  # this machine's folder for the library

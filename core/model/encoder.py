@@ -18,6 +18,7 @@ import torch
 
 import core.model.offline  # noqa: F401  (must precede transformers)
 from core.errors import ModelError
+from core.model import native
 from core.model.folder import ModelSpec, default_model_folder, read_model_folder
 from core.model.passages import Passage, PassageVectors
 from core.model.pooling import SPAN_POOLING, SPAN_SCALE, STATIC, check_pooling, pool
@@ -57,6 +58,7 @@ class Encoder:
         precision: str = FP32,
         token_budget: int = DEFAULT_TOKEN_BUDGET,
     ) -> None:
+        native.start()  # before the model first runs
         self.spec: ModelSpec = read_model_folder(folder or default_model_folder())
         self.pooling = check_pooling(pooling or self.spec.pooling)
         self.precision = check_precision(precision)

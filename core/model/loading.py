@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import PonderError
+from core.model import native
 from core.model.passages import ALONE, CONTEXTS, LATE
 from core.model.pooling import SPAN_POOLING
 from core.model.precision import FP32
@@ -22,6 +23,7 @@ if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait f
 def load_encoder(folder: Path | str, pooling: str | None = None, **options) -> Encoder:
     """The model, loaded. torch is imported here, when a model is first needed, not when this
     module is: a window shows in about 1 s instead of 3."""
+    native.start()  # before torch loads
     from core.model.encoder import Encoder
 
     return Encoder(folder, pooling, **options)

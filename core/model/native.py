@@ -1,6 +1,9 @@
 """Settings the native libraries under torch read once, when they first start.
 
-Imported before torch by every module that runs the model. oneDNN (torch's CPU kernels) compiles
+Applied by `start()` when the engine starts (a `Library` or an `Encoder` is made), not when `core`
+is imported: oneDNN, ideep and the tokenizers read them when they first run, not when imported,
+and a process that only imports the engine (a test, the window before it opens a library) keeps
+its own allocator. oneDNN (torch's CPU kernels) compiles
 a kernel for every new matrix shape and keeps up to 1,024 of them; in bfloat16 each costs about
 2 MB, and batches of sentences come in hundreds of shapes, so an indexing run grew by 400 MB or
 more for kernels it would never use again. A few dozen recent ones cover the batches in flight
@@ -22,14 +25,27 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+import threading
 
 KERNEL_CACHE = "32"
 MMAP_THRESHOLD = 4 << 20  # bytes: blocks this big are mapped and unmapped, never kept
 _M_MMAP_THRESHOLD = -3  # mallopt's parameter number (glibc's malloc.h)
 
-os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", KERNEL_CACHE)
-os.environ.setdefault("LRU_CACHE_CAPACITY", KERNEL_CACHE)  # ideep's cache, torch's side of it
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+_lock = threading.Lock()
+_returns_big_blocks: bool | None = None  # what `start` did, once it has
+
+
+def start() -> bool:
+    """Set the native libraries' settings, once per process (later calls only answer); returns
+    whether glibc now hands every big block straight back to the system."""
+    global _returns_big_blocks
+    with _lock:
+        if _returns_big_blocks is None:
+            os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", KERNEL_CACHE)
+            os.environ.setdefault("LRU_CACHE_CAPACITY", KERNEL_CACHE)  # ideep's cache: torch's side
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            _returns_big_blocks = _return_big_blocks()
+        return _returns_big_blocks
 
 
 def _return_big_blocks() -> bool:
@@ -42,6 +58,3 @@ def _return_big_blocks() -> bool:
         return bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
     except (OSError, AttributeError):  # musl and others: no mallopt
         return False
-
-
-RETURNS_BIG_BLOCKS = _return_big_blocks()

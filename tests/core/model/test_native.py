@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import core.model.native
+from core.model import native
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -48,7 +48,27 @@ def _kept_mb(setup: str) -> int:
     return int(run.stdout.strip())
 
 
-@pytest.mark.skipif(not core.model.native.RETURNS_BIG_BLOCKS, reason="glibc's mallopt is not here")
-def test_freed_big_blocks_go_back_to_the_system() -> None:
+@pytest.mark.skipif(not native.start(), reason="glibc's mallopt is not here")
+def test_freed_big_blocks_go_back_to_the_system_once_the_engine_starts() -> None:
     assert _kept_mb("") >= 100  # glibc's own behaviour: the freed blocks stay in its heap
-    assert _kept_mb("import core.model.native") < 20
+    assert _kept_mb("from core.model import native; native.start()") < 20
+    # Importing the whole engine changes nothing yet: the allocator is the process's own.
+    assert _kept_mb("import core, core.library, core.evaluate") >= 100
+
+
+_SETTINGS = ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY", "TOKENIZERS_PARALLELISM")
+
+
+def test_importing_the_engine_sets_nothing_and_starts_no_thread() -> None:
+    code = (
+        "import os, threading, core, core.library, core.evaluate\n"
+        f"print(sorted(k for k in {_SETTINGS!r} if k in os.environ), threading.active_count())\n"
+        "from core.model import native\n"
+        "native.start()\n"
+        f"print(sorted(k for k in {_SETTINGS!r} if k in os.environ))\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert run.stdout.splitlines() == ["[] 1", str(sorted(_SETTINGS))]
