@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.keys.paths import default_data_dir
+
+if TYPE_CHECKING:
+    from core.index.interface import Catalog
 
 LIBRARY_ENV = "PONDER_LIBRARY"
 
@@ -33,12 +37,12 @@ def normalise(location: str | Path) -> str | Path:
     return location if is_server(location) else Path(location).expanduser()
 
 
-def open_catalog(location: str | Path, approximate_above: int | None = None):
+def open_catalog(location: str | Path, approximate_above: int | None = None) -> Catalog:
     """The catalog of the library at `location` (created if it is a new folder)."""
     if is_server(location):
         from core.team.catalog import TeamCatalog
 
         return TeamCatalog(str(location))
-    from core.index.catalog import Catalog
+    from core.index.catalog import LocalCatalog
 
-    return Catalog(Path(location), approximate_above)
+    return LocalCatalog(Path(location), approximate_above)

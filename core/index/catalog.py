@@ -56,7 +56,7 @@ class _Mirror:
     saved: int = -1  # generation of the newest file this process wrote or read
 
 
-class Catalog:
+class LocalCatalog:
     """Open the store in `data_dir`; the vector indexes load when first needed (a search, a
     sync, `open_indexes`), on the thread that needs them, so opening a big library is instant
     and a window can load them in the background.

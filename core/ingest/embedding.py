@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from core.control import RunControl
-from core.index.catalog import Catalog
+from core.index.interface import Catalog
 from core.ingest.pipeline import Reader
 from core.ingest.tokenise import Tokenised, tokenise, weight
 from core.model.memo import VectorCache

@@ -37,7 +37,7 @@ import numpy as np
 
 from core import extract
 from core.control import RunControl
-from core.index.catalog import Catalog
+from core.index.interface import Catalog
 from core.ingest.embedding import Embedding, no_twin
 from core.ingest.pipeline import (
     AHEAD_BYTES,

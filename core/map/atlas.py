@@ -21,8 +21,8 @@ import numpy as np
 
 from core.control import RunControl
 from core.errors import Cancelled
-from core.index.catalog import Catalog
 from core.index.data_folder import save_arrays
+from core.index.interface import Catalog
 from core.keys.paths import container_of
 from core.map.projection import place, project
 from core.map.topics import find_topics

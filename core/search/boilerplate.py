@@ -26,8 +26,8 @@ import numpy as np
 
 from core.control import RunControl
 from core.errors import Cancelled
-from core.index.catalog import Catalog
 from core.index.data_folder import save_arrays
+from core.index.interface import Catalog
 from core.records import DocumentRow, Status
 
 CACHE_NAME = "sentences.npz"

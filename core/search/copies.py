@@ -21,7 +21,7 @@ from core.search.hits import DocumentHit
 from core.search.keywords import keyword_search
 
 if TYPE_CHECKING:
-    from core.index.catalog import Catalog
+    from core.index.interface import Catalog
 
 READ_AHEAD = 5  # documents of the ranking read per result wanted, looking for their copies
 KEYWORD_AHEAD = 3  # hits a search by keywords alone is asked for per result wanted

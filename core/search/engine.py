@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.index.catalog import Catalog
+from core.index.interface import Catalog
 from core.query import Query, parse
 from core.records import SentenceScores
 from core.search import copies, pending

@@ -31,7 +31,7 @@ from core.model.pooling import SPAN_SCALE, STATIC, check_pooling
 from core.records import SentenceRow, TokenStates
 
 if TYPE_CHECKING:  # the encoder imports torch
-    from core.index.catalog import Catalog
+    from core.index.interface import Catalog
     from core.model.encoder import Encoder
 
 CLS_NOTE = "the [CLS] vector is one token's state: cells spread it by the last-layer attention"

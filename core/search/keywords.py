@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from core.index.catalog import Catalog
+from core.index.interface import Catalog
 from core.query import Query, parse
 from core.search import pending
 from core.search.hits import DocumentHit, Scored, document_hit, sentence_hit, span_around

@@ -27,7 +27,7 @@ from core.search.fusion import WEAK_BELOW, Mode, fuse
 from core.search.hits import DocumentHit, SentenceHit
 
 if TYPE_CHECKING:
-    from core.index.catalog import Catalog
+    from core.index.interface import Catalog
 
 AROUND = 320  # characters either side of the first match searched for its sentence
 STEM = 5  # characters of a word that its stem keeps, as the keyword index's prefix match

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.index.catalog import Catalog
+from core.index.interface import Catalog
 from core.keys.paths import container_of
 from core.records import SentenceRow
 from core.search import copies

@@ -1,4 +1,4 @@
-"""A team library's catalog: the embedded `core.index.catalog.Catalog` interface over the server.
+"""A team library's catalog: the `core.index.interface.Catalog` protocol over the server.
 
 There is no local copy of the vectors to keep in step: pgvector's HNSW indexes live on the
 server, every client's writes are in them once committed, and `nearest` asks the server. The

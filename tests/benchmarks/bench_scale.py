@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scale_library import CORPORA, EVAL, build  # noqa: E402
 from scale_phases import Phases, TimedEngine  # noqa: E402
 
-from core.index.catalog import DB_NAME, Catalog  # noqa: E402
+from core.index.catalog import DB_NAME, LocalCatalog  # noqa: E402
 from core.library import Library  # noqa: E402
 from core.search import engine as search_module  # noqa: E402
 from core.search.engine import search  # noqa: E402
@@ -97,7 +97,7 @@ def main() -> int:
     if built.exists():
         report |= json.loads(built.read_text())
     start = time.perf_counter()
-    catalog = Catalog(data)
+    catalog = LocalCatalog(data)
     catalog.open_indexes()  # loads, or builds and trains the index from SQLite
     catalog.close()
     report["open_or_train_s"] = round(time.perf_counter() - start, 2)
@@ -254,7 +254,7 @@ def _old_search(revision: str) -> ModuleType:
 def _exact(data: Path, queries: list[str]) -> list[list[int]]:
     """Each query's ten documents under exact search (flat indexes built from SQLite, never
     saved: this catalog's store is closed without writing index files)."""
-    catalog = Catalog(data, approximate_above=10**12)
+    catalog = LocalCatalog(data, approximate_above=10**12)
     catalog.sync()  # the saved file is approximate: this starts the exact build...
     catalog.wait_for_builds()  # ...and this waits for it
     kinds = {type(catalog.index_of(t)).__name__ for t in VECTOR_TABLES}

@@ -38,7 +38,7 @@ from bench_scale import _exact, _queries  # noqa: E402
 from pgvector import HalfVector  # noqa: E402
 from pgvector.psycopg import register_vector  # noqa: E402
 
-from core.index.catalog import Catalog  # noqa: E402
+from core.index.catalog import LocalCatalog  # noqa: E402
 from core.library import Library  # noqa: E402
 from core.model.encoder import Encoder  # noqa: E402
 from core.model.folder import default_model_folder  # noqa: E402
@@ -81,7 +81,7 @@ def main() -> int:
 
 def _load(server: support_pg.Server, data: Path) -> dict:
     """Copy the embedded library into a new team library; HNSW built after the copy."""
-    source = Catalog(data)
+    source = LocalCatalog(data)
     info = source.info
     assert info is not None
     server.new_database("bench")
@@ -174,7 +174,7 @@ def _scanning(store):
 
 def _vector_recall(url: str, data: Path, queries: list[str]) -> float:
     """HNSW's ten nearest sentences against a brute-force scan of the same (float16) vectors."""
-    source = Catalog(data)
+    source = LocalCatalog(data)
     ids, blobs = zip(
         *source.store._connections.rows("SELECT id, vector FROM sentences"), strict=True
     )

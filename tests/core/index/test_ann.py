@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from core.index import ann
-from core.index.catalog import DB_NAME, Catalog
+from core.index.catalog import DB_NAME, LocalCatalog
 from core.index.ivf import IvfIndex
 from core.index.vectors import FlatIndex
 from core.records import IndexInfo, NewDocument, NewSentence, Window
@@ -66,7 +66,7 @@ class _Encoder:
         return self.queries[[int(t) for t in texts]]
 
 
-def _top(catalog: Catalog, queries: np.ndarray, k: int = 10) -> list[list[int]]:
+def _top(catalog: LocalCatalog, queries: np.ndarray, k: int = 10) -> list[list[int]]:
     encoder = _Encoder(queries)
     return [
         [h.document_id for h in search(catalog, encoder, str(i), k, keep_weak=True)]
@@ -82,7 +82,7 @@ def library(tmp_path: Path) -> tuple[Path, list[int]]:
 
 def _save_index_files(data: Path) -> None:
     """Open the library's approximate indexes (built from SQLite) and save them."""
-    catalog = Catalog(data, approximate_above=0)
+    catalog = LocalCatalog(data, approximate_above=0)
     catalog.open_indexes()
     catalog.close()
 
@@ -93,11 +93,11 @@ def _queries(n: int = 40) -> np.ndarray:
 
 def test_approximate_search_finds_the_documents_exact_search_finds(library) -> None:
     data, _ = library
-    exact = Catalog(data, approximate_above=10**9)
+    exact = LocalCatalog(data, approximate_above=10**9)
     assert isinstance(exact.index_of("sentences"), FlatIndex)
     want = _top(exact, _queries())
     exact.store.close()
-    approx = Catalog(data, approximate_above=0)
+    approx = LocalCatalog(data, approximate_above=0)
     index = approx.index_of("sentences")
     assert isinstance(index, IvfIndex) and index.nprobe < index.nlist  # really approximate
     got = _top(approx, _queries())
@@ -109,7 +109,7 @@ def test_approximate_search_finds_the_documents_exact_search_finds(library) -> N
 
 def test_adding_and_removing_files_keeps_the_index_current(library) -> None:
     data, doc_ids = library
-    catalog = Catalog(data, approximate_above=0)
+    catalog = LocalCatalog(data, approximate_above=0)
     assert isinstance(catalog.index_of("sentences"), IvfIndex)
     catalog.save()
     new = _corpus(20, seed=5)
@@ -124,7 +124,7 @@ def test_adding_and_removing_files_keeps_the_index_current(library) -> None:
     assert isinstance(index, IvfIndex)  # updated in place, not rebuilt
     assert np.array_equal(np.sort(index.ids()), catalog.store.ids("sentences"))
     catalog.close()
-    again = Catalog(data, approximate_above=0)  # the saved file holds the changes
+    again = LocalCatalog(data, approximate_above=0)  # the saved file holds the changes
     assert np.array_equal(np.sort(again.index_of("sentences").ids()), again.store.ids("sentences"))
     again.close()
 
@@ -132,7 +132,7 @@ def test_adding_and_removing_files_keeps_the_index_current(library) -> None:
 def test_a_loaded_index_is_memory_mapped_until_it_changes(library) -> None:
     data, _ = library
     _save_index_files(data)
-    catalog = Catalog(data, approximate_above=0)
+    catalog = LocalCatalog(data, approximate_above=0)
     index = catalog.index_of("sentences")
     assert isinstance(index, IvfIndex) and index.mapped
     _write(catalog.store, "late.txt", _corpus(1, seed=3)[0])
@@ -154,11 +154,11 @@ def test_a_missing_or_damaged_index_file_is_rebuilt(library, damage: str) -> Non
         path.write_bytes(bytes(raw))
     else:
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    catalog = Catalog(data, approximate_above=0)
+    catalog = LocalCatalog(data, approximate_above=0)
     index = catalog.index_of("sentences")
     assert isinstance(index, IvfIndex)
     assert np.array_equal(np.sort(index.ids()), catalog.store.ids("sentences"))
-    exact = Catalog(data, approximate_above=10**9)
+    exact = LocalCatalog(data, approximate_above=10**9)
     assert _top(catalog, _queries(10))[0][:3] == _top(exact, _queries(10))[0][:3]
     exact.store.close()
     catalog.close()
@@ -166,7 +166,7 @@ def test_a_missing_or_damaged_index_file_is_rebuilt(library, damage: str) -> Non
 
 def test_training_runs_off_the_callers_thread_and_misses_nothing(library, monkeypatch) -> None:
     data, _ = library
-    catalog = Catalog(data, approximate_above=10**9)
+    catalog = LocalCatalog(data, approximate_above=10**9)
     catalog.open_indexes()  # exact to begin with
     catalog.policy = ann.Policy(1000)  # the library has outgrown it: the next sync replans
     started, release = threading.Event(), threading.Event()
@@ -221,7 +221,7 @@ def test_vectors_are_stored_as_float16_and_older_formats_still_read(tmp_path: Pa
 
 def test_statements_per_query_do_not_grow_with_k_on_the_approximate_index(library) -> None:
     data, _ = library
-    catalog = Catalog(data, approximate_above=0)
+    catalog = LocalCatalog(data, approximate_above=0)
     assert isinstance(catalog.index_of("sentences"), IvfIndex)
     encoder = _Encoder(_queries(1))
     search(catalog, encoder, "0", 1)  # the first search of a thread opens its connection
@@ -239,11 +239,11 @@ def test_statements_per_query_do_not_grow_with_k_on_the_approximate_index(librar
 def test_a_mapped_index_saved_without_changes_reloads_whole(library) -> None:
     data, _ = library
     _save_index_files(data)
-    catalog = Catalog(data, approximate_above=0)
+    catalog = LocalCatalog(data, approximate_above=0)
     assert catalog.index_of("sentences").mapped
     catalog.store.touch("/r/d0.txt", 2, 1.0)  # a new generation, no vector changed
     catalog.close()  # writes the index under the new generation
-    again = Catalog(data, approximate_above=0)
+    again = LocalCatalog(data, approximate_above=0)
     index = again.index_of("sentences")
     assert isinstance(index, IvfIndex) and index.mapped
     assert np.array_equal(np.sort(index.ids()), again.store.ids("sentences"))
@@ -264,8 +264,8 @@ def test_an_intact_index_whose_codes_clip_a_component_is_not_rebuilt(library, mo
 
     rebuilt: list[str] = []
     monkeypatch.setattr(IvfIndex, "reconstruct", clipped)
-    monkeypatch.setattr(Catalog, "_rebuild", lambda self, table: rebuilt.append(table))
-    catalog = Catalog(data, approximate_above=0)
+    monkeypatch.setattr(LocalCatalog, "_rebuild", lambda self, table: rebuilt.append(table))
+    catalog = LocalCatalog(data, approximate_above=0)
     catalog.open_indexes()
     assert rebuilt == []
     catalog.store.close()

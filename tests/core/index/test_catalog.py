@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from support import stored_vectors
 
-from core.index.catalog import DB_NAME, Catalog
+from core.index.catalog import DB_NAME, LocalCatalog
 from core.index.vectors import FlatIndex
 from core.library import Library
 from core.store import VECTOR_TABLES
@@ -22,7 +22,7 @@ def _sql_ids(data: Path, table: str) -> set[int]:
         return {row[0] for row in conn.execute(f"SELECT id FROM {table}")}
 
 
-def _faiss_ids(catalog: Catalog, table: str) -> set[int]:
+def _faiss_ids(catalog: LocalCatalog, table: str) -> set[int]:
     """Every id FAISS returns when each stored vector is used as a query."""
     vectors = stored_vectors(catalog.store, table, catalog.dimension)[1]
     _, ids = catalog.nearest(table, vectors, catalog.vector_count(table))
@@ -37,19 +37,19 @@ def _files(data: Path) -> list[str]:
 def rebuilds(monkeypatch) -> list[str]:
     """The tables a catalog rebuilt from SQLite (rather than loading or catching up)."""
     calls: list[str] = []
-    real = Catalog._rebuild
+    real = LocalCatalog._rebuild
 
-    def counting(self: Catalog, table: str) -> None:
+    def counting(self: LocalCatalog, table: str) -> None:
         calls.append(table)
         real(self, table)
 
-    monkeypatch.setattr(Catalog, "_rebuild", counting)
+    monkeypatch.setattr(LocalCatalog, "_rebuild", counting)
     return calls
 
 
 def test_faiss_ids_are_sqlite_row_ids(indexed) -> None:
     data, _ = indexed
-    catalog = Catalog(data)
+    catalog = LocalCatalog(data)
     try:
         for table in VECTOR_TABLES:
             sql = _sql_ids(data, table)
@@ -65,7 +65,7 @@ def test_faiss_ids_are_sqlite_row_ids(indexed) -> None:
 
 def test_saved_files_are_named_for_their_generation_and_reused(indexed, rebuilds) -> None:
     data, _ = indexed
-    catalog = Catalog(data)
+    catalog = LocalCatalog(data)
     generation = catalog.store.generation()
     assert _files(data) == [f"{t}.g{generation:06d}.faiss" for t in sorted(VECTOR_TABLES)]
     assert rebuilds == []  # loaded, not rebuilt
@@ -179,17 +179,17 @@ def test_a_catch_up_that_fails_half_way_is_rebuilt_not_kept(
         new.mkdir()
         (new / "sleep.txt").write_text("Sleep on the night train to Paris. It was a long night.")
         writer.index([new])
-        real = Catalog._add
+        real = LocalCatalog._add
 
         def failing(self, table, index, ids, matrix):
             if table == "sentences":
                 raise MemoryError("no room")
             real(self, table, index, ids, matrix)
 
-        monkeypatch.setattr(Catalog, "_add", failing)
+        monkeypatch.setattr(LocalCatalog, "_add", failing)
         with pytest.raises(MemoryError):
             reader.catalog.sync()
-        monkeypatch.setattr(Catalog, "_add", real)
+        monkeypatch.setattr(LocalCatalog, "_add", real)
         assert rebuilds == []
         hits = reader.search("Sleep on the night train to Paris.", k=1)
         assert rebuilds == ["sentences"]
@@ -203,7 +203,7 @@ def test_a_catch_up_that_fails_half_way_is_rebuilt_not_kept(
 def test_a_stale_save_never_hides_newer_vectors(indexed, tiny_model: Path, tmp_path) -> None:
     """The window saves after a terminal indexed: a later search still finds the new file."""
     data, _ = indexed
-    stale = Catalog(data)
+    stale = LocalCatalog(data)
     fresh = Library(data, tiny_model)
     new = tmp_path / "later"
     new.mkdir()

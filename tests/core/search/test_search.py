@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from core.errors import ModelError
-from core.index.catalog import Catalog
+from core.index.catalog import LocalCatalog
+from core.index.interface import Catalog
 from core.query import Query
 from core.records import IndexInfo, NewDocument, NewSentence, Window
 from core.search import engine as search_module
@@ -55,7 +56,7 @@ def _write(catalog: Catalog, name: str, sentences: list[np.ndarray], head: np.nd
 
 @pytest.fixture
 def catalog(tmp_path: Path):
-    catalog = Catalog(tmp_path / "data")
+    catalog = LocalCatalog(tmp_path / "data")
     catalog.bind(IndexInfo("fixed", "mean", DIM))
     yield catalog
     catalog.close()
@@ -264,7 +265,9 @@ def test_an_exact_term_few_documents_hold_decides(catalog: Catalog) -> None:
     assert [m.text for m in advisory.matches] == [advisory.sentence.text]
 
 
-def test_a_question_that_mentions_an_exact_term_stays_ranked_by_meaning(catalog: Catalog) -> None:
+def test_a_question_that_mentions_an_exact_term_stays_ranked_by_meaning(
+    catalog: Catalog,
+) -> None:
     """Its answer need not name the term; the term still picks the sentence highlighted."""
     _write_advisories(catalog)
     question = "which servers were patched against CVE-2023 image bugs"
@@ -317,7 +320,9 @@ def test_a_sentence_holds_a_term_as_the_keyword_index_says(catalog: Catalog, ter
     assert holding and set(found) == holding
 
 
-def test_a_term_many_documents_hold_is_still_highlighted_when_looked_up(catalog: Catalog) -> None:
+def test_a_term_many_documents_hold_is_still_highlighted_when_looked_up(
+    catalog: Catalog,
+) -> None:
     q = _unit(1, 0, 0, 0)
     for i in range(5):  # too common to decide the ranking, yet what the query asks to see
         _write_sentences(

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.index.catalog import Catalog
+from core.index.catalog import LocalCatalog
 from core.records import IndexInfo, NewDocument, NewSentence, Window
 from core.search.engine import search
 
@@ -32,7 +32,7 @@ class FixedEncoder:
 
 @pytest.fixture
 def catalog(tmp_path: Path):
-    catalog = Catalog(tmp_path / "data")
+    catalog = LocalCatalog(tmp_path / "data")
     catalog.bind(IndexInfo("fixed", "mean", DIM))
     for name, vector in (("one", _unit(1, 0, 0, 0)), ("two", _unit(0, 1, 0, 0))):
         piece = f"{name} sentence."

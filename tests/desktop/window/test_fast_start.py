@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from core.index.catalog import Catalog
+from core.index.catalog import LocalCatalog
 from core.library import Library
 
 
@@ -15,13 +15,13 @@ def test_the_vector_indexes_load_on_a_worker_not_the_window_thread(
     make_window, sample_data: Path, gui, monkeypatch
 ):
     loads: list[str] = []
-    real = Catalog._load
+    real = LocalCatalog._load
 
-    def recording(self: Catalog, dimension: int) -> None:
+    def recording(self: LocalCatalog, dimension: int) -> None:
         loads.append(threading.current_thread().name)
         real(self, dimension)
 
-    monkeypatch.setattr(Catalog, "_load", recording)
+    monkeypatch.setattr(LocalCatalog, "_load", recording)
     window = make_window(sample_data)  # shown, then waits for the model and indexes
     assert loads and threading.main_thread().name not in loads
     assert gui.search(window, "tomato").hits  # the first search finds them loaded
