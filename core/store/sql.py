@@ -1,4 +1,4 @@
-"""The embedded store's own SQL helpers (the rows both backends share are `core.store.rows`)."""
+"""The embedded store's own SQL helpers (the rows both backends share: `core.store.portable`)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,3 @@ def rows_matrix(rows: list[tuple], dimension: int) -> tuple[np.ndarray, np.ndarr
 
 def matrix(blobs: list[bytes], dimension: int) -> np.ndarray:
     return codec.decode_rows(blobs, dimension)
-
-
-def empty(dimension: int) -> np.ndarray:
-    return np.zeros((0, dimension), dtype=np.float32)
