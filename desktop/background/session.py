@@ -169,7 +169,8 @@ class LibrarySession(QObject):
     def _resume(self, snapshot: Snapshot) -> None:
         """Files a quit, crash, kill or Ctrl-C left pending are finished: at launch, and when
         another process indexing this library stops, but never while it runs."""
-        pending = snapshot.counts.get("pending", 0)
+        # Files not read yet, and documents whose words are stored but not yet their meaning.
+        pending = snapshot.counts.get("pending", 0) + snapshot.counts.get("meaning_pending", 0)
         library = self.library
         if not pending or library is None or self.jobs.busy:
             return

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from core import activity
+from core.control import RunControl
+from core.ingest.progress import EMBEDDING, Progress
 from core.library import Library
 from core.records import PendingFile
 from desktop.background.library_jobs import RefreshJob
@@ -46,3 +48,34 @@ def test_files_left_pending_by_another_run_are_finished_once_it_stops(
     assert any("Resuming 2 files left unfinished" in m for m in messages), messages
     assert window.session.library.counts().pending == 0
     assert gui.search(window, "Run the code to find the bug.").hits[0].path == str(later / "x.txt")
+
+
+def test_documents_whose_meaning_a_stopped_run_left_pending_are_embedded_at_launch(
+    make_window, gui, qtbot, tmp_path: Path, tiny_model: Path
+) -> None:
+    """A run killed between its two phases leaves documents found by their words only; the
+    window opened on that library finishes them (it counted only unread files before)."""
+    data = tmp_path / "data"
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for name, text in [("x.txt", "Run the code to find the bug."), ("y.txt", "Save money.")]:
+        (folder / name).write_text(text + "\n")
+    control = RunControl()
+
+    def stop_at_embedding(p: Progress) -> None:
+        if p.stage == EMBEDDING:
+            control.cancel()
+
+    library = Library(data, tiny_model)
+    assert library.index([folder], progress=stop_at_embedding, control=control).cancelled
+    assert library.counts().meaning_pending == 2
+    library.close()
+    window = make_window(data, model_folder=str(tiny_model))
+    qtbot.waitUntil(
+        lambda: (
+            not window.session.jobs.busy and window.session.library.counts().meaning_pending == 0
+        ),
+        timeout=TIMEOUT_MS,
+    )
+    hit = gui.search(window, "Run the code to find the bug.").hits[0]
+    assert hit.path == str(folder / "x.txt") and not hit.pending
