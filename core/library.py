@@ -253,11 +253,6 @@ class Library:
         pair (`core.search.explain`), from one model pass per text."""
         return explain_each(self.encoder, a, b, poolings)
 
-    def explain_hit(self, query: str | Query, hit: DocumentHit) -> Explanation:
-        """Why `hit`'s best sentence matched `query`, from the passes that made the sentence's
-        stored vector: one or two passages re-embedded at most."""
-        return self.explain_in(query, hit.path, ordinal=hit.sentence.ordinal).explanation
-
     def explain_in(
         self, query: str | Query, path: str | Path, *, line: int | None = None,
         ordinal: int | None = None,

@@ -59,9 +59,6 @@ class Query:
         """Whether anything but the words decides which documents may be shown."""
         return bool(self.phrases or self.excluded or self.filters)
 
-    def with_filters(self, filters: Filters) -> Query:
-        return replace(self, filters=self.filters.merged(filters))
-
     def without_filters(self) -> Query:
         """The same words, searched everywhere (what did the filters leave out?)."""
         return replace(self, filters=Filters())

@@ -86,11 +86,6 @@ _CLAUSE_BREAK = re.compile(r"[;:,](?=\s)")
 _ALNUM = re.compile(r"[^\W_]")
 
 
-def line_starts(text: str) -> list[int]:
-    """Offsets where each line begins; `bisect_right(starts, offset)` is the 1-based line."""
-    return [0, *(m.end() for m in re.finditer("\n", text))]
-
-
 def split_sentences(
     text: str, *, page_starts: Sequence[int] = (), max_chars: int = DEFAULT_MAX_CHARS
 ) -> list[Sentence]:

@@ -1,7 +1,7 @@
 """What explaining a search hit costs beside the search itself (not a test).
 
 Indexes a notes folder (or reuses `--keep DIR`), then for each query runs the window's search
-and explains its first hit (`Library.explain_hit`: the hit's passage re-embedded once, or twice
+and explains its first hit (`Library.explain_in`: the hit's passage re-embedded once, or twice
 for a sentence two passages share), interleaved query by query in one process. Prints the
 medians and the ratio explain / search.
 
@@ -46,7 +46,7 @@ def main() -> int:
         if not hits:
             continue
         before = library.encoder.stats.calls
-        library.explain_hit(query, hits[0])
+        library.explain_in(query, hits[0].path, ordinal=hits[0].sentence.ordinal)
         explaining.append(time.perf_counter() - middle)
         searching.append(middle - start)
         passes.append(library.encoder.stats.calls - before)

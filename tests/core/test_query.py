@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from core.errors import QueryError
-from core.query import Filters, parse, strip_filters
+from core.query import parse, strip_filters
 
 
 def test_free_text_phrases_exclusions_and_filters() -> None:
@@ -36,15 +36,6 @@ def test_folder_paths_become_absolute_and_unknown_prefixes_stay_words(tmp_path) 
     assert parse(f"in:{tmp_path}/").filters.folders == (str(tmp_path),)
     assert parse("see http://example.org").text == "see http://example.org"
     assert parse("before:2024-12-31").filters.before == dt.datetime(2024, 12, 31).timestamp()
-
-
-def test_filters_from_the_window_merge_with_the_typed_ones() -> None:
-    q = parse("bread type:pdf after:2024-01-01").with_filters(
-        Filters(kinds=("md",), folders=("/home/a",), after=dt.datetime(2025, 1, 1).timestamp())
-    )
-    assert q.filters.kinds == ("pdf", "md")
-    assert q.filters.folders == ("/home/a",)
-    assert q.filters.after == dt.datetime(2025, 1, 1).timestamp()  # the later of the two
 
 
 @pytest.mark.parametrize("bad", ["after:yesterday", "before:2025-13-01", "type:"])

@@ -9,7 +9,7 @@ from bisect import bisect_right
 
 import pytest
 
-from core.ingest.chunking import Sentence, line_starts, split_sentences
+from core.ingest.chunking import Sentence, split_sentences
 
 
 def texts(sentences: list[Sentence]) -> list[str]:
@@ -261,11 +261,6 @@ def test_line_and_page_numbers() -> None:
         ("Second page\nwraps here.", 3, 2),
         ("New para.", 6, 2),
     ]
-
-
-def test_line_starts() -> None:
-    assert line_starts("") == [0]
-    assert line_starts("a\nbc\n\nd") == [0, 2, 5, 6]
 
 
 def test_many_unclosed_fences_stay_fast() -> None:

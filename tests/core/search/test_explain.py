@@ -119,7 +119,7 @@ def test_a_search_hit_is_explained_by_the_score_that_ranked_it(
         hits = library.search(query, k=2)
         assert hits
         for hit in hits:
-            got = library.explain_hit(query, hit)
+            got = library.explain_in(query, hit.path, ordinal=hit.sentence.ordinal).explanation
             assert got.exact and abs(got.residual) < 1e-9
             # the stored vector is float16: the score agrees to its precision
             assert got.score == pytest.approx(hit.sentence.score, abs=2e-3)
