@@ -95,9 +95,6 @@ class LibraryModel(QAbstractItemModel):
         self._roots = [rows[r] for r in snapshot.roots]
         self.endResetModel()
 
-    def root_paths(self) -> list[str]:
-        return [r.path for r in self._roots]
-
     # -- structure ----------------------------------------------------------------------------
 
     def index(self, row: int, column: int, parent: ModelIndex = NO_PARENT) -> QModelIndex:

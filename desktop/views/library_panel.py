@@ -126,18 +126,6 @@ class LibraryPanel(QWidget):
             if i.data(Role.IS_ROOT)
         ]
 
-    def select_root(self, path: str) -> bool:
-        for r in range(self.model.rowCount()):
-            index = self.model.index(r, 0)
-            if index.data(Role.PATH) == path:
-                self.view.setCurrentIndex(index)
-                return True
-        return False
-
-    def expand_all_roots(self) -> None:
-        for r in range(self.model.rowCount()):
-            self.view.expand(self.model.index(r, 0))
-
     def find(self, path: str) -> QModelIndex:
         """The model index of a file or root by its path (tests, reveal)."""
         for r in range(self.model.rowCount()):

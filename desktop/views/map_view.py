@@ -21,11 +21,11 @@ from collections.abc import Iterator
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from core.map.atlas import MapPoint, Topic
+from core.map.atlas import Topic
 from desktop.views.map_data import OTHER_LABEL, ColourBy, Group, MapData, elide
 from desktop.views.map_dots import DOT_SIZE, dot_size, interleaved
 
@@ -293,12 +293,6 @@ class MapView(QWidget):
         row = int(np.argmin(distance))
         return row if distance[row] <= PICK_RADIUS_PX**2 else None
 
-    def viewport_pos(self, row: int) -> QPoint:
-        """Where a dot is in the graph's viewport (for tests and keyboard helpers)."""
-        assert self.data is not None
-        scene = self.box.mapViewToScene(QPointF(self.data.x[row], self.data.y[row]))
-        return self.graph.mapFromScene(scene)
-
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         inside = self.box.sceneBoundingRect().contains(scene_pos)
         self._set_hover(self.row_at(scene_pos) if inside else None)
@@ -327,11 +321,6 @@ class MapView(QWidget):
         self.hover_label.setVisible(True)  # not show(): TextItem places itself in setVisible
         self.graph.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
         self.hovered.emit(point)
-
-    def hovered_point(self) -> MapPoint | None:
-        if self.hover_row is None or self.data is None:
-            return None
-        return self.data.point(self.hover_row)
 
     def _on_clicked(self, event: object) -> None:
         if event.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]

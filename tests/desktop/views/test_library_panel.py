@@ -31,7 +31,7 @@ def test_library_shows_failed_files_and_removes_a_folder(
     with qtbot.waitSignal(window.session.snapshot_ready, timeout=10_000):
         window.show_tab(LIBRARY_TAB)
     assert panel.model.rowCount() == 2  # the samples and the new folder
-    panel.expand_all_roots()
+    panel.view.expandAll()
     failed = panel.find(str(folder / "scan.pdf"))
     assert failed.data(Role.STATUS) == "failed"
     assert "PDF" in failed.data(Qt.ItemDataRole.ToolTipRole)  # the reason, on hover
@@ -48,14 +48,18 @@ def test_library_shows_failed_files_and_removes_a_folder(
     assert not panel.remove_button.isEnabled()  # only whole folders leave the library
 
     assert gui.search(window, "boats coming back to port").hits[0].path.endswith("harbour.txt")
-    assert panel.select_root(str(folder))
+    root = panel.find(str(folder))
+    assert root.isValid()
+    panel.view.setCurrentIndex(root)
     assert panel.remove_button.isEnabled()
     with gui.job_done(window, RemoveJob) as done:
         qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
     assert done.args[1] == 3
     with qtbot.waitSignal(window.session.snapshot_ready, timeout=10_000):
         pass
-    assert panel.model.root_paths() == [str(Path("resources/samples").resolve())]
+    model = panel.model
+    roots = [model.index(r, 0).data(Role.PATH) for r in range(model.rowCount())]
+    assert roots == [str(Path("resources/samples").resolve())]
     assert str(folder) not in window.session.watcher.folders
     hits = gui.search(window, "boats coming back to port").hits
     assert all(not h.path.startswith(str(folder)) for h in hits)

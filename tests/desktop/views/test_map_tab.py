@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from map_support import dot_at
 from PySide6.QtCore import Qt
 
 from core.control import RunControl
@@ -144,7 +145,7 @@ def test_hover_click_and_the_query_star(make_window, sample_data: Path, gui, qtb
 
     best = view.data.row_of[results.hits[0].document_id]
     point = view.data.point(best)
-    at = view.viewport_pos(best)
+    at = dot_at(view, best)
     with qtbot.waitSignal(view.hovered, timeout=5000, check_params_cb=lambda p: p is point):
         qtbot.mouseMove(view.graph.viewport(), at)
     assert view.hover_label.textItem.toPlainText().startswith(point.title)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import time
 
+from map_support import dot_at
 from PySide6.QtCore import QPointF, Qt
 
 from desktop.views.map_data import OTHER_COLOUR, OTHER_LABEL, PALETTE, MapData
@@ -87,10 +88,10 @@ def test_hover_shows_the_title_and_a_click_picks_the_document(qtbot, fake_map):
     draw(qtbot, view, MapData.from_map(fake_map(300, seed=3)))
     row = 123
     point = view.data.point(row)
-    at = view.viewport_pos(row)
+    at = dot_at(view, row)
     with qtbot.waitSignal(view.hovered, timeout=2000, check_params_cb=lambda p: p is point):
         qtbot.mouseMove(view.graph.viewport(), at)
-    assert view.hovered_point() is point
+    assert view.data.point(view.hover_row) is point
     assert view.hover_label.isVisible()
     assert view.hover_label.textItem.toPlainText().startswith(point.title)
     assert point.path in view.hover_label.textItem.toPlainText()

@@ -69,7 +69,7 @@ def test_titles_paths_and_tooltips_from_documents_are_plain_text(
     with qtbot.waitSignal(window.session.snapshot_ready, timeout=10_000):
         window.show_tab(LIBRARY_TAB)
     panel = window.library_panel
-    panel.expand_all_roots()
+    panel.view.expandAll()
     assert seen(panel.find(path).data(Qt.ItemDataRole.ToolTipRole)) == path
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from map_support import dot_at
 from PySide6.QtCore import QModelIndex, Qt
 
 from desktop.background.search_controller import SearchResults
@@ -124,7 +125,7 @@ def test_a_dot_on_the_map_selects_its_row_or_none(make_window, sample_data, gui,
 
     def click(document_id: int):
         gui.show_map(window)
-        at = view.viewport_pos(view.data.row_of[document_id])
+        at = dot_at(view, view.data.row_of[document_id])
         with qtbot.waitSignal(window.map_tab.open_requested, timeout=5000) as blocker:
             qtbot.mouseClick(view.graph.viewport(), Qt.MouseButton.LeftButton, pos=at)
         point = blocker.args[0]
