@@ -69,7 +69,8 @@ prints:
   in the document's text), line, page (null outside PDFs), context and context_start (the
   passage around it), matches (how many sentences matched), weak (only weakly related),
   unquoted (no document holds the quoted phrase: ranked by meaning instead), pending (its
-  words are stored but not yet its meaning: found by its words alone).
+  words are stored but not yet its meaning: found by its words alone), copies (the paths of
+  files with the same content, shown once: absent when there are none).
   Without QUERY, --json reads one query per line of standard input and prints exactly one
   line for each: an empty line gives {"query": "", "results": []}; a query that cannot be
   run gives {"query": ..., "results": [], "error": "why"} and the exit status is 1.""",
