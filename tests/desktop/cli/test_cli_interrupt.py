@@ -33,6 +33,12 @@ def _pending(data: Path) -> int:
         return 0
 
 
+def _ctrl_c_reaches_it() -> None:
+    """As in a terminal: a suite started in the background (`cmd &` in a script) ignores SIGINT,
+    its children inherit that, and Python then installs no KeyboardInterrupt handler at all."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_says_how_many_files_are_pending_and_how_to_finish(
     tmp_path: Path, tiny_model: Path
 ) -> None:
@@ -44,7 +50,7 @@ def test_ctrl_c_says_how_many_files_are_pending_and_how_to_finish(
     run = subprocess.Popen(
         [sys.executable, "-m", "desktop.cli.main", "--data-dir", str(data), "--model",
          str(tiny_model), "index", str(notes)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_ctrl_c_reaches_it,
     )  # fmt: skip
     try:
         # The files are marked pending as soon as they are found, and the model takes seconds
