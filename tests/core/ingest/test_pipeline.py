@@ -236,7 +236,8 @@ def test_a_big_file_is_read_after_every_small_one(
 
     def read(path: str, limit: int) -> bytes:
         reads.append(Path(path).name)
-        return open(path, "rb").read(limit + 1)
+        with open(path, "rb") as handle:
+            return handle.read(limit + 1)
 
     monkeypatch.setattr(indexer_module, "read_file", read)
     library = Library(tmp_path / "data", tiny_model)
