@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
+from core import activity
 from core.control import RunControl
 from core.ingest.indexer import EMBEDDING, Progress
 from core.library import Library
@@ -45,40 +46,42 @@ def test_a_pending_result_is_marked_and_not_explained(
 ) -> None:
     folder = tmp_path / "doc"
     _words_only(sample_data, folder)
-    window = make_window(sample_data)
-    tab = window.search_tab
-    results = gui.search(window, "CVE-2023")
-    first = tab.model.index(0, 0)
-    hit = first.data(Role.HIT)
-    assert hit is results.hits[0] and hit.pending
-    # the row says it, once for three copies
-    assert first.data(Role.PENDING) is True
-    assert sorted(Path(p).parent.name for p in [hit.path, *first.data(Role.COPIES)]) == sorted(
-        PACKAGES
-    )
-    assert sum(Path(h.path).name == "changelog.Debian" for h in results.hits) == 1
-    assert "also in 2 other places" in first.data(Qt.ItemDataRole.AccessibleTextRole)
-    assert "CVE-2023" in hit.sentence.text
-    # so does the preview, under the path
-    assert tab.current_hit() is hit and tab.preview.hit is hit
-    note = tab.preview.note
-    assert note.isVisible() and "Meaning pending" in note.text()
-    assert "Also in 2 other places" in note.text()
-    # nothing is explained: no worker asked, no error said; the action says why it is off
-    qtbot.waitUntil(lambda: window.session.pool.active() == 0, timeout=20_000)
-    said = [m.text for m in window.session.notifier.history]
-    assert not any("Cannot explain" in text for text in said), said
-    assert tab.why.latest is None
-    action = window.why_action
-    assert not action.isEnabled()
-    assert "still being computed" in action.toolTip()
-    assert "still being computed" in action.statusTip()
-    assert tab.why_current() is None
-    window.resize(1280, 800)
-    SCREENSHOT.mkdir(parents=True, exist_ok=True)
-    assert window.grab().save(str(SCREENSHOT / "pending-result.png"))
-    # an embedded result can be explained again
-    results = gui.search(window, "how do I stop my tomatoes from splitting")
-    assert not results.hits[0].pending and tab.preview.hit == results.hits[0]
-    assert action.isEnabled() and "still being computed" not in action.toolTip()
-    assert not tab.preview.note.isVisible()
+    # A terminal's run is embedding them: the window finishes pending work only after it.
+    with activity.indexing(sample_data):
+        window = make_window(sample_data)
+        tab = window.search_tab
+        results = gui.search(window, "CVE-2023")
+        first = tab.model.index(0, 0)
+        hit = first.data(Role.HIT)
+        assert hit is results.hits[0] and hit.pending
+        # the row says it, once for three copies
+        assert first.data(Role.PENDING) is True
+        assert sorted(Path(p).parent.name for p in [hit.path, *first.data(Role.COPIES)]) == sorted(
+            PACKAGES
+        )
+        assert sum(Path(h.path).name == "changelog.Debian" for h in results.hits) == 1
+        assert "also in 2 other places" in first.data(Qt.ItemDataRole.AccessibleTextRole)
+        assert "CVE-2023" in hit.sentence.text
+        # so does the preview, under the path
+        assert tab.current_hit() is hit and tab.preview.hit is hit
+        note = tab.preview.note
+        assert note.isVisible() and "Meaning pending" in note.text()
+        assert "Also in 2 other places" in note.text()
+        # nothing is explained: no worker asked, no error said; the action says why it is off
+        qtbot.waitUntil(lambda: window.session.pool.active() == 0, timeout=20_000)
+        said = [m.text for m in window.session.notifier.history]
+        assert not any("Cannot explain" in text for text in said), said
+        assert tab.why.latest is None
+        action = window.why_action
+        assert not action.isEnabled()
+        assert "still being computed" in action.toolTip()
+        assert "still being computed" in action.statusTip()
+        assert tab.why_current() is None
+        window.resize(1280, 800)
+        SCREENSHOT.mkdir(parents=True, exist_ok=True)
+        assert window.grab().save(str(SCREENSHOT / "pending-result.png"))
+        # an embedded result can be explained again
+        results = gui.search(window, "how do I stop my tomatoes from splitting")
+        assert not results.hits[0].pending and tab.preview.hit == results.hits[0]
+        assert action.isEnabled() and "still being computed" not in action.toolTip()
+        assert not tab.preview.note.isVisible()
