@@ -173,6 +173,16 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class IdDigest:
+    """A set of row ids in three numbers: how many, their sum, the sum of their hashes
+    (`core.store.digest`): what tells a vector index file from its table's rows."""
+
+    count: int
+    total: int
+    hashed: int
+
+
+@dataclass(frozen=True)
 class VectorChanges:
     """How many rows left and were written in one vector table after some generation, up to
     `generation` (the rows themselves went to the caller in chunks: `Store.changes_since`)."""
@@ -180,7 +190,7 @@ class VectorChanges:
     generation: int
     removed: int  # ids that left (some may have come back: they were added too)
     added: int
-    count: int  # rows in the table at `generation`, or -1 if not counted
+    held: IdDigest | None  # the ids in the table at `generation`, if asked
 
 
 @dataclass(frozen=True)

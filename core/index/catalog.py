@@ -30,8 +30,8 @@ from core.index import ann
 from core.index.data_folder import private_folder, remove_files, sweep_leftovers
 from core.index.vectors import VectorIndex
 from core.keys.keyspace import LocalKeys
-from core.records import IndexInfo
-from core.store import VECTOR_TABLES, Store
+from core.records import IdDigest, IndexInfo
+from core.store import VECTOR_TABLES, Store, digest
 
 DB_NAME = "library.sqlite3"
 # Index files are only a cache of SQLite, so they are written at most this often during a session
@@ -134,7 +134,7 @@ class LocalCatalog:
                 self.dimension,
                 index.remove,
                 lambda ids, matrix: self._add(table, index, ids, matrix),
-                count=verify,
+                digest=verify,
             )
         except BaseException:
             mirror.generation = _HALF_APPLIED  # the next sync rebuilds it
@@ -142,7 +142,7 @@ class LocalCatalog:
         if changes is None:
             return self._rebuild(table)
         mirror.generation = changes.generation
-        if verify and not self._holds_the_store(table, mirror.index, changes.count):
+        if changes.held is not None and not self._holds_the_store(table, index, changes.held):
             self._rebuild(table)
 
     def _rebuild(self, table: str) -> None:
@@ -207,13 +207,14 @@ class LocalCatalog:
                 "again (run `ponder refresh` to re-embed them)"
             )
 
-    def _holds_the_store(self, table: str, index: VectorIndex, count: int) -> bool:
-        """A loaded index is trusted only if it holds exactly the store's rows and a sample of
+    def _holds_the_store(self, table: str, index: VectorIndex, held: IdDigest) -> bool:
+        """A loaded index is trusted only if it holds exactly the store's rows (compared by
+        digest, which SQLite computes without handing a million ids to Python) and a sample of
         its vectors matches theirs (catches truncated, garbled or foreign files)."""
-        if index.count() != count:
+        if index.count() != held.count:
             return False
-        ids = self.store.ids(table)
-        if not np.array_equal(np.sort(index.ids()), ids):
+        ids = index.ids()
+        if digest.of_ids(ids) != held:
             return False
         if not len(ids):
             return True

@@ -20,6 +20,7 @@ import numpy as np
 from core.errors import IndexMismatchError, StoreError
 from core.records import (
     Counts,
+    IdDigest,
     IndexInfo,
     NewDocument,
     SentenceRow,
@@ -29,10 +30,14 @@ from core.records import (
 )
 from core.store import codec, keywords, portable, sql
 from core.store.connection import Connections, Transaction
+from core.store.digest import sql as digest_sql
 from core.store.meaning import COUNT_MEANING_PENDING, MeaningRows, insert_vectors
 from core.store.portable import SQLITE, DocumentRows
 from core.store.schema import VECTOR_TABLES, create, migrate
 
+# Rows written after a generation, in the order of the `gen` index so SQLite reads only those:
+# ordered by id alone, it scans the whole table (seconds at a million rows) on every catch-up.
+ADDED_SINCE = "SELECT id, vector FROM {table} WHERE gen > ? ORDER BY gen, id"
 BATCH = 10_000  # rows read at a time: 15 MB of float32 for a 384-dimension model
 
 
@@ -161,12 +166,12 @@ class Store(MeaningRows, DocumentRows):
         remove: Callable[[np.ndarray], None],
         add: Callable[[np.ndarray, np.ndarray], None],
         *,
-        count: bool = False,
+        digest: bool = False,
     ) -> VectorChanges | None:
         """Hand over what changed in `table` after `generation`, from one snapshot: the ids that
         left to `remove` (once), then the rows written since to `add(ids, matrix)` in chunks
         of BATCH, so catching up with a million new rows never holds them all. Returns how
-        many (and, if asked, how many rows the table holds: a full count costs a scan); None,
+        many (and, if asked, the digest of the ids the table holds: it costs a scan); None,
         having handed over nothing, if the log no longer reaches back that far (then the index
         must be rebuilt from `vectors`)."""
         with self._connections.snapshot() as db:
@@ -182,17 +187,10 @@ class Store(MeaningRows, DocumentRows):
             )  # fmt: skip
             remove(removed)
             table = portable.checked_table(table)
-            cursor = db.execute(
-                f"SELECT id, vector FROM {table} WHERE gen > ? ORDER BY id", (generation,)
-            )
+            cursor = db.execute(ADDED_SINCE.format(table=table), (generation,))
             added = _feed(cursor, dimension, add)
-            total = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] if count else -1
-        return VectorChanges(now, len(removed), added, total)
-
-    def ids(self, table: str) -> np.ndarray:
-        """Every row id of a vector table, sorted: what a loaded index must hold."""
-        rows = self._connections.rows(f"SELECT id FROM {portable.checked_table(table)} ORDER BY id")
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            held = IdDigest(*db.execute(digest_sql(table)).fetchone()) if digest else None
+        return VectorChanges(now, len(removed), added, held)
 
     def vectors_of(self, table: str, ids: Sequence[int], dimension: int) -> np.ndarray:
         """The stored vectors of some rows, in the order of `ids` (all must exist)."""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import vector_ids_all
 
 from core.errors import StoreError
 from core.index.catalog import DB_NAME
@@ -34,7 +35,9 @@ def _consistent(library: Library) -> None:
     """Every file indexed or pending, and FAISS holding exactly SQLite's vectors."""
     assert {d.status for d in library.documents()} <= {Status.INDEXED, Status.PENDING}
     for table in ("sentences", "passages"):
-        assert library.catalog.vector_count(table) == len(library.catalog.store.ids(table))
+        assert library.catalog.vector_count(table) == len(
+            vector_ids_all(library.catalog.data_dir, table)
+        )
 
 
 def test_a_zero_byte_database_is_reported_not_recreated(tmp_path: Path, tiny_model: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import vector_ids_all
 
 from core.index import ann
 from core.index.catalog import DB_NAME, LocalCatalog
@@ -122,10 +123,12 @@ def test_adding_and_removing_files_keeps_the_index_current(library) -> None:
     assert not gone & {d for t in _top(catalog, _queries()) for d in t}
     index = catalog.index_of("sentences")
     assert isinstance(index, IvfIndex)  # updated in place, not rebuilt
-    assert np.array_equal(np.sort(index.ids()), catalog.store.ids("sentences"))
+    assert np.array_equal(np.sort(index.ids()), vector_ids_all(catalog.data_dir, "sentences"))
     catalog.close()
     again = LocalCatalog(data, approximate_above=0)  # the saved file holds the changes
-    assert np.array_equal(np.sort(again.index_of("sentences").ids()), again.store.ids("sentences"))
+    assert np.array_equal(
+        np.sort(again.index_of("sentences").ids()), vector_ids_all(again.data_dir, "sentences")
+    )
     again.close()
 
 
@@ -137,7 +140,7 @@ def test_a_loaded_index_is_memory_mapped_until_it_changes(library) -> None:
     assert isinstance(index, IvfIndex) and index.mapped
     _write(catalog.store, "late.txt", _corpus(1, seed=3)[0])
     catalog.sync()
-    assert not index.mapped and index.count() == len(catalog.store.ids("sentences"))
+    assert not index.mapped and index.count() == len(vector_ids_all(catalog.data_dir, "sentences"))
     catalog.close()
 
 
@@ -157,7 +160,7 @@ def test_a_missing_or_damaged_index_file_is_rebuilt(library, damage: str) -> Non
     catalog = LocalCatalog(data, approximate_above=0)
     index = catalog.index_of("sentences")
     assert isinstance(index, IvfIndex)
-    assert np.array_equal(np.sort(index.ids()), catalog.store.ids("sentences"))
+    assert np.array_equal(np.sort(index.ids()), vector_ids_all(catalog.data_dir, "sentences"))
     exact = LocalCatalog(data, approximate_above=10**9)
     assert _top(catalog, _queries(10))[0][:3] == _top(exact, _queries(10))[0][:3]
     exact.store.close()
@@ -187,7 +190,7 @@ def test_training_runs_off_the_callers_thread_and_misses_nothing(library, monkey
     assert catalog.wait_for_builds(30)
     index = catalog.index_of("sentences")
     assert isinstance(index, IvfIndex)
-    assert np.array_equal(np.sort(index.ids()), catalog.store.ids("sentences"))
+    assert np.array_equal(np.sort(index.ids()), vector_ids_all(catalog.data_dir, "sentences"))
     catalog.close()
 
 
@@ -246,7 +249,7 @@ def test_a_mapped_index_saved_without_changes_reloads_whole(library) -> None:
     again = LocalCatalog(data, approximate_above=0)
     index = again.index_of("sentences")
     assert isinstance(index, IvfIndex) and index.mapped
-    assert np.array_equal(np.sort(index.ids()), again.store.ids("sentences"))
+    assert np.array_equal(np.sort(index.ids()), vector_ids_all(again.data_dir, "sentences"))
     again.close()
 
 
