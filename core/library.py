@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -238,10 +239,13 @@ class Library:
         """Load the model and the vector indexes now (a window does this on a worker thread),
         so the first search does not wait for them. Where ONNX Runtime answers queries, torch
         is left to load when something needs it (indexing, explaining): the window's first
-        result by meaning waits for this, and torch's imports take seconds."""
-        if self.queries.load() is None:
-            self.encoder.warm_up()
-        self.catalog.open_indexes()
+        result by meaning waits for this, and torch's imports take seconds. The indexes open on
+        a thread of their own meanwhile: both mostly wait on files or run native code."""
+        with ThreadPoolExecutor(1, thread_name_prefix="ponder-open") as opener:
+            indexes = opener.submit(self.catalog.open_indexes)
+            if self.queries.load() is None:
+                self.encoder.warm_up()
+            indexes.result()
 
     def compare(self, a: str, b: str, poolings: Sequence[str]) -> dict[str, float]:
         """Cosine similarity of two texts under each pooling strategy (one model pass)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -105,5 +106,32 @@ def test_what_a_limit_left_out_is_recorded_on_the_document(
         [doc] = library.documents()
         assert doc.status is Status.INDEXED
         assert doc.reason and "indexed as plain text" in doc.reason
+    finally:
+        library.close()
+
+
+def test_warming_up_opens_the_indexes_while_the_query_model_loads(
+    indexed, tiny_model: Path
+) -> None:
+    """A window's first result by meaning waits for both; one after the other, it waits for
+    their sum."""
+    data, _ = indexed
+    library = Library(data, tiny_model)
+    opened = threading.Event()
+    really_open = library.catalog.open_indexes
+
+    def open_indexes() -> None:
+        really_open()
+        opened.set()
+
+    def load() -> object:
+        assert opened.wait(10), "the indexes waited for the query model"
+        return object()  # a query model answers: torch is not loaded
+
+    library.catalog.open_indexes = open_indexes  # type: ignore[method-assign]
+    library.queries.load = load  # type: ignore[method-assign]
+    try:
+        library.warm_up()
+        assert library.catalog.index_of("sentences") is not None
     finally:
         library.close()
