@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager
 
 import numpy as np
 
-from core.records import MeaningTodo, NewDocument, Status
+from core.records import MeaningTodo, NewDocument, NewSentence, Status
 from core.store import codec, portable, sql
 from core.store.connection import Connections, Transaction
 from core.store.portable import SQLITE
@@ -61,6 +61,12 @@ _WAITING = (
 )
 
 
+def _unless_in(text: str, sentence: NewSentence) -> str:
+    """What a sentence row stores as its text: nothing when its document's text holds it at its
+    offsets (it is read from there, `DocumentRows.with_text`), so the text is stored once."""
+    return "" if text[sentence.start : sentence.end] == sentence.text else sentence.text
+
+
 def insert_vectors(
     tx: Transaction,
     doc_id: int,
@@ -74,7 +80,8 @@ def insert_vectors(
         [
             [*sql.SENTENCE_COLUMNS, "gen"],
             *(
-                (doc_id, i, s.start, s.end, s.line, s.page, s.text) + (blobs[i], tx.generation)
+                (doc_id, i, s.start, s.end, s.line, s.page, _unless_in(doc.text, s))
+                + (blobs[i], tx.generation)
                 for i, s in enumerate(doc.sentences)
             ),
         ]

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from core.keys.paths import PART_MARK, container_of, under
 from core.query import Filters
-from core.records import DocumentRow, NewDocument, PendingFile, RootRow, SentenceRow, Span, Status
+from core.records import DocumentRow, NewDocument, PendingFile, RootRow, Status
+from core.store.texts import TextRows
 
 VECTOR_TABLES = ("sentences", "passages")  # the tables whose rows carry a vector
 CHUNK = 500  # ids per statement where a dialect spells each one (SQLite's variable limit)
@@ -43,10 +44,6 @@ SENTENCE_VECTORS_OF = (
     "ORDER BY document_id, ordinal"
 )
 HEADS_OF = "SELECT document_id, vector FROM passages WHERE ordinal = 0 AND document_id {among}"
-SENTENCES_BY_ID = (
-    'SELECT id, document_id, ordinal, start, "end", line, page, text FROM sentences '
-    "WHERE id {among}"
-)
 
 
 @dataclass(frozen=True)
@@ -187,7 +184,7 @@ def filter_conditions(
     return [dialect.sql(p) for p in parts], params
 
 
-class DocumentRows:
+class DocumentRows(TextRows):
     """The roots and documents half of a store, for a subclass that provides `_dialect`,
     `_connections.rows(query, params)` and `_rows_write()`, a transaction yielding something
     with `execute` and `executemany`; it may override `_fetch` (how a statement's rows are read)."""
@@ -262,30 +259,6 @@ class DocumentRows:
     def documents_by_id(self, doc_ids: Sequence[int]) -> dict[int, DocumentRow]:
         rows = self._in(DOC_SELECT + " WHERE id {among}", doc_ids)
         return {row[0]: document_record(row) for row in rows}
-
-    def texts(self, doc_ids: Sequence[int]) -> dict[int, str]:
-        return dict(self._in("SELECT id, text FROM documents WHERE id {among}", doc_ids))
-
-    def excerpts(self, spans: Sequence[Span]) -> dict[int, str]:
-        """The text of each span (one per document), in one statement: a result's context,
-        without reading the rest of a document that may be megabytes long."""
-        if not spans:
-            return {}
-        values = ", ".join(
-            ["(CAST(? AS BIGINT), CAST(? AS INTEGER), CAST(? AS INTEGER))"] * len(spans)
-        )
-        params = [v for s in spans for v in (s.document_id, s.start + 1, s.end - s.start)]
-        return dict(
-            self._rows(
-                f"WITH s(id, a, n) AS (VALUES {values}) "
-                "SELECT d.id, substr(d.text, s.a, s.n) FROM s JOIN documents d ON d.id = s.id",
-                params,
-            )
-        )
-
-    def sentences_by_id(self, ids: Sequence[int]) -> dict[int, SentenceRow]:
-        """The rows (text and offsets, no vector) of these sentences, in one statement."""
-        return {row[0]: SentenceRow(*row) for row in self._in(SENTENCES_BY_ID, ids)}
 
     def problems(self) -> list[DocumentRow]:
         rows = self._rows(

@@ -246,11 +246,11 @@ class Store(MeaningRows, DocumentRows):
         grouped: dict[int, list[tuple]] = {}
         for row in self._in(portable.SENTENCES_OF, doc_ids):
             grouped.setdefault(row[1], []).append(row)
+        filled: dict[int, list[SentenceRow]] = {}
+        for row in self.with_text([SentenceRow(*r[:8]) for g in grouped.values() for r in g]):
+            filled.setdefault(row.document_id, []).append(row)
         return {
-            doc: (
-                [SentenceRow(*r[:8]) for r in rows],
-                sql.matrix([r[8] for r in rows], dimension),
-            )
+            doc: (filled[doc], sql.matrix([r[8] for r in rows], dimension))
             for doc, rows in grouped.items()
         }
 
