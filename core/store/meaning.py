@@ -146,12 +146,14 @@ class MeaningRows:
         nothing, if the document was rewritten or removed meanwhile."""
         with self._write() as tx:
             row = tx.conn.execute(
-                "SELECT id FROM documents WHERE path = ? AND hash = ? AND meaning_pending = 1 "
-                "AND status = ?",
-                (doc.path, doc.digest, Status.INDEXED),
+                "SELECT id, text = ? FROM documents WHERE path = ? AND hash = ? "
+                "AND meaning_pending = 1 AND status = ?",
+                (doc.text, doc.path, doc.digest, Status.INDEXED),
             ).fetchone()
             if row is None:
                 return False
+            if not row[1]:  # extracted anew by another version: its sentences point into this
+                tx.conn.execute("UPDATE documents SET text = ? WHERE id = ?", (doc.text, row[0]))
             portable.delete_vectors(tx.conn, SQLITE, [row[0]])
             insert_vectors(tx, row[0], doc, sentence_vectors, passage_vectors)
             tx.conn.execute(_EMBEDDED, (time.time(), row[0]))

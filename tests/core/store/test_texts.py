@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -48,5 +49,22 @@ def test_sentence_text_is_stored_once_and_read_from_its_document(tmp_path: Path)
         assert [r.text for r in rows] == [*pieces[:3], "closing"]
         some = store.sentences_by_id([rows[1].id, rows[2].id])
         assert [some[r.id].text for r in rows[1:3]] == list(pieces[1:3])
+    finally:
+        store.close()
+
+
+def test_vectors_for_text_extracted_anew_bring_that_text(tmp_path: Path) -> None:
+    """Words stored by one version, meaning by another whose extractor reads the same file
+    differently: the sentences' offsets are into the new text, so the document takes it."""
+    store = Store(tmp_path / "db.sqlite3")
+    pieces = ("Plums ripen in August.", "Figs want sun.")
+    old = replace(_document("/r/a.txt", ()), text="Plums: ripen in August. Figs: want sun.")
+    new = _document("/r/a.txt", tuple(_sentence(TEXT, p) for p in pieces))
+    try:
+        doc_id = store.write_words(old)
+        assert store.write_meaning(new, np.eye(4, dtype=np.float32)[:2], np.eye(4)[:1])
+        rows, _ = store.sentences_of([doc_id], 4)[doc_id]
+        assert [r.text for r in rows] == list(pieces)
+        assert store.texts([doc_id]) == {doc_id: TEXT}
     finally:
         store.close()
