@@ -240,16 +240,11 @@ class Library:
     def warm_up(self) -> None:
         """Load the model and the vector indexes now (a window does this on a worker thread),
         so the first search does not wait for them. Where ONNX Runtime answers queries, torch
-        is left to load when something needs it (indexing, explaining): the window's first
-        result by meaning waits for this, and torch's imports take seconds."""
+        is left to load when something needs it (indexing): the window's first result by
+        meaning waits for this, and torch's imports take seconds."""
         if self.queries.load() is None:
             self.encoder.warm_up()
         self.catalog.open_indexes()
-
-    def compare(self, a: str, b: str, poolings: Sequence[str]) -> dict[str, float]:
-        """Cosine similarity of two texts under each pooling strategy (one model pass)."""
-        vectors = self.encoder.encode_many([a, b], poolings)
-        return {name: float(v[0] @ v[1]) for name, v in vectors.items()}
 
     def explain(self, a: str, b: str, poolings: Sequence[str]) -> dict[str, Explanation]:
         """Why two texts are as similar as they are under each pooling, token pair by token
