@@ -20,7 +20,7 @@ import numpy as np
 from core.errors import ModelError
 from core.model.pooling import STATIC, check_pooling
 from core.model.pooling_numpy import normalised, pool
-from core.model.tokens import TokenSettings, cleaned, padded
+from core.model.tokens import Inputs, TokenSettings, cleaned, padded
 from core.onnx.cache import (
     ATTENTION,
     EMBEDDINGS_FILE,
@@ -128,7 +128,7 @@ class OnnxEncoder:
             return TokenStates(tokens, words, words, special, None)
         names = [STATES, WORDS, *([ATTENTION] if attention and ATTENTION in self._outputs else [])]
         try:
-            states, words, *first = self._session.run(names, self._feed(inputs.input_ids, inputs))
+            states, words, *first = self._session.run(names, self._feed(inputs))
         except Exception as exc:  # noqa: BLE001 - ONNX Runtime raises its own types
             raise ModelError(f"ONNX Runtime failed: {first_line(exc)}") from exc
         return TokenStates(tokens, states[0], words[0], special, first[0][0] if first else None)
@@ -160,14 +160,15 @@ class OnnxEncoder:
             features["word_embeddings"] = np.asarray(self._embeddings[inputs.input_ids])
         else:
             assert self._session is not None
-            (states,) = self._session.run([STATES], self._feed(inputs.input_ids, inputs))
+            (states,) = self._session.run([STATES], self._feed(inputs))
             features["token_embeddings"] = states.astype(np.float32, copy=False)
         return normalised(pool(pooling, features))
 
-    def _feed(self, input_ids: np.ndarray, inputs) -> dict[str, np.ndarray]:
-        feed = {"input_ids": input_ids, "attention_mask": inputs.attention_mask}
+    def _feed(self, inputs: Inputs) -> dict[str, np.ndarray]:
+        """The graph's inputs for a padded batch (only those this graph takes)."""
+        feed = {"input_ids": inputs.input_ids, "attention_mask": inputs.attention_mask}
         if "token_type_ids" in self._inputs:
-            feed["token_type_ids"] = np.zeros_like(input_ids)
+            feed["token_type_ids"] = np.zeros_like(inputs.input_ids)
         return {k: v for k, v in feed.items() if k in self._inputs}
 
 
