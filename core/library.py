@@ -8,16 +8,16 @@ imports this module; it holds no state of its own beyond those two.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from core import activity
 from core.backends import is_server, normalise, open_catalog
 from core.control import RunControl
-from core.errors import IndexMismatchError, PonderError
+from core.errors import IndexMismatchError, ModelError, PonderError
 from core.index.catalog import DB_NAME
 from core.ingest.indexer import IndexRun
 from core.ingest.progress import IndexSummary, ProgressCallback
@@ -25,6 +25,7 @@ from core.keys.paths import absolute
 from core.map.atlas import LibraryMap, build_map
 from core.model import native
 from core.model.folder import default_model_folder, read_model_folder
+from core.model.inspector import Inspector
 from core.model.loading import check_context, default_context, index_info, load_encoder
 from core.model.pooling import check_pooling
 from core.model.precision import check_precision, default_precision
@@ -40,6 +41,8 @@ from core.search.related import RelatedHit, related
 
 if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
     from core.model.encoder import Encoder
+
+T = TypeVar("T")
 
 __all__ = ["DB_NAME", "Library", "LibraryStatus", "library_exists", "rebuild"]
 
@@ -238,24 +241,19 @@ class Library:
     def warm_up(self) -> None:
         """Load the model and the vector indexes now (a window does this on a worker thread),
         so the first search does not wait for them. Where ONNX Runtime answers queries, torch
-        is left to load when something needs it (indexing, explaining): the window's first
-        result by meaning waits for this, and torch's imports take seconds. The indexes open on
-        a thread of their own meanwhile: both mostly wait on files or run native code."""
+        is left to load when something needs it (indexing): the window's first result by
+        meaning waits for this, and torch's imports take seconds. The indexes open on a thread
+        of their own meanwhile: both mostly wait on files or run native code."""
         with ThreadPoolExecutor(1, thread_name_prefix="ponder-open") as opener:
             indexes = opener.submit(self.catalog.open_indexes)
             if self.queries.load() is None:
                 self.encoder.warm_up()
             indexes.result()
 
-    def compare(self, a: str, b: str, poolings: Sequence[str]) -> dict[str, float]:
-        """Cosine similarity of two texts under each pooling strategy (one model pass)."""
-        vectors = self.encoder.encode_many([a, b], poolings)
-        return {name: float(v[0] @ v[1]) for name, v in vectors.items()}
-
     def explain(self, a: str, b: str, poolings: Sequence[str]) -> dict[str, Explanation]:
         """Why two texts are as similar as they are under each pooling, token pair by token
         pair (`core.search.explain`), from one model pass per text."""
-        return explain_each(self.encoder, a, b, poolings)
+        return self._explained(poolings, lambda model: explain_each(model, a, b, poolings))
 
     def explain_in(
         self, query: str | Query, path: str | Path, *, line: int | None = None,
@@ -268,10 +266,25 @@ class Library:
         if doc is None or doc.status != Status.INDEXED:
             raise PonderError(f"{path} is not indexed in this library")
         text = query.text if isinstance(query, Query) else parse(query).text
-        why = explain_document(
-            self.catalog, self.encoder, self.context, text, doc.id, line, ordinal
+        why = self._explained(
+            [self.pooling],
+            lambda model: explain_document(
+                self.catalog, model, self.context, text, doc.id, line, ordinal
+            ),
         )
         return replace(why, path=self.path_of(doc.path))
+
+    def _explained(self, poolings: Sequence[str], explain: Callable[[Inspector], T]) -> T:
+        """`explain` run on the query engine's ONNX model where it gives what explaining under
+        `poolings` reads (no torch imported for it), else on the torch encoder; a runtime
+        failure of ONNX Runtime hands this explanation to torch too."""
+        onnx = self.queries.inspector(poolings)
+        if onnx is not None:
+            try:
+                return explain(onnx)
+            except ModelError:
+                pass
+        return explain(self.encoder)
 
     # -- what it holds ------------------------------------------------------------------------
 

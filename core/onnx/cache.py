@@ -24,12 +24,15 @@ from pathlib import Path
 import platformdirs
 
 CACHE_ENV = "PONDER_CACHE_DIR"
-FORMAT = 1  # bump when the files in an entry change meaning
+FORMAT = 2  # bump when the files in an entry change meaning (2: the outputs explanations read)
 MODEL_FILE = "model.onnx"
 EMBEDDINGS_FILE = "embeddings.npy"
 TOKENIZER_FILE = "tokenizer.json"
 META_FILE = "meta.json"
 FAILED_FILE = "failed.json"
+# The transformer graph's outputs: a query reads the states; an explanation all three (the
+# attention only where the model has a BERT-shaped last layer).
+STATES, WORDS, ATTENTION = "last_hidden_state", "word_embeddings", "first_attention"
 RETRY_AFTER_S = 24 * 3600  # a failed export is tried again after this long (or on a new key)
 _VERSIONED = ("torch", "onnx", "onnxruntime", "tokenizers")
 

@@ -4,7 +4,8 @@ Loads one cache entry written by `core.onnx.export`: the transformer as ONNX (ab
 pooling), the input embedding matrix as .npy (static pooling only), the tokenizer the torch
 encoder runs, and `meta.json` with the token settings and texts that torch embedded at export
 time. `verify` embeds those texts again: an entry that does not reproduce them (a damaged file,
-another runtime's numbers) is refused, never used.
+another runtime's numbers) is refused, never used. It also gives what an explanation reads
+(`inspect`, `offsets`: `core.model.inspector.Inspector`), from the same graph.
 """
 
 from __future__ import annotations
@@ -19,8 +20,17 @@ import numpy as np
 from core.errors import ModelError
 from core.model.pooling import STATIC, check_pooling
 from core.model.pooling_numpy import normalised, pool
-from core.model.tokens import TokenSettings, cleaned, padded
-from core.onnx.cache import EMBEDDINGS_FILE, META_FILE, MODEL_FILE, TOKENIZER_FILE
+from core.model.tokens import Inputs, TokenSettings, cleaned, padded
+from core.onnx.cache import (
+    ATTENTION,
+    EMBEDDINGS_FILE,
+    META_FILE,
+    MODEL_FILE,
+    STATES,
+    TOKENIZER_FILE,
+    WORDS,
+)
+from core.records import TokenStates
 
 MIN_COSINE = 0.9999  # each check text's vector against torch's, for an entry to be used
 QUERY_TOKENS = 32  # check texts up to this long are embedded each time an entry loads
@@ -51,6 +61,7 @@ class OnnxEncoder:
             self.settings = TokenSettings.from_dict(meta["tokens"])
             self.checks = [Check(**c) for c in meta["checks"]]
             self._tokenizer = _tokenizer(folder / TOKENIZER_FILE, self.settings)
+            self.prefix, self.suffix = _special_tokens_around(self._tokenizer)
             self._session = None
             self._embeddings = None
             if self.pooling in STATIC:
@@ -63,6 +74,19 @@ class OnnxEncoder:
             # raise their own types for a damaged file; every one means the entry is unusable.
             raise ModelError(f"unreadable ({first_line(exc)})") from exc
         self._inputs = {i.name for i in self._session.get_inputs()} if self._session else set()
+        self._outputs = {o.name for o in self._session.get_outputs()} if self._session else set()
+
+    @property
+    def token_settings(self) -> TokenSettings:
+        return self.settings
+
+    def explains(self, poolings: Sequence[str]) -> bool:
+        """Whether `inspect` gives what explaining under every one of `poolings` reads: a
+        transformer's entry serves all (static pooling reads its word embeddings output), a
+        static entry only static pooling."""
+        if self._session is None:
+            return all(check_pooling(p) in STATIC for p in poolings)
+        return WORDS in self._outputs
 
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
         """Token ids of each text, truncated, special tokens included (as `Encoder.tokenize`)."""
@@ -80,6 +104,34 @@ class OnnxEncoder:
             chunk = ids[begin : begin + BATCH]
             out[begin : begin + len(chunk)] = self._embed(chunk, name)
         return out
+
+    def offsets(self, text: str) -> list[tuple[int, int]]:
+        """Where each token of `text` lies in `text.strip()`, special tokens as (0, 0) (as
+        `Encoder.offsets`)."""
+        found = self._tokenizer.encode(cleaned([text], self.settings)[0])
+        return [
+            (0, 0) if special else (int(a), int(b))
+            for (a, b), special in zip(found.offsets, found.special_tokens_mask, strict=True)
+        ]
+
+    def inspect(self, ids: Sequence[int], *, attention: bool = False) -> TokenStates:
+        """One text's tokens as pooling reads them, from one pass (as `Encoder.inspect`); the
+        first token's attention is None where the graph has no such output, as torch gives
+        none for such a model. A static entry has no states: its word embeddings stand in, as
+        static pooling reads them."""
+        inputs = padded([list(ids)], self.settings, len(ids))
+        special = inputs.special_tokens_mask[0].astype(bool)
+        tokens = tuple(self._tokenizer.id_to_token(int(i)) or "" for i in ids)
+        if self._session is None:
+            assert self._embeddings is not None
+            words = np.asarray(self._embeddings[inputs.input_ids[0]], dtype=np.float32)
+            return TokenStates(tokens, words, words, special, None)
+        names = [STATES, WORDS, *([ATTENTION] if attention and ATTENTION in self._outputs else [])]
+        try:
+            states, words, *first = self._session.run(names, self._feed(inputs))
+        except Exception as exc:  # noqa: BLE001 - ONNX Runtime raises its own types
+            raise ModelError(f"ONNX Runtime failed: {first_line(exc)}") from exc
+        return TokenStates(tokens, states[0], words[0], special, first[0][0] if first else None)
 
     def verify(self, every: bool = False) -> None:
         """Raise `ModelError` unless the check texts come out as torch made them: all their
@@ -108,13 +160,16 @@ class OnnxEncoder:
             features["word_embeddings"] = np.asarray(self._embeddings[inputs.input_ids])
         else:
             assert self._session is not None
-            feed = {"input_ids": inputs.input_ids, "attention_mask": inputs.attention_mask}
-            if "token_type_ids" in self._inputs:
-                feed["token_type_ids"] = np.zeros_like(inputs.input_ids)
-            feed = {k: v for k, v in feed.items() if k in self._inputs}
-            (states,) = self._session.run(["last_hidden_state"], feed)
+            (states,) = self._session.run([STATES], self._feed(inputs))
             features["token_embeddings"] = states.astype(np.float32, copy=False)
         return normalised(pool(pooling, features))
+
+    def _feed(self, inputs: Inputs) -> dict[str, np.ndarray]:
+        """The graph's inputs for a padded batch (only those this graph takes)."""
+        feed = {"input_ids": inputs.input_ids, "attention_mask": inputs.attention_mask}
+        if "token_type_ids" in self._inputs:
+            feed["token_type_ids"] = np.zeros_like(inputs.input_ids)
+        return {k: v for k, v in feed.items() if k in self._inputs}
 
 
 def _tokenizer(path: Path, settings: TokenSettings):
@@ -126,6 +181,16 @@ def _tokenizer(path: Path, settings: TokenSettings):
         settings.max_seq_length, strategy="longest_first", direction=settings.truncation_side
     )
     return tokenizer
+
+
+def _special_tokens_around(tokenizer) -> tuple[list[int], list[int]]:
+    """The ids the tokenizer puts before and after every text (as `Encoder.prefix`/`suffix`)."""
+    plain = tokenizer.encode("passage", add_special_tokens=False).ids
+    full = tokenizer.encode("passage").ids
+    for at in range(len(full) - len(plain) + 1):
+        if full[at : at + len(plain)] == plain:
+            return list(full[:at]), list(full[at + len(plain) :])
+    return [], []
 
 
 def _session(path: Path, expected_bytes: int):

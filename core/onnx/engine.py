@@ -100,6 +100,12 @@ class QueryEngine:
                 self._onnx = self._open()
             return self._onnx
 
+    def inspector(self, poolings: Sequence[str]) -> OnnxEncoder | None:
+        """The ONNX model, where it is verified and gives what explaining under `poolings`
+        reads (`core.search.explain`); None where torch must explain."""
+        onnx = self.load()
+        return onnx if onnx is not None and onnx.explains(poolings) else None
+
     def prepare(self) -> None:
         """Make this library's ONNX model if it is missing or was refused, loading torch for it,
         and answer with it from now on. Never raises: a failure is remembered (`describe`)."""

@@ -3,9 +3,12 @@
 The transformer is exported by torch's TorchScript-based exporter, which writes one
 self-contained file and needs nothing beyond torch; the dynamo exporter is tried only if it
 fails (it is several times slower, and writes its weights beside the graph unless told not to).
-Both take dynamic batch and sequence axes. Static pooling needs no transformer: its entry holds
-the input embedding matrix instead. Texts embedded by torch go in with the model, and the entry
-is kept only if ONNX Runtime reproduces them.
+Both take dynamic batch and sequence axes. Besides the last hidden states the graph gives what an
+explanation reads (`core.search.explain`): each token's input word embedding and, for a
+BERT-shaped model, the last layer's attention from the first token; a query asks for the states
+alone. Static pooling needs no transformer: its entry holds the input embedding matrix instead.
+Texts embedded by torch go in with the model, and the entry is kept only if ONNX Runtime
+reproduces them.
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ import numpy as np
 from core.errors import ModelError
 from core.model.pooling import STATIC
 from core.onnx.cache import (
+    ATTENTION,
     EMBEDDINGS_FILE,
     META_FILE,
     MODEL_FILE,
+    STATES,
     TOKENIZER_FILE,
+    WORDS,
     discard_others,
     write_entry,
 )
@@ -93,11 +99,13 @@ def _export_transformer(encoder: Encoder, path: Path) -> None:
     names = INPUTS if encoder.token_settings.with_types else INPUTS[:2]
     ids = torch.tensor([encoder.tokenize(["warm"])[0]], dtype=torch.int64)
     example = (ids, torch.ones_like(ids), torch.zeros_like(ids))[: len(names)]
-    module = _last_hidden_state(encoder.transformer)
+    layer = _attention_layer(encoder.transformer)
+    module = _inspected(encoder.transformer, layer)
+    outputs = (STATES, WORDS, ATTENTION) if layer is not None else (STATES, WORDS)
     failures = []
     for dynamo in (False, True):
         try:
-            _run_exporter(module, example, names, path, dynamo)
+            _run_exporter(module, example, names, outputs, path, dynamo)
             return
         except Exception as exc:  # noqa: BLE001 - the exporters raise anything; the next may work
             failures.append(f"{'dynamo' if dynamo else 'torchscript'}: {first_line(exc)}")
@@ -105,10 +113,13 @@ def _export_transformer(encoder: Encoder, path: Path) -> None:
     raise ModelError("; ".join(failures))
 
 
-def _run_exporter(module, example: tuple, names: tuple[str, ...], path: Path, dynamo: bool) -> None:
+def _run_exporter(
+    module, example: tuple, names: tuple[str, ...], outputs: tuple[str, ...], path: Path,
+    dynamo: bool,
+) -> None:  # fmt: skip
     import torch
 
-    options: dict = {"input_names": list(names), "output_names": ["last_hidden_state"]}
+    options: dict = {"input_names": list(names), "output_names": list(outputs)}
     if dynamo:
         batch, seq = torch.export.Dim("batch"), torch.export.Dim("sequence")
         options["dynamic_shapes"] = tuple({0: batch, 1: seq} for _ in names)
@@ -116,7 +127,7 @@ def _run_exporter(module, example: tuple, names: tuple[str, ...], path: Path, dy
         options["verbose"] = False
     else:
         axes = {0: "batch", 1: "sequence"}
-        options["dynamic_axes"] = {n: axes for n in (*names, "last_hidden_state")}
+        options["dynamic_axes"] = {n: axes for n in (*names, *outputs)}
     quiet = logging.getLogger("torch.onnx")
     level = quiet.level
     quiet.setLevel(logging.ERROR)
@@ -130,25 +141,58 @@ def _run_exporter(module, example: tuple, names: tuple[str, ...], path: Path, dy
         quiet.setLevel(level)
 
 
-def _last_hidden_state(model):
+def _attention_layer(model):
+    """The last layer's self-attention of a BERT-shaped model (query and key projections named
+    so, as `core.model.encoder` reads them), else None: such a graph has no attention output."""
+    try:
+        layer = model.encoder.layer[-1].attention.self
+        _ = (layer.num_attention_heads, layer.attention_head_size, layer.query, layer.key)
+    except AttributeError:
+        return None
+    return layer
+
+
+def _inspected(model, layer):
     """The transformer as a module that takes plain tensors and returns its last hidden states
-    in float32 (defined here, not at import, so this module never imports torch)."""
+    and input word embeddings in float32, and with `layer` the last layer's attention from the
+    first token averaged over heads (defined here, not at import, so this module never imports
+    torch)."""
     import torch
 
-    class LastHiddenState(torch.nn.Module):
+    class Inspected(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.model = model
+            self.words = model.get_input_embeddings()
 
         def forward(
             self,
             input_ids: torch.Tensor,
             attention_mask: torch.Tensor,
             token_type_ids: torch.Tensor | None = None,
-        ) -> torch.Tensor:
+        ) -> tuple[torch.Tensor, ...]:
             inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
             if token_type_ids is not None:
                 inputs["token_type_ids"] = token_type_ids
-            return self.model(**inputs).last_hidden_state.float()
+            out = self.model(**inputs, output_hidden_states=layer is not None)
+            found = (out.last_hidden_state.float(), self.words(input_ids).float())
+            if layer is None:
+                return found
+            return (*found, _first_token_attention(layer, out.hidden_states[-2], attention_mask))
 
-    return LastHiddenState().eval()
+    return Inspected().eval()
+
+
+def _first_token_attention(layer, hidden, mask):
+    """As `core.model.encoder` computes it for one text, for a padded batch: the first token's
+    attention over the unmasked tokens, recomputed from the last layer's input."""
+    import torch
+
+    heads, size = layer.num_attention_heads, layer.attention_head_size
+    rows = hidden.shape[0]
+    h = hidden.to(layer.query.weight.dtype)
+    q = layer.query(h[:, :1]).view(rows, 1, heads, size).transpose(1, 2)
+    k = layer.key(h).view(rows, -1, heads, size).transpose(1, 2)
+    scores = (q @ k.transpose(-1, -2)).float() / size**0.5
+    scores = scores.masked_fill(mask[:, None, None, :] == 0, torch.finfo(scores.dtype).min)
+    return torch.softmax(scores, dim=-1).mean(1)[:, 0]

@@ -15,6 +15,8 @@ last layer only, where it is exact and needs no gradients):
 A sentence found by search was embedded inside its passage (late chunking); `explain_sentence`
 takes its tokens' states from the same passes that made its stored vector, so the explanation
 is of the vector that was matched.
+
+The encoder is any `Inspector`: the ONNX Runtime query engine where it is ready, torch otherwise.
 """
 
 from __future__ import annotations
@@ -26,13 +28,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.errors import PonderError
+from core.model.inspector import Inspector
 from core.model.passages import late_passages
 from core.model.pooling import SPAN_SCALE, STATIC, check_pooling
 from core.records import SentenceRow, TokenStates
 
-if TYPE_CHECKING:  # the encoder imports torch
+if TYPE_CHECKING:
     from core.index.interface import Catalog
-    from core.model.encoder import Encoder
 
 CLS_NOTE = "the [CLS] vector is one token's state: cells spread it by the last-layer attention"
 
@@ -109,7 +111,7 @@ class Why:
 
 def explain_document(
     catalog: Catalog,
-    encoder: Encoder,
+    encoder: Inspector,
     context: str,
     query: str,
     document_id: int,
@@ -134,7 +136,9 @@ def explain_document(
     return Why(path, rows[at], explanation, _placed(encoder, rows[at], explanation))
 
 
-def _placed(encoder: Encoder, row: SentenceRow, explanation: Explanation) -> tuple[WordShare, ...]:
+def _placed(
+    encoder: Inspector, row: SentenceRow, explanation: Explanation
+) -> tuple[WordShare, ...]:
     """The sentence's tokens as document offsets, with their shares (`Explanation.shares_b`).
 
     The explanation's columns are the sentence's tokens, with the special ones where the
@@ -150,7 +154,7 @@ def _placed(encoder: Encoder, row: SentenceRow, explanation: Explanation) -> tup
     )
 
 
-def explain_texts(encoder: Encoder, a: str, b: str, pooling: str | None = None) -> Explanation:
+def explain_texts(encoder: Inspector, a: str, b: str, pooling: str | None = None) -> Explanation:
     """The similarity of two texts, each embedded alone, under `pooling` (the encoder's own by
     default), as token-pair cells."""
     name = pooling or encoder.pooling
@@ -158,7 +162,7 @@ def explain_texts(encoder: Encoder, a: str, b: str, pooling: str | None = None) 
 
 
 def explain_each(
-    encoder: Encoder, a: str, b: str, poolings: Sequence[str]
+    encoder: Inspector, a: str, b: str, poolings: Sequence[str]
 ) -> dict[str, Explanation]:
     """`explain_texts` under several poolings, from one model pass per text."""
     names = [check_pooling(p) for p in poolings]
@@ -177,7 +181,7 @@ def explain_states(pooling: str, a: TokenStates, b: TokenStates) -> Explanation:
 
 
 def explain_sentence(
-    encoder: Encoder, query: str, sentences: Sequence[str], ordinal: int, context: str
+    encoder: Inspector, query: str, sentences: Sequence[str], ordinal: int, context: str
 ) -> Explanation:
     """How `query` (embedded alone) matches sentence `ordinal` of a document whose sentences are
     `sentences`, with the sentence's token states from the passes that made its stored vector:
@@ -189,7 +193,9 @@ def explain_sentence(
     ids = encoder.tokenize([query, *sentences])
     lead, tail = len(encoder.prefix), len(encoder.suffix)
     content = [np.asarray(x[lead : len(x) - tail], np.int32) for x in ids[1:]]
-    passages = late_passages(content, encoder.prefix, encoder.suffix, encoder.spec.max_seq_length)
+    passages = late_passages(
+        content, encoder.prefix, encoder.suffix, encoder.token_settings.max_seq_length
+    )
     holding = [p for p in passages if p.first <= ordinal < p.first + len(p.spans)]
     parts: list[_Side] = []
     for passage in holding:

@@ -3,13 +3,15 @@
 Two sentences, and their cosine similarity under every pooling strategy side by side, so a user
 sees that `static_mean` (a bag of words) rates "The dog chased the cat" and "The cat chased the dog"
 as identical while the contextual strategies do not; and, for the strategy selected, *why*: the
-score split over token pairs as a heat map (`core.search.explain`).
+score split over token pairs as a heat map (`core.search.explain`). Nothing is computed while
+the tab is hidden: its texts are compared when it is first shown, or when they change while it
+shows, so a window that never opens it never runs the model for it.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -181,6 +183,7 @@ class CompareTab(QWidget):
         self._timer.setInterval(400)
         self._timer.timeout.connect(self.compare_now)
         self._serial = 0
+        self._stale = True  # the texts or the library changed since the bars were computed
         session.opened.connect(self._on_opened)
         self._on_opened(session.library)
 
@@ -191,6 +194,12 @@ class CompareTab(QWidget):
     def _on_opened(self, library: object) -> None:
         self.model.set_in_use(getattr(library, "pooling", ""))
         self.select(getattr(library, "pooling", "") or "mean")
+        self._schedule()  # another library's model may rate the pair otherwise
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.compare_now()
 
     def select(self, pooling: str) -> None:
         """Show the heat map of `pooling` (its row becomes the current one)."""
@@ -224,7 +233,9 @@ class CompareTab(QWidget):
         self.set_texts(b, a)
 
     def _schedule(self) -> None:
-        self._timer.start()
+        self._stale = True
+        if self.isVisible():
+            self._timer.start()
 
     def compare_now(self) -> None:
         self._timer.stop()
@@ -232,6 +243,7 @@ class CompareTab(QWidget):
         library = self.session.library
         if not a or not b or library is None:
             return
+        self._stale = False
         self._serial += 1
         serial = self._serial
         self.status.setText("Comparing…")

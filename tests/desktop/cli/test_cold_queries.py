@@ -46,7 +46,7 @@ def _ponder(commands: list[list[str]], cache: Path) -> tuple[str, list[str]]:
 
 
 @pytest.mark.slow(seconds=60)
-def test_status_search_related_remove_never_import_torch(
+def test_status_search_related_explain_remove_never_import_torch(
     tmp_path: Path, tiny_model: Path, capsys
 ) -> None:
     notes = tmp_path / "notes"
@@ -67,6 +67,7 @@ def test_status_search_related_remove_never_import_torch(
             [*library, "status"],
             [*library, "search", "bread oven"],
             [*library, "related", str(notes / "bread.txt")],
+            [*library, "explain", "--query", "bread oven", str(notes / "bread.txt")],
             [*library, "remove", str(notes / "garden.txt")],
         ],
         cache,
@@ -74,6 +75,7 @@ def test_status_search_related_remove_never_import_torch(
     assert heavy == []
     assert "queries:   ONNX Runtime (cached in " in out
     assert "bread.txt" in out.split("queries:")[1] and "removed 1 document" in out
+    assert "(exact; cells sum to" in out  # the explanation, from the ONNX model too
 
 
 def test_status_says_why_torch_answers(

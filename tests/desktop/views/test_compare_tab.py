@@ -1,4 +1,5 @@
-"""The Compare tab shows a bar per pooling strategy; bag-of-words pooling ignores word order."""
+"""The Compare tab shows a bar per pooling strategy; bag-of-words pooling ignores word order.
+It computes only while it shows."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
+from core.library import Library
 from core.model.pooling import POOLING_STRATEGIES
 from desktop.views.compare_model import Role
-from desktop.window.main_window import COMPARE_TAB
+from desktop.window.main_window import COMPARE_TAB, SEARCH_TAB
 
 
 def test_compare_two_sentences(make_window, gui, qtbot, tmp_path: Path):
@@ -77,3 +79,40 @@ def test_the_first_pair_shown_is_one_the_strategies_disagree_on(make_window, qtb
         tab.compare_now()
     cosines = blocker.args[0]
     assert max(cosines.values()) - min(cosines.values()) > 0.2
+
+
+def test_nothing_is_compared_until_the_tab_shows(make_window, qtbot, tmp_path, monkeypatch):
+    calls: list[tuple[str, str]] = []
+    real = Library.explain
+
+    def counted(self: Library, a: str, b: str, poolings):
+        calls.append((a, b))
+        return real(self, a, b, poolings)
+
+    monkeypatch.setattr(Library, "explain", counted)
+    window = make_window(tmp_path / "data")  # its Compare tab holds the last pair typed
+    tab = window.compare_tab
+    with qtbot.assertNotEmitted(tab.compared, wait=600):  # past the typing pause
+        pass
+    assert calls == [] and tab.first.text() and tab.second.text()
+
+    with qtbot.waitSignal(tab.compared, timeout=20_000):
+        window.show_tab(COMPARE_TAB)  # first shown: the pair on it is compared
+    assert calls == [(tab.first.text(), tab.second.text())]
+    with qtbot.waitSignal(tab.compared, timeout=20_000):
+        tab.second.setText("A cat sat on the mat")  # typed while shown: compared after a pause
+    assert calls[-1][1] == "A cat sat on the mat"
+
+    window.show_tab(SEARCH_TAB)
+    tab.second.setText("The train leaves at night")  # hidden again: nothing runs...
+    with qtbot.assertNotEmitted(tab.compared, wait=600):
+        pass
+    assert len(calls) == 2
+    with qtbot.waitSignal(tab.compared, timeout=20_000):
+        window.show_tab(COMPARE_TAB)  # ...until it shows
+    assert calls[-1][1] == "The train leaves at night"
+    window.show_tab(SEARCH_TAB)
+    window.show_tab(COMPARE_TAB)  # nothing changed: the bars shown are current
+    with qtbot.assertNotEmitted(tab.compared, wait=600):
+        pass
+    assert len(calls) == 3
