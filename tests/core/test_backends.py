@@ -115,8 +115,9 @@ def test_phrases_filters_and_keywords(indexed: Indexed) -> None:
     assert {h.path for h in inside} == {str(notes / "sub" / "travel.txt")}
     markdown = library.search("garden type:md", k=10)
     assert {h.path for h in markdown} == {str(notes / "garden.md")}
+    # every note but the one that says "water"
     others = {str(notes / n) for n in NOTES if n != "garden.md"} | {str(notes / "sub/travel.txt")}
-    assert {h.path for h in library.search("garden -water", k=10)} == others  # all but the note with "water"
+    assert {h.path for h in library.search("garden -water", k=10)} == others
     keyword = library.keyword_search("tomato", k=5)
     assert [h.path for h in keyword] == [str(notes / "garden.md")]
 
