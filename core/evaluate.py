@@ -16,6 +16,7 @@ import json
 import math
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,54 +89,64 @@ def write_notes(corpus: dict[str, tuple[str, str]], folder: Path) -> dict[str, s
     return paths
 
 
-def evaluate_retrieval(
-    folder: Path,
-    model: str | None = None,
-    pooling: str | None = None,
-    progress: Callable | None = None,
-    k: int = 100,
-    modes: Sequence[Mode] = (Mode.FUSED,),
-    approximate_above: int | None = None,
-    precision: str | None = None,
-) -> dict[str, dict[str, float]]:
-    """BEIR metrics of Ponder's document ranking on `folder`, per search mode.
+@dataclass(frozen=True)
+class Run:
+    """How the library under evaluation is built (model, pooling, precision, when the
+    approximate index takes over) and which search modes are measured."""
 
-    `approximate_above` is as in `core.index.ann.Policy`: 0 measures the approximate index on a
-    small set.
-    """
+    model: str | None
+    pooling: str | None
+    progress: Callable | None
+    modes: Sequence[Mode]
+    approximate_above: int | None
+    precision: str | None
 
-    corpus, queries, qrels = load_beir(folder)
-    with tempfile.TemporaryDirectory(prefix="ponder-eval-") as tmp:
-        files = write_notes(corpus, Path(tmp) / "notes")
+    def metrics(
+        self,
+        data: Path,
+        files: Path,
+        queries: dict[str, str],
+        qrels: dict[str, dict[str, int]],
+        name_of: Callable[[str], str],
+        k: int = 100,
+    ) -> dict[str, dict[str, float]]:
+        """Index `files` into a new library at `data` as a user would, then each mode's
+        ranking metrics: every query searched, each hit's path named by `name_of` as `qrels`
+        names documents."""
         library = Library(
-            Path(tmp) / "data", model, pooling, precision, approximate_above=approximate_above
+            data, self.model, self.pooling, self.precision, approximate_above=self.approximate_above
         )
-        library.index([Path(tmp) / "notes"], progress)
+        library.index([files], self.progress)
         results = {}
-        for mode in modes:
+        for mode in self.modes:
             ranked = {
-                qid: [files[h.path] for h in library.search(text, k, Mode(mode), keep_weak=True)]
+                qid: [name_of(h.path) for h in library.search(text, k, Mode(mode), keep_weak=True)]
                 for qid, text in queries.items()
             }
             results[str(mode)] = ranking_metrics(ranked, qrels)
         library.close()
-    return results
+        return results
 
 
-def evaluate_notes(
-    folder: Path,
-    model: str | None = None,
-    pooling: str | None = None,
-    progress: Callable | None = None,
-    modes: Sequence[Mode] = (Mode.FUSED,),
-    approximate_above: int | None = None,
-    precision: str | None = None,
-) -> dict[str, dict[str, float]]:
+def evaluate_retrieval(folder: Path, run: Run, k: int = 100) -> dict[str, dict[str, float]]:
+    """BEIR metrics of Ponder's document ranking on `folder`, per search mode.
+
+    `run.approximate_above` is as in `core.index.ann.Policy`: 0 measures the approximate index
+    on a small set.
+    """
+    corpus, queries, qrels = load_beir(folder)
+    with tempfile.TemporaryDirectory(prefix="ponder-eval-") as tmp:
+        files = write_notes(corpus, Path(tmp) / "notes")
+        return run.metrics(
+            Path(tmp) / "data", Path(tmp) / "notes", queries, qrels, files.__getitem__, k
+        )
+
+
+def evaluate_notes(folder: Path, run: Run) -> dict[str, dict[str, float]]:
     """File-level metrics on a notes folder (`queries.tsv` of query -> file, and `files/`).
 
     The folder is indexed as a user would index it; a query scores by where its file ranks.
     """
-
     try:
         with open(folder / "queries.tsv", encoding="utf-8") as handle:
             reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
@@ -144,22 +155,12 @@ def evaluate_notes(
     except (OSError, IndexError) as exc:
         raise PonderError(f"{folder} is not a notes folder: {exc}") from exc
     files = (folder / "files").resolve()
+    queries = {str(i): query for i, (query, _) in enumerate(pairs)}
+    qrels = {str(i): {f: 1} for i, (_, f) in enumerate(pairs)}
     with tempfile.TemporaryDirectory(prefix="ponder-eval-") as tmp:
-        library = Library(Path(tmp), model, pooling, precision, approximate_above=approximate_above)
-        library.index([files], progress)
-        qrels = {str(i): {f: 1} for i, (_, f) in enumerate(pairs)}
-        results = {}
-        for mode in modes:
-            ranked = {
-                str(i): [
-                    str(Path(h.path).relative_to(files))
-                    for h in library.search(query, 100, Mode(mode), keep_weak=True)
-                ]
-                for i, (query, _) in enumerate(pairs)
-            }
-            results[str(mode)] = ranking_metrics(ranked, qrels)
-        library.close()
-    return results
+        return run.metrics(
+            Path(tmp), files, queries, qrels, lambda path: str(Path(path).relative_to(files))
+        )
 
 
 def evaluate_folder(
@@ -173,10 +174,10 @@ def evaluate_folder(
 ) -> dict[str, dict[str, float]]:
     """BEIR metrics for a BEIR folder, file-level metrics for a notes folder, per mode, at
     `precision` (default: a new library's)."""
-    options = {"modes": modes, "approximate_above": approximate_above, "precision": precision}
+    run = Run(model, pooling, progress, modes, approximate_above, precision)
     if (folder / "queries.tsv").is_file() and (folder / "files").is_dir():
-        return evaluate_notes(folder, model, pooling, progress, **options)
-    return evaluate_retrieval(folder, model, pooling, progress, **options)
+        return evaluate_notes(folder, run)
+    return evaluate_retrieval(folder, run)
 
 
 def load_sts(path: Path) -> tuple[list[str], list[str], np.ndarray]:

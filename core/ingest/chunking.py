@@ -300,16 +300,12 @@ def _split_code(text: str, start: int, end: int, max_chars: int) -> list[tuple[i
     """Keep a code block whole, or cut it at line ends when it is too long."""
     spans: list[tuple[int, int]] = []
     while end - start > max_chars:
-        newline = text.rfind("\n", start + 1, start + max_chars + 1)
-        if newline <= start:
+        piece_end = text.rfind("\n", start + 1, start + max_chars + 1)
+        if piece_end <= start:  # no line end in reach: up to the next one, cut as prose
             newline = text.find("\n", start + 1, end)
             piece_end = end if newline < 0 else newline
-            spans.extend(_split_long(text, start, piece_end, max_chars))
-        else:
-            piece_end = newline
-            s, e = _trim(text, start, piece_end)
-            if e > s:
-                spans.append((s, e))
+        # a piece that fits comes back whole (trimmed), as `_split_long` keeps it
+        spans.extend(_split_long(text, start, piece_end, max_chars))
         start, end = _trim(text, piece_end, end)
     if end > start:
         spans.append((start, end))

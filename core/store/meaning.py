@@ -56,6 +56,9 @@ _COPY_PASSAGES = (
     "SELECT ?, ordinal, first_sentence, last_sentence, vector, ? FROM passages "
     "WHERE document_id = ? ORDER BY ordinal"
 )
+_WAITING_ID = (
+    "SELECT id FROM documents WHERE path = ? AND hash = ? AND meaning_pending = 1 AND status = ?"
+)
 _WAITING = (
     "SELECT id FROM documents WHERE meaning_pending = 1 AND status = 'indexed' AND id {among}"
 )
@@ -145,18 +148,17 @@ class MeaningRows:
         that were embedded (same path and content hash, still waiting); False, writing
         nothing, if the document was rewritten or removed meanwhile."""
         with self._write() as tx:
-            row = tx.conn.execute(
-                "SELECT id, text = ? FROM documents WHERE path = ? AND hash = ? "
-                "AND meaning_pending = 1 AND status = ?",
-                (doc.text, doc.path, doc.digest, Status.INDEXED),
-            ).fetchone()
-            if row is None:
+            doc_id = _waiting_id(tx, doc.path, doc.digest)
+            if doc_id is None:
                 return False
-            if not row[1]:  # extracted anew by another version: its sentences point into this
-                tx.conn.execute("UPDATE documents SET text = ? WHERE id = ?", (doc.text, row[0]))
-            portable.delete_vectors(tx.conn, SQLITE, [row[0]])
-            insert_vectors(tx, row[0], doc, sentence_vectors, passage_vectors)
-            tx.conn.execute(_EMBEDDED, (time.time(), row[0]))
+            # Extracted anew by another version: its sentences point into this text.
+            tx.conn.execute(
+                "UPDATE documents SET text = ? WHERE id = ? AND text IS NOT ?",
+                (doc.text, doc_id, doc.text),
+            )
+            portable.delete_vectors(tx.conn, SQLITE, [doc_id])
+            insert_vectors(tx, doc_id, doc, sentence_vectors, passage_vectors)
+            tx.conn.execute(_EMBEDDED, (time.time(), doc_id))
         return True
 
     def copy_meaning(self, todo: MeaningTodo) -> int:
@@ -167,23 +169,26 @@ class MeaningRows:
         if not todo.digest or not self._connections.rows(_EMBEDDED_HASH, (todo.digest,)):
             return 0  # the usual case, answered without taking the write lock
         with self._write() as tx:
-            row = tx.conn.execute(
-                "SELECT id FROM documents WHERE path = ? AND hash = ? AND meaning_pending = 1 "
-                "AND status = ?",
-                (todo.path, todo.digest, Status.INDEXED),
-            ).fetchone()
-            twin = row and tx.conn.execute(_TWIN, (row[0],)).fetchone()
+            doc_id = _waiting_id(tx, todo.path, todo.digest)
+            twin = doc_id is not None and tx.conn.execute(_TWIN, (doc_id,)).fetchone()
             if not twin:
                 return 0
-            portable.delete_vectors(tx.conn, SQLITE, [row[0]])
-            copied = tx.conn.execute(_COPY_SENTENCES, (row[0], tx.generation, twin[0])).rowcount
-            copied += tx.conn.execute(_COPY_PASSAGES, (row[0], tx.generation, twin[0])).rowcount
-            tx.conn.execute(_EMBEDDED, (time.time(), row[0]))
+            portable.delete_vectors(tx.conn, SQLITE, [doc_id])
+            copied = tx.conn.execute(_COPY_SENTENCES, (doc_id, tx.generation, twin[0])).rowcount
+            copied += tx.conn.execute(_COPY_PASSAGES, (doc_id, tx.generation, twin[0])).rowcount
+            tx.conn.execute(_EMBEDDED, (time.time(), doc_id))
         return copied
 
     def meaning_pending(self, doc_ids: Sequence[int]) -> set[int]:
         """Which of these documents wait for their vectors (found by their words only)."""
         return {row[0] for row in _among(self._connections, _WAITING, doc_ids)}
+
+
+def _waiting_id(tx: Transaction, path: str, digest: str) -> int | None:
+    """The id of the document at `path` if it still waits for the vectors of content `digest`
+    (not rewritten, embedded or removed since it was listed)."""
+    row = tx.conn.execute(_WAITING_ID, (path, digest, Status.INDEXED)).fetchone()
+    return None if row is None else row[0]
 
 
 def _among(connections: Connections, query: str, ids: Sequence[int]) -> Iterator[tuple]:

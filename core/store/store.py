@@ -23,7 +23,6 @@ from core.records import (
     IdDigest,
     IndexInfo,
     NewDocument,
-    SentenceRow,
     SentenceScores,
     Status,
     VectorChanges,
@@ -32,7 +31,8 @@ from core.store import codec, keywords, portable, sql
 from core.store.connection import Connections, Transaction
 from core.store.digest import sql as digest_sql
 from core.store.meaning import COUNT_MEANING_PENDING, MeaningRows, insert_vectors
-from core.store.portable import SQLITE, DocumentRows
+from core.store.portable import SQLITE
+from core.store.reads import StoreReads
 from core.store.schema import VECTOR_TABLES, create, migrate
 
 # Rows written after a generation, in the order of the `gen` index so SQLite reads only those:
@@ -41,7 +41,7 @@ ADDED_SINCE = "SELECT id, vector FROM {table} WHERE gen > ? ORDER BY gen, id"
 BATCH = 10_000  # rows read at a time: 15 MB of float32 for a 384-dimension model
 
 
-class Store(MeaningRows, DocumentRows):
+class Store(MeaningRows, StoreReads):
     """SQLite access for one library; safe to share between threads and processes."""
 
     def __init__(self, path: Path) -> None:
@@ -58,8 +58,8 @@ class Store(MeaningRows, DocumentRows):
         migrate(self._connections)
         self.keywords = keywords.open_index(self._connections)  # rebuilt if it went missing
 
-    def close(self) -> None:
-        self._connections.close()
+    def _decode_rows(self, blobs: list[bytes], dimension: int) -> np.ndarray:
+        return sql.matrix(blobs, dimension)
 
     @contextmanager
     def _write(self) -> Iterator[Transaction]:
@@ -80,14 +80,6 @@ class Store(MeaningRows, DocumentRows):
     def set_meta(self, key: str, value: str) -> None:
         with self._write() as tx:
             tx.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
-
-    def generation(self) -> int:
-        """Bumped by every write, in any process; cheap enough to read before every query."""
-        return int(self.get_meta("generation") or 0)
-
-    def index_info(self) -> IndexInfo | None:
-        raw = self.get_meta("index")
-        return IndexInfo(**json.loads(raw)) if raw else None
 
     def bind_index(self, info: IndexInfo) -> None:
         """Record the model and pooling on first use; refuse a different one afterwards."""
@@ -239,25 +231,6 @@ class Store(MeaningRows, DocumentRows):
     def log_size(self) -> int:
         return self._connections.rows("SELECT count(*) FROM removed")[0][0]
 
-    def sentences_of(
-        self, doc_ids: Sequence[int], dimension: int
-    ) -> dict[int, tuple[list[SentenceRow], np.ndarray]]:
-        """Each document's sentences in order, with their vectors, in one query."""
-        grouped: dict[int, list[tuple]] = {}
-        for row in self._in(portable.SENTENCES_OF, doc_ids):
-            grouped.setdefault(row[1], []).append(row)
-        filled: dict[int, list[SentenceRow]] = {}
-        for row in self.with_text([SentenceRow(*r[:8]) for g in grouped.values() for r in g]):
-            filled.setdefault(row.document_id, []).append(row)
-        return {
-            doc: (filled[doc], sql.matrix([r[8] for r in rows], dimension))
-            for doc, rows in grouped.items()
-        }
-
-    def sentence_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
-        """Each document's sentence vectors in order, in one query: scoring needs no text."""
-        return {doc: matrix for doc, (_, matrix) in self._vectors(doc_ids, dimension).items()}
-
     def sentence_scores(
         self, doc_ids: Sequence[int], query: np.ndarray, dimension: int
     ) -> dict[int, SentenceScores]:
@@ -269,29 +242,10 @@ class Store(MeaningRows, DocumentRows):
             for doc, (ids, matrix) in self._vectors(doc_ids, dimension).items()
         }
 
-    def _vectors(
-        self, doc_ids: Sequence[int], dimension: int
-    ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        """Each document's sentence ids and vectors, in document order."""
-        grouped: dict[int, tuple[list[int], list[bytes]]] = {}
-        for doc, sentence, blob in self._in(portable.SENTENCE_VECTORS_OF, doc_ids):
-            ids, blobs = grouped.setdefault(doc, ([], []))
-            ids.append(sentence)
-            blobs.append(blob)
-        return {
-            doc: (np.array(ids, np.int64), sql.matrix(blobs, dimension))
-            for doc, (ids, blobs) in grouped.items()
-        }
-
     def head_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
         """Each document's opening passage vector: what the document is about."""
         rows = self._in(portable.HEADS_OF, doc_ids)
         return {doc: codec.decode(blob, dimension) for doc, blob in rows}
-
-    def owners(self, table: str, ids: Sequence[int]) -> dict[int, int]:
-        """Vector id -> document id."""
-        query = f"SELECT id, document_id FROM {portable.checked_table(table)} WHERE id {{among}}"
-        return dict(self._in(query, ids))
 
 
 def _feed(

@@ -10,7 +10,7 @@ that machine's local file, so a reader never needs to write to the server.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,12 +22,12 @@ from core.records import (
     Counts,
     IndexInfo,
     NewDocument,
-    SentenceRow,
     SentenceScores,
     Status,
 )
 from core.store import portable
-from core.store.portable import POSTGRES, DocumentRows
+from core.store.portable import POSTGRES
+from core.store.reads import StoreReads
 from core.store.schema import VECTOR_TABLES
 from core.team import schema
 from core.team.connection import Connections, decode_rows, redacted
@@ -35,9 +35,15 @@ from core.team.keywords import Keywords
 
 LOCAL_META = frozenset({"model_path"})  # a path on this machine, meaningless on another
 BUMP = "UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation'"
+COPY_SENTENCES = (
+    'COPY sentences (document_id, ordinal, start, "end", line, page, text, vector) FROM STDIN'
+)
+COPY_PASSAGES = (
+    "COPY passages (document_id, ordinal, first_sentence, last_sentence, vector) FROM STDIN"
+)
 
 
-class TeamStore(DocumentRows):
+class TeamStore(StoreReads):
     """PostgreSQL access for one team library; safe to share between threads."""
 
     def __init__(self, url: str, keys: Keys, local_file: Path) -> None:
@@ -54,8 +60,8 @@ class TeamStore(DocumentRows):
         self.keywords = Keywords(self._connections, keys)
         self._local_file = Path(local_file)
 
-    def close(self) -> None:
-        self._connections.close()
+    def _decode_rows(self, blobs: list[bytes], dimension: int) -> np.ndarray:
+        return decode_rows(blobs, dimension)
 
     @contextmanager
     def _write(self) -> Iterator[object]:
@@ -91,13 +97,6 @@ class TeamStore(DocumentRows):
             return json.loads(self._local_file.read_text("utf-8"))
         except (OSError, ValueError):
             return {}
-
-    def generation(self) -> int:
-        return int(self.get_meta("generation") or 0)
-
-    def index_info(self) -> IndexInfo | None:
-        raw = self.get_meta("index")
-        return IndexInfo(**json.loads(raw)) if raw else None
 
     def bind_index(self, info: IndexInfo) -> None:
         """The library's model and pooling were fixed when it was set up; refuse another."""
@@ -157,22 +156,24 @@ class TeamStore(DocumentRows):
             portable.delete_vectors(cur, POSTGRES, [doc_id])
             portable.delete_parts(cur, POSTGRES, doc.path, keep=doc.parts)
             if len(doc.sentences):
-                with cur.copy(
-                    'COPY sentences (document_id, ordinal, start, "end", line, page, text, '
-                    "vector) FROM STDIN"
-                ) as copy:
-                    for i, s in enumerate(doc.sentences):
-                        copy.write_row(
-                            (doc_id, i, s.start, s.end, s.line, s.page,
-                             s.text.replace("\x00", ""), HalfVector(sentences[i]))
-                        )  # fmt: skip
+                _copy_rows(
+                    cur,
+                    COPY_SENTENCES,
+                    (
+                        (doc_id, i, s.start, s.end, s.line, s.page, s.text.replace("\x00", ""),
+                         HalfVector(sentences[i]))
+                        for i, s in enumerate(doc.sentences)
+                    ),
+                )  # fmt: skip
             if len(doc.windows):
-                with cur.copy(
-                    "COPY passages (document_id, ordinal, first_sentence, last_sentence, vector) "
-                    "FROM STDIN"
-                ) as copy:
-                    for i, w in enumerate(doc.windows):
-                        copy.write_row((doc_id, i, w.first, w.last, HalfVector(passages[i])))
+                _copy_rows(
+                    cur,
+                    COPY_PASSAGES,
+                    (
+                        (doc_id, i, w.first, w.last, HalfVector(passages[i]))
+                        for i, w in enumerate(doc.windows)
+                    ),
+                )
         return doc_id
 
     # -- vectors ------------------------------------------------------------------------------
@@ -193,23 +194,6 @@ class TeamStore(DocumentRows):
 
     def vector_count(self, table: str) -> int:
         return self._connections.rows(f"SELECT count(*) FROM {portable.checked_table(table)}")[0][0]
-
-    def sentences_of(
-        self, doc_ids: Sequence[int], dimension: int
-    ) -> dict[int, tuple[list[SentenceRow], np.ndarray]]:
-        grouped: dict[int, list[tuple]] = {}
-        for row in self._in(portable.SENTENCES_OF, doc_ids):
-            grouped.setdefault(row[1], []).append(row)
-        return {
-            doc: ([SentenceRow(*r[:8]) for r in rs], decode_rows([r[8] for r in rs], dimension))
-            for doc, rs in grouped.items()
-        }
-
-    def sentence_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
-        grouped: dict[int, list[object]] = {}
-        for doc, _, vector in self._in(portable.SENTENCE_VECTORS_OF, doc_ids):
-            grouped.setdefault(doc, []).append(vector)
-        return {doc: decode_rows(vs, dimension) for doc, vs in grouped.items()}
 
     def sentence_scores(
         self, doc_ids: Sequence[int], query: np.ndarray, dimension: int
@@ -240,12 +224,15 @@ class TeamStore(DocumentRows):
         matrix = decode_rows([v for _, v in rows], dimension)
         return {doc: matrix[i] for i, (doc, _) in enumerate(rows)}
 
-    def owners(self, table: str, ids: Sequence[int]) -> dict[int, int]:
-        query = f"SELECT id, document_id FROM {portable.checked_table(table)} WHERE id {{among}}"
-        return dict(self._in(query, ids))
-
     def _fetch(self, statement: str, params: Sequence[object]) -> list[tuple]:
         """Rows in binary: vectors come back as raw bytes for `decode_rows`."""
         with self._connections.cursor() as cur:
             cur.execute(statement, params, binary=True)
             return cur.fetchall()
+
+
+def _copy_rows(cur, statement: str, rows: Iterable[tuple]) -> None:
+    """Stream `rows` into a table through one COPY: far fewer round trips than INSERTs."""
+    with cur.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)

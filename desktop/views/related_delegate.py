@@ -8,11 +8,12 @@ comes from the model's roles, and text is drawn as text (never read as markup).
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from desktop.views.related_model import Role
 from desktop.views.results_delegate import paint_relevance_bar
+from desktop.views.row_ink import paint_panel
 
 PAD_X, PAD_Y, GAP = 10, 6, 3
 BAR_WIDTH, BAR_HEIGHT = 48, 5
@@ -49,19 +50,8 @@ class RelatedDelegate(QStyledItemDelegate):
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         opt.text = ""
-        widget = option.widget
         painter.save()
-        if widget is not None:
-            widget.style().drawPrimitive(
-                QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget
-            )
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        palette = option.palette
-        text_colour = palette.color(
-            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        )
-        muted = QColor(text_colour)
-        muted.setAlphaF(0.65)
+        ink = paint_panel(painter, option, opt)
         title_font, small_font, body_font = self._fonts(option.font)
         rect = opt.rect.adjusted(PAD_X, PAD_Y, -PAD_X, -PAD_Y)
         left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -78,13 +68,13 @@ class RelatedDelegate(QStyledItemDelegate):
             BAR_WIDTH,
             BAR_HEIGHT,
         )
-        paint_relevance_bar(painter, bar, score, palette, selected)
+        paint_relevance_bar(painter, bar, score, option.palette, ink.selected)
         painter.setFont(small_font)
-        painter.setPen(muted)
+        painter.setPen(ink.muted)
         score_rect = QRect(bar.left() - 6 - score_width, line.top(), score_width, line.height())
         painter.drawText(score_rect, left, score_text)
         painter.setFont(title_font)
-        painter.setPen(text_colour)
+        painter.setPen(ink.text)
         title_rect = line.adjusted(0, 0, -(line.right() - score_rect.left() + 10), 0)
         title = title_metrics.elidedText(
             str(index.data(Role.TITLE) or ""), Qt.TextElideMode.ElideRight, title_rect.width()
@@ -96,11 +86,11 @@ class RelatedDelegate(QStyledItemDelegate):
         label_width = max(small_metrics.horizontalAdvance(x) for x in LABELS) + 8
         y = line.bottom() + 1 + GAP
         for label, role, colour in zip(
-            LABELS, (Role.HERE, Role.THERE), (muted, text_colour), strict=True
+            LABELS, (Role.HERE, Role.THERE), (ink.muted, ink.text), strict=True
         ):
             row = QRect(rect.left(), y, rect.width(), body_metrics.lineSpacing())
             painter.setFont(small_font)
-            painter.setPen(muted)
+            painter.setPen(ink.muted)
             painter.drawText(row.adjusted(0, 0, -(row.width() - label_width), 0), left, label)
             sentence = body_metrics.elidedText(
                 str(index.data(role) or ""),

@@ -22,9 +22,10 @@ from PySide6.QtGui import (
     QTextLayout,
     QTextOption,
 )
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from desktop.views.results_model import PENDING_NOTE, Role, copies_note
+from desktop.views.row_ink import paint_panel
 from desktop.views.text_offsets import python_index, utf16_len
 
 PAD_X, PAD_Y, GAP = 12, 8, 3
@@ -120,22 +121,12 @@ class ResultDelegate(QStyledItemDelegate):
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         opt.text = ""
-        widget = option.widget
-        style = widget.style() if widget is not None else None
         painter.save()
         heading = self._heading_height(option.font, index)
         if heading:
             self._paint_heading(painter, option, heading)
             opt.rect = opt.rect.adjusted(0, heading, 0, 0)
-        if style is not None:
-            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        palette = option.palette
-        text_colour = palette.color(
-            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        )
-        muted = QColor(text_colour)
-        muted.setAlphaF(0.65)
+        ink = paint_panel(painter, option, opt)
         title_font, small_font, body_font = self._fonts(option.font)
         rect = opt.rect.adjusted(PAD_X, PAD_Y, -PAD_X, -PAD_Y)
 
@@ -154,7 +145,7 @@ class ResultDelegate(QStyledItemDelegate):
             rect.left(), rect.top(), rect.width() - right - 12, title_metrics.height()
         )
         painter.setFont(title_font)
-        painter.setPen(text_colour)
+        painter.setPen(ink.text)
         title = title_metrics.elidedText(
             str(index.data(Role.TITLE) or ""), Qt.TextElideMode.ElideRight, title_rect.width()
         )
@@ -163,14 +154,14 @@ class ResultDelegate(QStyledItemDelegate):
         )
         if pending:
             painter.setFont(small_font)
-            painter.setPen(muted)
+            painter.setPen(ink.muted)
             note_rect = QRect(bar_rect.left(), title_rect.top(), right, title_rect.height())
             painter.drawText(
                 note_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, PENDING_NOTE
             )
         else:
             score = float(index.data(Role.SCORE) or 0.0)
-            paint_relevance_bar(painter, bar_rect, score, palette, selected)
+            paint_relevance_bar(painter, bar_rect, score, option.palette, ink.selected)
 
         # line 2: folder, how many more sentences matched, in how many other places it is
         y = title_rect.bottom() + 1 + GAP
@@ -181,7 +172,7 @@ class ResultDelegate(QStyledItemDelegate):
         more_text = " · ".join(n for n in notes if n)
         more_width = small_metrics.horizontalAdvance(more_text) + 12 if more_text else 0
         painter.setFont(small_font)
-        painter.setPen(muted)
+        painter.setPen(ink.muted)
         folder = small_metrics.elidedText(
             str(index.data(Role.FOLDER) or ""),
             Qt.TextElideMode.ElideMiddle,
@@ -199,7 +190,7 @@ class ResultDelegate(QStyledItemDelegate):
         top = line_rect.bottom() + 1 + 2 * GAP
         start, end = index.data(Role.HIGHLIGHT) or (0, 0)
         context, start, end = trimmed_context(str(index.data(Role.CONTEXT) or ""), start, end)
-        painter.setPen(text_colour)
+        painter.setPen(ink.text)
         layout = _context_layout(context, start, end, body_font, rect.width())
         layout.draw(painter, QPointF(rect.left(), top))
 

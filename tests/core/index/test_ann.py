@@ -38,10 +38,15 @@ def _corpus(docs: int, seed: int = 0) -> list[np.ndarray]:
 
 
 def _write(store: Store, name: str, vectors: np.ndarray) -> int:
-    sentences = tuple(NewSentence(i * 3, i * 3 + 2, i, None, f"s{i}") for i in range(len(vectors)))
+    pieces = [f"s{i}" for i in range(len(vectors))]
+    starts = np.cumsum([0] + [len(p) + 1 for p in pieces[:-1]])
+    sentences = tuple(
+        NewSentence(int(at), int(at) + len(p), i, None, p)
+        for i, (at, p) in enumerate(zip(starts, pieces, strict=True))
+    )
     doc = NewDocument(
         path=f"/r/{name}", root="/r", size=1, mtime=0.0, digest=name, kind="text", title=name,
-        text="s0 " * len(vectors), page_starts=(), sentences=sentences,
+        text=" ".join(pieces), page_starts=(), sentences=sentences,
         windows=(Window(0, min(4, len(vectors) - 1)),),
     )  # fmt: skip
     head = _unit(vectors[:5].mean(axis=0, keepdims=True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import numpy as np
@@ -71,9 +72,17 @@ def test_flat_index_load_checks_dimension(tmp_path: Path) -> None:
 
 
 def test_flat_index_is_a_vector_index() -> None:
-    index: VectorIndex = FlatIndex(4)  # the protocol is what the catalog holds
-    assert isinstance(index.count(), int)
-    assert callable(FlatIndex.load)
+    """FlatIndex has every member the protocol (what the catalog holds) declares, with the same
+    parameters, and its attributes."""
+    index: VectorIndex = FlatIndex(4)
+    assert (index.dimension, index.count()) == (4, 0)
+    assert set(VectorIndex.__annotations__) == {"dimension", "tolerance"}
+    assert FlatIndex.tolerance > 0
+    methods = [name for name in vars(VectorIndex) if not name.startswith("_")]
+    assert methods == ["add", "remove", "search", "count", "ids", "reconstruct", "save", "load"]
+    for name in methods:
+        ours = inspect.signature(getattr(FlatIndex, name)).parameters
+        assert list(ours) == list(inspect.signature(getattr(VectorIndex, name)).parameters), name
 
 
 def test_save_uses_a_private_temporary_name(tmp_path: Path, monkeypatch) -> None:

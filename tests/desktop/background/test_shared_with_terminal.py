@@ -89,8 +89,9 @@ def test_pending_files_are_resumed_at_launch(
     window.notifier.posted.connect(lambda m: messages.append(m.text))
     with gui.job_done(window, RefreshJob, timeout=TIMEOUT_MS):
         pass
-    assert any("Resuming 2 files left unfinished" in m for m in messages) or any(
-        "Finishing unfinished files" in m for m in messages
-    ), messages
+    assert messages == [
+        "Resuming 2 files left unfinished…",
+        "Finishing unfinished files: done (2 indexed, 1 unchanged).",
+    ]
     assert window.session.library.counts().pending == 0
     assert gui.search(window, "Run the code to find the bug.").hits[0].path == str(folder / "x.txt")

@@ -88,7 +88,11 @@ def test_search_json(indexed: Ponder, notes: Path) -> None:
     answer = json.loads(lines[0])
     assert answer["query"] == "The garden is big."
     results = answer["results"]
-    assert 1 <= len(results) <= 3
+    assert {Path(r["path"]).name for r in results} == {p.name for p in notes.iterdir()}  # k=3
+    assert (results[0]["path"], results[0]["sentence"]) == (
+        str(notes / "garden.txt"),
+        "The garden is big.",
+    )  # the sentence asked for, word for word, comes first
     for result in results:
         assert {"path", "score", "sentence", "start", "end", "line"} <= set(result)
         offset = result["context_start"]
