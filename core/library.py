@@ -17,18 +17,17 @@ from typing import TYPE_CHECKING, TypeVar
 from core import activity
 from core.backends import is_server, normalise, open_catalog
 from core.control import RunControl
-from core.errors import IndexMismatchError, ModelError, PonderError
+from core.errors import ModelError, PonderError
 from core.index.catalog import DB_NAME
 from core.ingest.indexer import IndexRun
 from core.ingest.progress import IndexSummary, ProgressCallback
 from core.keys.paths import absolute
+from core.library_setup import model_path, setup
 from core.map.atlas import LibraryMap, build_map
 from core.model import native
-from core.model.folder import default_model_folder, read_model_folder
 from core.model.inspector import Inspector
-from core.model.loading import check_context, default_context, index_info, load_encoder
-from core.model.pooling import check_pooling
-from core.model.precision import check_precision, default_precision
+from core.model.loading import check_context, index_info, load_encoder
+from core.model.precision import default_precision
 from core.onnx.engine import QueryEngine
 from core.query import Query, parse
 from core.records import Counts, DocumentRow, Status
@@ -89,40 +88,17 @@ class Library:
         self.location = normalise(location)
         self.catalog = open_catalog(self.location, approximate_above)
         self.data_dir = self.catalog.data_dir  # this machine's folder for the library
-        store = self.catalog.store
-        info = self.catalog.info
-        self.model_path = str(
-            Path(model).expanduser().resolve()
-            if model
-            else store.get_meta("model_path") or default_model_folder()
-        )
-        spec = read_model_folder(self.model_path)
-        self.pooling = check_pooling(pooling or (info.pooling if info else spec.pooling))
-        self.precision = check_precision(
-            precision or (info.precision if info else default_precision())
-        )
-        self.context = context or (info.context if info else default_context(self.pooling))
-        if info and (
-            info.model != spec.name
-            or info.pooling != self.pooling
-            or info.precision != self.precision
-            or info.context != self.context
-        ):
-            self.catalog.close()
-            raise IndexMismatchError(
-                f"this library was built with model {info.model!r}, pooling "
-                f"{info.pooling!r}, precision {info.precision} and sentences embedded "
-                f"{info.context}; it cannot search with model {spec.name!r}, pooling "
-                f"{self.pooling!r}, precision {self.precision} and sentences embedded "
-                f"{self.context} without a rebuild (ponder rebuild --pooling ...)."
-            )
         try:
-            check_context(self.context, self.pooling)
+            chosen = setup(self.catalog, model, pooling, precision, context)
         except PonderError:
             self.catalog.close()
             raise
-        self.model_name = spec.name
-        self.model_title = spec.title or spec.name  # what the window and `status` show
+        self.model_path = chosen.model_path
+        self.pooling = chosen.pooling
+        self.precision = chosen.precision
+        self.context = chosen.context
+        self.model_name = chosen.spec.name
+        self.model_title = chosen.spec.title or chosen.spec.name  # the window and `status` show it
         self._encoder: Encoder | None = None
         self._encoder_lock = threading.Lock()
         # Queries skip torch where an exported model answers for it (`core.onnx.engine`).
@@ -351,19 +327,13 @@ def rebuild(
     catalog = open_catalog(location)
     store = catalog.store
     try:
-        model_path = str(
-            Path(model).expanduser().resolve()
-            if model
-            else store.get_meta("model_path") or default_model_folder()
-        )
-        encoder = load_encoder(model_path, pooling, precision=precision or default_precision())
+        folder = model_path(store, model)
+        encoder = load_encoder(folder, pooling, precision=precision or default_precision())
         info = index_info(encoder, context)
         check_context(info.context, info.pooling)
-        store.reset_vectors(info, model_path)
+        store.reset_vectors(info, folder)
     finally:
         catalog.close()
-    library = Library(
-        location, model_path, encoder.pooling, encoder.precision, context=info.context
-    )
+    library = Library(location, folder, encoder.pooling, encoder.precision, context=info.context)
     library.use_encoder(encoder)
     return library, library.refresh(progress, control)
