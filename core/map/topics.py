@@ -6,10 +6,12 @@ k-means for every count of groups from two to `MAX_GROUPS`, keeping the count wh
 best separated (the highest mean silhouette, on a sample of a big map's points). All of it is
 numpy in small steps: scikit-learn's first import held the GIL for over 100 ms, which a window
 computing its map on a thread felt. Grouping the full document vectors instead (k-means and
-agglomerative clustering over a silhouette, HDBSCAN, spectral clustering, communities of the
-nearest-neighbour graph) was measured against written-down subjects and the man pages' sections
-(docs/benchmarks.md): none did better on both by more than a change of seed moves k-means on
-the full vectors, whose groups differ with every seed where the map's stay the same.
+agglomerative clustering over a silhouette, HDBSCAN, spectral clustering with the eigengap's
+count, Louvain communities of the nearest-neighbour graph with or without a TF-IDF blend,
+consensus k-means over seeds and counts) was measured against written-down subjects and the man
+pages' sections (`tests/benchmarks/bench_map.py --alternatives`, docs/benchmarks.md): none did
+better on both by more than a change of seed moves k-means on the full vectors, whose groups
+differ with every seed where the map's stay the same.
 
 A group's words are scored by class-based TF-IDF (BERTopic's c-TF-IDF): how often a word occurs
 in the group's text, weighted by how rare it is across groups, and by the share of the group's

@@ -18,8 +18,13 @@ e.g. the sample library's), `--sections` takes a man page's section from its fil
 document in no group counts as a group of its own). With `--alternatives` (and a reference),
 other ways of grouping the same documents are scored alike: HDBSCAN on the map's positions, and
 on the full document vectors k-means (three seeds), agglomerative clustering (Ward, average on
-cosine), each over the count of groups with the best cosine silhouette, and HDBSCAN. The last
-line is one JSON object.
+cosine), each over the count of groups with the best cosine silhouette, and HDBSCAN; then
+(`map_alternatives.py`) communities of the nearest-neighbour graph (Louvain, plain modularity;
+each document's k nearest, or only mutual ones; cosine, or cosine blended half and half with the
+TF-IDF cosine of the words topics are named from), spectral clustering with the eigengap's count,
+consensus k-means (every count and ten seeds, together in most runs) on the vectors and on the
+map's positions with them, and k-means on the vectors less their mean. The last line is one JSON
+object.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from core.library import Library  # noqa: E402
 from core.map.atlas import CACHE_NAME, LibraryMap, build_map, document_profiles  # noqa: E402
 from core.map.projection import project  # noqa: E402
 from core.records import Status  # noqa: E402
+from tests.benchmarks.map_alternatives import graph_alternatives  # noqa: E402
 
 SCORED = 3000
 SECTION = re.compile(r"\.(\d)[a-z]*\.txt$")
@@ -59,7 +65,7 @@ def main() -> int:
         library = Library(data)
         documents = [d for d in library.catalog.store.documents() if d.status == Status.INDEXED]
         started = time.perf_counter()
-        vectors, _ = document_profiles(library.catalog, documents)
+        vectors, texts = document_profiles(library.catalog, documents)
         entry: dict = {
             "library": str(data),
             "documents": len(documents),
@@ -75,7 +81,9 @@ def main() -> int:
         if args.subjects or args.sections:
             entry["groups_against_reference"] = _agreement(full, args.subjects)
             if args.alternatives:
-                entry["alternatives"] = _alternatives(full, documents, vectors, args.subjects)
+                entry["alternatives"] = _alternatives(
+                    full, documents, vectors, texts, args.subjects
+                )
         library.close()
         print(json.dumps(entry), flush=True)
         report.append(entry)
@@ -153,7 +161,13 @@ def _agreement(full: LibraryMap, subjects: Path | None) -> dict:
     }
 
 
-def _alternatives(full: LibraryMap, documents: list, vectors: np.ndarray, subjects: Path | None):
+def _alternatives(
+    full: LibraryMap,
+    documents: list,
+    vectors: np.ndarray,
+    texts: list[str],
+    subjects: Path | None,
+) -> dict:
     """Other clusterers against the same reference (see the module's docstring); noise points
     (HDBSCAN's -1) count as groups of their own."""
     from sklearn.cluster import HDBSCAN, AgglomerativeClustering, KMeans
@@ -176,7 +190,7 @@ def _alternatives(full: LibraryMap, documents: list, vectors: np.ndarray, subjec
         groups = np.where(groups < 0, -1 - np.arange(len(groups)), groups)
         return {"groups": len(set(groups.tolist())), **_scores(reference, groups.tolist())}
 
-    out = {"hdbscan_map_positions": scored(HDBSCAN(min_cluster_size=2).fit_predict(xy))}
+    out = {"hdbscan_map_positions": scored(HDBSCAN(min_cluster_size=2, copy=True).fit_predict(xy))}
     for seed in range(3):
         out[f"kmeans_vectors_seed{seed}"] = scored(
             best(lambda k, s=seed: KMeans(k, n_init=10, random_state=s).fit_predict(vectors))
@@ -191,8 +205,10 @@ def _alternatives(full: LibraryMap, documents: list, vectors: np.ndarray, subjec
         )
     for size in (2, 5):
         out[f"hdbscan_vectors_min{size}"] = scored(
-            HDBSCAN(min_cluster_size=size).fit_predict(vectors)
+            HDBSCAN(min_cluster_size=size, copy=True).fit_predict(vectors)
         )
+    for name, groups in graph_alternatives(vectors, xy, texts, most).items():
+        out[name] = scored(groups)
     return out
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core.map.stopwords import ENGLISH_STOP_WORDS, FILLER_WORDS
-from core.map.topics import find_topics
+from core.map.topics import find_topics, silhouette
 
 SUBJECTS = [
     "tomato compost garden soil",
@@ -53,3 +53,28 @@ def test_labels_hold_no_stop_filler_or_boilerplate_words_and_none_twice() -> Non
         for word in label.split(" · "):
             assert word not in ENGLISH_STOP_WORDS | FILLER_WORDS, label
             assert word not in {"copyright", "licence"}, label
+
+
+def test_groups_do_not_depend_on_the_order_of_the_documents() -> None:
+    xy, truth = _blobs(5, each=8, seed=3)
+    texts = [SUBJECTS[t] for t in truth]
+    order = np.random.default_rng(1).permutation(len(xy))
+    first = find_topics(xy, texts)
+    again = find_topics(xy, texts)
+    shuffled = find_topics(xy[order], [texts[i] for i in order])
+    assert [(c.label, c.members) for c in first] == [(c.label, c.members) for c in again]
+    as_sets = sorted(sorted(c.members) for c in first)
+    assert as_sets == sorted(sorted(order[c.members].tolist()) for c in shuffled)
+    assert {c.label for c in first} == {c.label for c in shuffled}
+
+
+def test_the_count_of_groups_is_chosen_by_the_silhouette_scikit_learn_computes() -> None:
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(60, 2)).astype(np.float32)
+    assignment = rng.integers(0, 4, size=60)
+    assignment[0] = 4  # a group of one scores 0, as scikit-learn has it
+    distances = np.sqrt(((points[:, None] - points[None]) ** 2).sum(-1))
+    expected = silhouette_score(distances, assignment, metric="precomputed")
+    assert silhouette(distances, assignment) == pytest.approx(expected, abs=1e-5)
