@@ -37,6 +37,11 @@ def decode(blob: bytes, dimension: int) -> np.ndarray:
     raise ValueError(f"a stored vector of {size} bytes is not {dimension}-dimensional")
 
 
+# Every float16 value as float32, by its bits: a lookup decodes a float16 matrix several times
+# faster than numpy's own conversion on a CPU without a vector instruction for it.
+_HALF = np.arange(1 << 16, dtype=np.uint16).view(np.float16).astype(np.float32)
+
+
 def decode_rows(blobs: Sequence[bytes], dimension: int) -> np.ndarray:
     """Blobs as a (len(blobs), dimension) float32 matrix; one conversion when all share a
     format (the usual case), row by row in a library that holds several."""
@@ -44,11 +49,19 @@ def decode_rows(blobs: Sequence[bytes], dimension: int) -> np.ndarray:
         return np.zeros((0, dimension), dtype=np.float32)
     sizes = {len(b) for b in blobs}
     if sizes == {2 * dimension}:
-        joined = np.frombuffer(b"".join(blobs), dtype=np.float16)
-        return joined.astype(np.float32).reshape(len(blobs), dimension)
+        joined = np.frombuffer(b"".join(blobs), dtype=np.uint16)
+        return np.take(_HALF, joined).reshape(len(blobs), dimension)
     if sizes == {4 * dimension}:
         return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), dimension)
     return np.stack([decode(b, dimension) for b in blobs])
+
+
+def inner_products(blobs: Sequence[bytes], dimension: int, query: np.ndarray) -> np.ndarray:
+    """Each blob's inner product with `query`, decoded in one step. Summed by `einsum`, not
+    BLAS: a matrix-vector product this size wakes BLAS's threads, which cost more than they
+    save beside a search's other threads."""
+    matrix = decode_rows(blobs, dimension)
+    return np.einsum("ij,j->i", matrix, np.asarray(query, dtype=np.float32))
 
 
 def int8(vector: np.ndarray) -> bytes:
