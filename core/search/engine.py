@@ -116,6 +116,7 @@ def search(
     try:
         q = encoder.encode([parsed.text])[0]
         rough, heads, sentence_floor = _candidates(catalog, q, k)
+        found = rough  # the index's own candidates, whose rough scores bound their exact ones
         if parsed.narrowed:
             rough = _narrowed(catalog, parsed, rough, heads, q)
         shortlist = sorted(rough, key=rough.get, reverse=True)[: max(RESCORE * k, 20)]
@@ -137,7 +138,8 @@ def search(
     heads.update(catalog.store.head_vectors(missing, catalog.dimension))
     shown = 2 * k if parsed.phrases else k
     if not (named or parsed.phrases):  # else every keyword document may be needed
-        extra = _could_rank(extra, exact, keyword, heads, q, sentence_floor, shown, mode)
+        bounds = _bounds(extra, found, heads, q, sentence_floor)
+        extra = _could_rank(extra, exact, keyword, bounds, shown, mode)
     extra += holding
     if extra:
         exact.update(_exact(catalog, q, extra, heads, sentences))
@@ -238,33 +240,46 @@ def _candidates(
     return rough, heads, floors[1]
 
 
+def _bounds(
+    doc_ids: list[int],
+    rough: dict[int, float],
+    heads: dict[int, np.ndarray],
+    q: np.ndarray,
+    sentence_floor: float,
+) -> dict[int, float]:
+    """The most each document's exact semantic score can be, short of rescoring it.
+
+    Its opening passage's score is exact. Its best sentence scores what the index returned for
+    it, or when the index returned none of its sentences, at most `sentence_floor` (the weakest
+    returned): its rough score (`_candidates`) is that bound, and a document the candidates never
+    met is bounded the same way from its opening passage. (A document the index found beyond the
+    shortlist is bounded by its rough score, not the floor: its best sentence may score above.)"""
+    return {
+        d: rough[d]
+        if d in rough
+        else HEAD_WEIGHT * (float(heads[d] @ q) if d in heads else 0.0)
+        + SENTENCE_WEIGHT * sentence_floor
+        for d in doc_ids
+    }
+
+
 def _could_rank(
     extra: list[int],
     exact: dict[int, float],
     keyword: dict[int, float],
-    heads: dict[int, np.ndarray],
-    q: np.ndarray,
-    sentence_floor: float,
+    bounds: dict[int, float],
     shown: int,
     mode: Mode,
 ) -> list[int]:
-    """The keyword documents outside the semantic shortlist that could still be shown.
-
-    None of their sentences was among the nearest the index returned, so their best sentence
-    scores at most `sentence_floor`; with their opening passage's exact score and their keyword
-    bonus that bounds their fused score. Those whose bound is under the `shown`-th best fused
-    score so far cannot be shown, and their sentence vectors are not read (on the man pages most
-    of the keyword documents: the bulk of what fusion added to a query's time)."""
+    """The keyword documents outside the semantic shortlist that could still be shown: those
+    whose semantic bound (`_bounds`) with their keyword bonus reaches the `shown`-th best fused
+    score so far. The rest are not rescored and their sentence vectors are not read (on the man
+    pages most of the keyword documents: the bulk of what fusion added to a query's time)."""
     if mode is Mode.KEYWORD or len(exact) < shown:
         return extra
     threshold = sorted(fuse(exact, keyword, mode).values(), reverse=True)[shown - 1]
-    bound = {
-        d: HEAD_WEIGHT * (float(heads[d] @ q) if d in heads else 0.0)
-        + SENTENCE_WEIGHT * sentence_floor
-        for d in extra
-    }
-    fused = fuse(bound, keyword, mode)
-    return [d for d in extra if fused[d] >= threshold]
+    bound = fuse(bounds, keyword, mode)
+    return [d for d in extra if bound[d] >= threshold]
 
 
 def _exact(

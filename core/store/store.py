@@ -236,10 +236,14 @@ class Store(MeaningRows, StoreReads):
     ) -> dict[int, SentenceScores]:
         """Each document's sentences' similarity to `query` (inner product), in one query that
         reads vectors and ids, no text."""
-        query = np.asarray(query, dtype=np.float32)
+        rows = self._in(portable.SENTENCE_VECTORS_OF, doc_ids)  # grouped by document
+        docs = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+        ids = np.fromiter((r[1] for r in rows), np.int64, len(rows))
+        scores = codec.inner_products([r[2] for r in rows], dimension, query)  # all at once
+        edges = np.flatnonzero(np.diff(docs, prepend=-1, append=-1)).tolist()  # each's first row
         return {
-            doc: SentenceScores(ids, matrix @ query)
-            for doc, (ids, matrix) in self._vectors(doc_ids, dimension).items()
+            int(docs[a]): SentenceScores(ids[a:b], scores[a:b])
+            for a, b in zip(edges[:-1], edges[1:], strict=True)
         }
 
     def head_vectors(self, doc_ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:

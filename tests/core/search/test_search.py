@@ -334,3 +334,16 @@ def test_a_term_many_documents_hold_is_still_highlighted_when_looked_up(
     hits = search(catalog, FixedEncoder({"SQLite": q}), "SQLite", k=5)
     assert len(hits) == 5
     assert all([m.text for m in h.matches] == ["Use SQLite here."] for h in hits)
+
+
+def test_a_keyword_document_the_index_found_beyond_the_shortlist_is_rescored(catalog) -> None:
+    """A keyword document outside the semantic shortlist whose best sentence the index returned
+    is bounded by that sentence's score, not by the weakest one returned: bounded by the weakest,
+    it was never rescored, though its meaning and its word together rank it first."""
+    near_sentence = _unit(0.6, 0.8, 0, 0)  # the weakest sentence returned
+    for n in range(21):  # more than fill the shortlist, each scoring 0.8
+        _write(catalog, f"near{n}", [near_sentence], _unit(1, 0, 0, 0))
+    # opening 0.6, best sentence 0.95: 0.775 by meaning, under the shortlist's
+    _write(catalog, "zebra", [_unit(0.95, 0, 0, 0.31225)], _unit(0.6, 0, 0.8, 0))
+    hits = search(catalog, FixedEncoder({"zebra": _unit(1, 0, 0, 0)}), "zebra", k=1)
+    assert [h.title for h in hits] == ["zebra"]
