@@ -315,7 +315,7 @@ class LocalCatalog:
     def _check_room(self, path: Path, count: int) -> None:
         """Refuse to start a save that cannot fit (FAISS would half-write the file and
         complain on stderr); the store's copy of every vector stays the truth."""
-        needed = count * (self.dimension * 4 + 16) + (1 << 20)
+        needed = count * (self.dimension * 2 + 16) + (1 << 20)  # float16 or 8-bit codes, ids
         try:
             free = shutil.disk_usage(self.data_dir).free
         except OSError:
