@@ -24,6 +24,7 @@ from core.index.vectors import FlatIndex, VectorIndex
 from core.store import Store
 
 APPROXIMATE_ABOVE = 20_000  # vectors in a table; at 20k a flat scan takes about 3 ms here
+FLAT_MOST = 4  # a flat index past this many times APPROXIMATE_ABOVE waits for its approximate one
 MIN_LISTS, MAX_LISTS = 8, 4096
 OUTGROWN = 4  # retrain when the ideal number of groups is this many times the trained one
 
@@ -56,6 +57,13 @@ class Policy:
         if count <= self.approximate_above and self.approximate_above > 0:
             return Plan(0)
         return Plan(lists_for(count))  # 0 (exact) when too few vectors to train any groups
+
+    def flat_most(self) -> int:
+        """The most vectors a flat index takes in by catching up. Past it the vectors wait in
+        SQLite for the approximate index being built (whose codes take a quarter of the
+        memory), so a burst of arrivals (a folder of copies, a long run followed by a window)
+        never swells the flat index."""
+        return FLAT_MOST * (self.approximate_above or APPROXIMATE_ABOVE)
 
     def replan(self, index: VectorIndex) -> Plan | None:
         """The plan to rebuild `index` to, or None while it still suits its size."""

@@ -28,7 +28,7 @@ import numpy as np
 from core.errors import PonderError, StoreError
 from core.index import ann
 from core.index.data_folder import private_folder, remove_files, sweep_leftovers
-from core.index.vectors import VectorIndex
+from core.index.vectors import FlatIndex, VectorIndex
 from core.keys.keyspace import LocalKeys
 from core.records import IdDigest, IndexInfo
 from core.store import VECTOR_TABLES, Store, digest
@@ -120,7 +120,7 @@ class LocalCatalog:
         with self._lock:
             now = self.store.generation()
             for table, mirror in list(self._mirrors.items()):
-                if mirror.generation != now:
+                if mirror.generation != now and not self._defer(table, mirror):
                     self._catch_up(table, mirror)
                 self._replan(table)
             self._quarantine()
@@ -145,6 +145,21 @@ class LocalCatalog:
         if changes.held is not None and not self._holds_the_store(table, index, changes.held):
             self._rebuild(table)
 
+    def _defer(self, table: str, mirror: _Mirror) -> bool:
+        """Whether to leave a flat index as it is because what arrived would take it past
+        `Policy.flat_most`: then the index its size calls for is built from SQLite on a thread
+        (or already is) and takes over with everything. Meanwhile searches answer from the index
+        as it was, and find the new documents by their words."""
+        index = mirror.index
+        if not isinstance(index, FlatIndex) or mirror.generation < 0:
+            return False
+        room = self.policy.flat_most() - index.count()
+        arrived = self.store.added_since(table, mirror.generation, max(room, 0) + 1)
+        if arrived <= room:
+            return False
+        plan = self.policy.plan(index.count() + arrived)
+        return plan.approximate and self._start_build(table, plan)
+
     def _rebuild(self, table: str) -> None:
         """Recreate one index from the vectors in SQLite; nothing is embedded again."""
         plan = self.policy.plan(getattr(self.store.counts(), table))
@@ -153,16 +168,24 @@ class LocalCatalog:
 
     def _replan(self, table: str) -> None:
         """Start a background build when a table's index no longer suits its size."""
-        build = self._builds.get(table)
-        if (build and build.is_alive()) or self._stop.is_set():
-            return
         plan = self.policy.replan(self._mirrors[table].index)
         if plan is not None:
-            build = threading.Thread(
-                target=self._build, args=(table, plan), name=f"ponder-index-{table}", daemon=True
-            )
-            self._builds[table] = build
-            build.start()
+            self._start_build(table, plan)
+
+    def _start_build(self, table: str, plan: ann.Plan) -> bool:
+        """Build `table`'s index as `plan` says on a thread, unless one is under way; whether
+        one is now (none starts once the catalog is closing)."""
+        build = self._builds.get(table)
+        if build is not None and build.is_alive():
+            return True
+        if self._stop.is_set():
+            return False
+        build = threading.Thread(
+            target=self._build, args=(table, plan), name=f"ponder-index-{table}", daemon=True
+        )
+        self._builds[table] = build
+        build.start()
+        return True
 
     def _build(self, table: str, plan: ann.Plan) -> None:
         """On a thread: build, then swap in under the lock and replay what changed since."""

@@ -38,6 +38,7 @@ from core.store.schema import VECTOR_TABLES, create, migrate
 # Rows written after a generation, in the order of the `gen` index so SQLite reads only those:
 # ordered by id alone, it scans the whole table (seconds at a million rows) on every catch-up.
 ADDED_SINCE = "SELECT id, vector FROM {table} WHERE gen > ? ORDER BY gen, id"
+COUNT_ADDED_SINCE = "SELECT count(*) FROM (SELECT 1 FROM {table} WHERE gen > ? LIMIT ?)"
 BATCH = 10_000  # rows read at a time: 15 MB of float32 for a 384-dimension model
 
 
@@ -183,6 +184,12 @@ class Store(MeaningRows, StoreReads):
             added = _feed(cursor, dimension, add)
             held = IdDigest(*db.execute(digest_sql(table)).fetchone()) if digest else None
         return VectorChanges(now, len(removed), added, held)
+
+    def added_since(self, table: str, generation: int, most: int) -> int:
+        """How many rows of `table` were written after `generation`, counted up to `most` (read
+        from the `gen` index, so a large backlog costs no more than `most` index entries)."""
+        query = COUNT_ADDED_SINCE.format(table=portable.checked_table(table))
+        return int(self._connections.rows(query, (generation, most))[0][0])
 
     def vectors_of(self, table: str, ids: Sequence[int], dimension: int) -> np.ndarray:
         """The stored vectors of some rows, in the order of `ids` (all must exist)."""

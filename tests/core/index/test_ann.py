@@ -213,6 +213,65 @@ def test_training_runs_off_the_callers_thread_and_misses_nothing(library, monkey
     catalog.close()
 
 
+def test_a_burst_of_arrivals_waits_in_sqlite_for_the_approximate_index(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A window follows a library that another process fills with many vectors at once: its
+    flat index does not take them in (float copies of them all would swell the window) but
+    keeps answering as it was while the approximate index is built from SQLite, which then
+    takes over holding every vector. The new documents are found by their words meanwhile."""
+    data = tmp_path / "data"
+    _library(data, _corpus(2))  # 40 vectors: exact
+    catalog = LocalCatalog(data, approximate_above=50)  # a flat index takes in at most 200
+    assert catalog.policy.flat_most() == 200 and catalog.vector_count("sentences") == 40
+    writer = Store(data / DB_NAME)
+    for i, vectors in enumerate(_corpus(30, seed=3)):  # 600 more, from "another process"
+        _write(writer, f"burst{i}.txt", vectors)
+    flat = catalog.index_of("sentences")
+    added: list[int] = []
+    real_add = FlatIndex.add
+
+    def spy(self: FlatIndex, ids: np.ndarray, matrix: np.ndarray) -> None:
+        if self is flat:
+            added.append(len(ids))
+        real_add(self, ids, matrix)
+
+    monkeypatch.setattr(FlatIndex, "add", spy)
+    release = threading.Event()
+    real_trained = IvfIndex.trained
+    monkeypatch.setattr(
+        IvfIndex, "trained", staticmethod(lambda s, n: (release.wait(10), real_trained(s, n))[1])
+    )
+    catalog.sync()
+    index = catalog.index_of("sentences")
+    assert isinstance(index, FlatIndex) and index.count() == 40 and added == []
+    late = catalog.store.document("/r/burst7.txt")
+    query = type("Query", (), {"encode": lambda self, texts: _queries(len(texts))})()
+    words = search(catalog, query, "s3", 50, keep_weak=True)
+    assert late.id in {h.document_id for h in words}  # found by a word while it waits
+    release.set()
+    assert catalog.wait_for_builds(30)
+    index = catalog.index_of("sentences")
+    assert isinstance(index, IvfIndex) and index.count() == 640
+    assert np.array_equal(np.sort(index.ids()), vector_ids_all(data, "sentences"))
+    assert added == []  # the flat index never took them in
+    writer.close()
+    catalog.close()
+
+
+def test_a_few_arrivals_are_caught_up_at_once(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _library(data, _corpus(2))
+    catalog = LocalCatalog(data, approximate_above=50)
+    assert catalog.vector_count("sentences") == 40
+    writer = Store(data / DB_NAME)
+    for i, vectors in enumerate(_corpus(8, seed=4)):  # 160: within the flat index's room
+        _write(writer, f"more{i}.txt", vectors)
+    assert catalog.vector_count("sentences") == 200  # caught up by this sync, no waiting
+    writer.close()
+    catalog.close()
+
+
 def test_the_policy_is_exact_when_small_and_ivf_when_large() -> None:
     policy = ann.Policy(20_000)
     assert not policy.plan(20_000).approximate
