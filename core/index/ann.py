@@ -59,11 +59,28 @@ class Policy:
         return Plan(lists_for(count))  # 0 (exact) when too few vectors to train any groups
 
     def flat_most(self) -> int:
-        """The most vectors a flat index takes in by catching up. Past it the vectors wait in
-        SQLite for the approximate index being built (whose codes take a quarter of the
-        memory), so a burst of arrivals (a folder of copies, a long run followed by a window)
-        never swells the flat index."""
+        """The most vectors a flat index takes in by catching up (see `room`)."""
         return FLAT_MOST * (self.approximate_above or APPROXIMATE_ABOVE)
+
+    def room(self, index: VectorIndex) -> int | None:
+        """How many more vectors `index` takes in by catching up; None for no limit. Past it
+        the arrivals wait in SQLite for the index their number calls for, built from SQLite,
+        so a burst (a folder of copies, a long run followed by a window) never swells a flat
+        index past `flat_most`, nor fills an IVF index only to rebuild it once outgrown
+        (holding two at once)."""
+        count = index.count()
+        if not isinstance(index, IvfIndex):
+            return max(self.flat_most() - count, 0)
+        outgrown = OUTGROWN * index.nlist
+        if outgrown > MAX_LISTS:
+            return None
+        low, high = count, max(2 * count, TRAIN_PER_LIST)
+        while lists_for(high) < outgrown:
+            low, high = high, 2 * high
+        while high - low > 1:  # the smallest size whose plan has `outgrown` groups
+            middle = (low + high) // 2
+            low, high = (middle, high) if lists_for(middle) < outgrown else (low, middle)
+        return max(high - 1 - count, 0)
 
     def replan(self, index: VectorIndex) -> Plan | None:
         """The plan to rebuild `index` to, or None while it still suits its size."""

@@ -28,7 +28,7 @@ import numpy as np
 from core.errors import PonderError, StoreError
 from core.index import ann
 from core.index.data_folder import private_folder, remove_files, sweep_leftovers
-from core.index.vectors import FlatIndex, VectorIndex
+from core.index.vectors import VectorIndex
 from core.keys.keyspace import LocalKeys
 from core.records import IdDigest, IndexInfo
 from core.store import VECTOR_TABLES, Store, digest
@@ -146,19 +146,15 @@ class LocalCatalog:
             self._rebuild(table)
 
     def _defer(self, table: str, mirror: _Mirror) -> bool:
-        """Whether to leave a flat index as it is because what arrived would take it past
-        `Policy.flat_most`: then the index its size calls for is built from SQLite on a thread
-        (or already is) and takes over with everything. Meanwhile searches answer from the index
-        as it was, and find the new documents by their words."""
-        index = mirror.index
-        if not isinstance(index, FlatIndex) or mirror.generation < 0:
+        """Whether to leave an index as it is because more arrived than it takes in by
+        catching up (`Policy.room`): then the index their number calls for is built from SQLite
+        on a thread (or already is) and takes over with everything. Meanwhile searches answer
+        from the index as it was, and find the new documents by their words."""
+        room = self.policy.room(mirror.index)
+        if room is None or mirror.generation < 0:
             return False
-        room = self.policy.flat_most() - index.count()
-        arrived = self.store.added_since(table, mirror.generation, max(room, 0) + 1)
-        if arrived <= room:
-            return False
-        plan = self.policy.plan(index.count() + arrived)
-        return plan.approximate and self._start_build(table, plan)
+        arrived = self.store.added_since(table, mirror.generation, room + 1)
+        return arrived > room and self._start_build(table)
 
     def _rebuild(self, table: str) -> None:
         """Recreate one index from the vectors in SQLite; nothing is embedded again."""
@@ -172,11 +168,12 @@ class LocalCatalog:
         if plan is not None:
             self._start_build(table, plan)
 
-    def _start_build(self, table: str, plan: ann.Plan) -> bool:
-        """Build `table`'s index as `plan` says on a thread, unless one is under way; whether
-        one is now (none starts once the catalog is closing)."""
+    def _start_build(self, table: str, plan: ann.Plan | None = None) -> bool:
+        """Build `table`'s index as `plan` says (by default, as its size when the build starts
+        calls for) on a thread, unless another is under way; whether one is now (none starts
+        once the catalog is closing)."""
         build = self._builds.get(table)
-        if build is not None and build.is_alive():
+        if build is not None and build.is_alive() and build is not threading.current_thread():
             return True
         if self._stop.is_set():
             return False
@@ -187,9 +184,10 @@ class LocalCatalog:
         build.start()
         return True
 
-    def _build(self, table: str, plan: ann.Plan) -> None:
+    def _build(self, table: str, plan: ann.Plan | None) -> None:
         """On a thread: build, then swap in under the lock and replay what changed since."""
         try:
+            plan = plan or self.policy.plan(getattr(self.store.counts(), table))
             index, generation = ann.build(
                 self.store, table, self.dimension, plan, self._adder(table), self._stop
             )
@@ -200,12 +198,18 @@ class LocalCatalog:
             return
         with self._lock:
             mirror = self._mirrors[table] = _Mirror(index, generation)
-            self._catch_up(table, mirror)
+            if not self._defer(table, mirror):
+                self._catch_up(table, mirror)
 
     def wait_for_builds(self, timeout: float | None = None) -> bool:
-        """Wait for background builds (tests, benchmarks); True when none is running."""
-        for build in list(self._builds.values()):
-            build.join(timeout)
+        """Wait for background builds, and those they start (tests, benchmarks); True when
+        none is running."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while running := [b for b in list(self._builds.values()) if b.is_alive()]:
+            for build in running:
+                build.join(None if deadline is None else max(deadline - time.monotonic(), 0))
+            if deadline is not None and time.monotonic() >= deadline:
+                break
         return not any(b.is_alive() for b in self._builds.values())
 
     def _adder(self, table: str):

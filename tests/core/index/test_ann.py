@@ -272,6 +272,33 @@ def test_a_few_arrivals_are_caught_up_at_once(tmp_path: Path) -> None:
     catalog.close()
 
 
+def test_an_ivf_index_takes_in_arrivals_up_to_where_it_would_be_outgrown() -> None:
+    """Past its room an IVF index would be rebuilt as soon as it took the arrivals in (two
+    indexes held at once), so they wait for the rebuild instead."""
+
+    class Sized(IvfIndex):  # an IVF index's size and groups, without training one
+        def __init__(self, nlist: int, held: int) -> None:
+            self._nlist, self._held = nlist, held
+
+        @property
+        def nlist(self) -> int:
+            return self._nlist
+
+        def count(self) -> int:
+            return self._held
+
+    policy = ann.Policy(1000)
+    for nlist, held in ((10, 400), (10, 30_000), (200, 5_000), (1500, 10)):
+        room = policy.room(Sized(nlist, held))
+        if 4 * nlist > ann.MAX_LISTS:
+            assert room is None
+            continue
+        assert ann.lists_for(held + room) < 4 * nlist or room == 0
+        assert ann.lists_for(held + room + 1) >= 4 * nlist
+    flat = FlatIndex(DIM)
+    assert policy.room(flat) == policy.flat_most() == 4000
+
+
 def test_the_policy_is_exact_when_small_and_ivf_when_large() -> None:
     policy = ann.Policy(20_000)
     assert not policy.plan(20_000).approximate
