@@ -15,9 +15,6 @@ file is rebuilt from SQLite.
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
 import threading
 import time
 from dataclasses import dataclass
@@ -25,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import PonderError, StoreError
-from core.index import ann
+from core.errors import PonderError
+from core.index import ann, index_files
 from core.index.data_folder import private_folder, remove_files, sweep_leftovers
 from core.index.vectors import VectorIndex
 from core.keys.keyspace import LocalKeys
@@ -43,8 +40,6 @@ LOG_KEEP = 200_000
 SAMPLE = 256  # stored vectors compared with a loaded index's own copies
 _HALF_APPLIED = -1  # a mirror that failed to catch up: under every log floor, so rebuilt next
 UNIT_TOLERANCE = 1e-2  # how far from length 1 a stored vector may be before it counts as damaged
-_FILE = re.compile(r"^(?P<table>[a-z]+)\.g(?P<generation>\d+)\.faiss$")
-_LEGACY = ("sentences.faiss", "passages.faiss", "faiss.json")
 
 
 @dataclass
@@ -160,7 +155,19 @@ class LocalCatalog:
         """Recreate one index from the vectors in SQLite; nothing is embedded again."""
         plan = self.policy.plan(getattr(self.store.counts(), table))
         index, generation = ann.build(self.store, table, self.dimension, plan, self._adder(table))
-        self._mirrors[table] = _Mirror(index, generation)
+        self._mirrors[table] = self._settled(table, _Mirror(index, generation))
+
+    def _settled(self, table: str, mirror: _Mirror) -> _Mirror:
+        """A large IVF index just built, or about to be replaced by a build, written to its file
+        and read back memory-mapped: its lists then take page cache the system can reclaim, not
+        this process's memory (else a window would hold the old and the new index at once, and
+        keep a freshly built one's memory for as long as it stays open). The first change copies
+        them back (`IvfIndex`). The mirror as it was where that cannot be done."""
+        if mirror.generation < 0:
+            return mirror
+        path = index_files.path_of(self.data_dir, table, mirror.generation)
+        index = index_files.mapped(mirror.index, path, self.policy.flat_most())
+        return mirror if index is None else _Mirror(index, mirror.generation, mirror.generation)
 
     def _replan(self, table: str) -> None:
         """Start a background build when a table's index no longer suits its size."""
@@ -177,6 +184,8 @@ class LocalCatalog:
             return True
         if self._stop.is_set():
             return False
+        if table in self._mirrors:  # the index answering meanwhile gives up its memory
+            self._mirrors[table] = self._settled(table, self._mirrors[table])
         build = threading.Thread(
             target=self._build, args=(table, plan), name=f"ponder-index-{table}", daemon=True
         )
@@ -194,10 +203,11 @@ class LocalCatalog:
         except ann.BuildCancelled:
             return
         except (PonderError, ValueError, RuntimeError, MemoryError) as exc:
-            self.warnings.append(f"could not rebuild the {table} index: {_reason(exc)}")
+            self.warnings.append(f"could not rebuild the {table} index: {index_files.reason(exc)}")
             return
+        mirror = self._settled(table, _Mirror(index, generation))
         with self._lock:
-            mirror = self._mirrors[table] = _Mirror(index, generation)
+            self._mirrors[table] = mirror
             if not self._defer(table, mirror):
                 self._catch_up(table, mirror)
 
@@ -292,7 +302,7 @@ class LocalCatalog:
         """Each table from its newest readable file, caught up and checked; else rebuilt."""
         now = self.store.generation()
         for table in VECTOR_TABLES:
-            for generation, path in self._files(table):
+            for generation, path in index_files.files(self.data_dir, table):
                 if generation > now:
                     continue  # from another library, or a database restored from a backup
                 try:
@@ -306,15 +316,6 @@ class LocalCatalog:
                 self._rebuild(table)
         self._quarantine()
 
-    def _files(self, table: str) -> list[tuple[int, Path]]:
-        """This table's index files, newest first."""
-        found = []
-        for name in os.listdir(self.data_dir):
-            match = _FILE.match(name)
-            if match and match["table"] == table:
-                found.append((int(match["generation"]), self.data_dir / name))
-        return sorted(found, reverse=True)
-
     def save(self) -> None:
         """Write every index that changed since it was last written, named for its generation,
         then remove older files and trim the removal log."""
@@ -322,37 +323,16 @@ class LocalCatalog:
             self.sync()
             for table, mirror in self._mirrors.items():
                 if mirror.saved != mirror.generation:
-                    path = self.data_dir / f"{table}.g{mirror.generation:06d}.faiss"
-                    self._check_room(path, mirror.index.count())
-                    try:
-                        mirror.index.save(path)
-                    except (OSError, RuntimeError) as exc:
-                        raise StoreError(
-                            f"could not save the search index {path.name} ({_reason(exc)}); "
-                            "the library itself is intact and will rebuild it"
-                        ) from exc
+                    index_files.write(
+                        mirror.index, index_files.path_of(self.data_dir, table, mirror.generation)
+                    )
                     mirror.saved = mirror.generation
-                stale = [p for g, p in self._files(table) if g < mirror.generation]
-                remove_files(stale)
-            remove_files([self.data_dir / name for name in _LEGACY])
+                files = index_files.files(self.data_dir, table)
+                remove_files([path for g, path in files if g < mirror.generation])
+            remove_files([self.data_dir / name for name in index_files.LEGACY])
             self._saved_at = time.monotonic()
             if self._mirrors and self.store.log_size() > LOG_KEEP:
                 self.store.trim_log(min(m.generation for m in self._mirrors.values()))
-
-    def _check_room(self, path: Path, count: int) -> None:
-        """Refuse to start a save that cannot fit (FAISS would half-write the file and
-        complain on stderr); the store's copy of every vector stays the truth."""
-        needed = count * (self.dimension * 2 + 16) + (1 << 20)  # float16 or 8-bit codes, ids
-        try:
-            free = shutil.disk_usage(self.data_dir).free
-        except OSError:
-            return
-        if free < needed:
-            raise StoreError(
-                f"not enough free space to save the search index {path.name} "
-                f"({needed / 1e6:.1f} MB needed); the library itself is intact and will "
-                "rebuild it"
-            )
 
     def save_if_due(self) -> None:
         """Save (what changed) when the last save is older than SAVE_INTERVAL_S; a save that
@@ -378,9 +358,3 @@ class LocalCatalog:
                 self._save_or_warn()
         finally:
             self.store.close()
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__

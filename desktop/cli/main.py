@@ -19,6 +19,7 @@ from desktop.cli.commands import (
     Interrupted,
 )
 from desktop.cli.parser import build_parser
+from desktop.heap import give_back_large_blocks
 
 _TAKES_VALUE = frozenset(
     {
@@ -56,6 +57,7 @@ def split_open_targets(argv: Sequence[str], commands: set[str]) -> tuple[list[st
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    give_back_large_blocks()  # before any index is loaded: the window and every command
     parser = build_parser()
     argv, open_paths = split_open_targets(
         sys.argv[1:] if argv is None else argv, parser.command_names

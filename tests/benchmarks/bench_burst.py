@@ -8,7 +8,8 @@ What a window does while a terminal indexes a folder of copies (each copy takes 
 by SQL, so a hundred thousand vectors arrive a minute): it catches up before every query. A
 library of `--base` vectors is written; then, for each checkout (this one, and `--before REV`
 checked out in a temporary worktree), a fresh copy of it is opened by a follower process of that
-checkout's engine (`LocalCatalog`, the window's engine without Qt), which syncs and searches
+checkout's engine (`LocalCatalog`, the window's engine without Qt, its allocator set as the
+window's is), which syncs and searches
 every FOLLOW_S seconds while this process writes `--burst` vectors into the copy, in documents of
 SENTENCES, and goes on until its index holds every vector. The follower reports its peak resident
 memory, how long until its index held them all, and which kind of index it ended with; one JSON
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -83,7 +85,7 @@ def main() -> int:
 def _run(code: Path, library: Path, args: argparse.Namespace) -> dict:
     follower = subprocess.Popen(
         [sys.executable, str(Path(__file__).resolve()), "--follow", str(library)],
-        cwd=code, env={"PYTHONPATH": str(code), "PATH": "/usr/bin:/bin"},
+        cwd=code, env={**os.environ, "PYTHONPATH": str(code)},
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert follower.stdout is not None
@@ -129,6 +131,12 @@ def _write(library: Path, first: int, count: int, *, bind: bool) -> None:
 def _follow(library: Path) -> int:
     """The follower: sync and search until the burst is written and every vector is held."""
     sys.path.insert(0, str(Path.cwd()))
+    try:  # as the window's process starts, where the checkout does that
+        from desktop.heap import give_back_large_blocks
+
+        give_back_large_blocks()
+    except ImportError:
+        pass
     from core.index.catalog import LocalCatalog
 
     catalog = LocalCatalog(library)
@@ -138,9 +146,19 @@ def _follow(library: Path) -> int:
     started, held_s = time.perf_counter(), None
     while held_s is None:
         catalog.nearest("sentences", query, 10)
-        if (library / "burst.done").exists():
-            stored = catalog.store.counts().sentences
-            if catalog.index_of("sentences").count() == stored:
+        index = catalog.index_of("sentences")
+        if os.environ.get("BURST_TRACE"):
+            print(
+                round(time.perf_counter() - started, 1),
+                _rss_mb(),
+                type(index).__name__,
+                index.count(),
+                getattr(index, "nlist", 0),
+                file=sys.stderr,
+                flush=True,
+            )
+        if (library / "burst.done").exists() and catalog.wait_for_builds(0):
+            if index.count() == catalog.store.counts().sentences:  # and nothing left to build
                 held_s = time.perf_counter() - started
         time.sleep(FOLLOW_S)
     kind = type(catalog.index_of("sentences")).__name__
@@ -148,6 +166,13 @@ def _follow(library: Path) -> int:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(json.dumps({"peak_rss_mb": peak_mb, "all_held_s": round(held_s, 1), "index": kind}))
     return 0
+
+
+def _rss_mb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) // 1024
+    return -1
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from support import vector_ids_all
 
-from core.index import ann
+from core.index import ann, index_files
 from core.index.catalog import DB_NAME, LocalCatalog
 from core.index.ivf import IvfIndex
 from core.index.vectors import FlatIndex
@@ -297,6 +297,38 @@ def test_an_ivf_index_takes_in_arrivals_up_to_where_it_would_be_outgrown() -> No
         assert ann.lists_for(held + room + 1) >= 4 * nlist
     flat = FlatIndex(DIM)
     assert policy.room(flat) == policy.flat_most() == 4000
+
+
+def test_a_large_ivf_index_gives_up_its_memory_when_built_and_while_replaced(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A freshly built IVF index is written and read back memory-mapped, and so is the one a
+    rebuild replaces, while the rebuild runs: a process never holds two in its own memory."""
+    data = tmp_path / "data"
+    _library(data, _corpus(50))  # 1,000 vectors
+    catalog = LocalCatalog(data, approximate_above=100)  # IVF, mapped from 400 vectors on
+    index = catalog.index_of("sentences")
+    assert isinstance(index, IvfIndex) and index.mapped
+    assert [g for g, _ in index_files.files(data, "sentences")] == [catalog.store.generation()]
+    writer = Store(data / DB_NAME)
+    _write(writer, "one.txt", _corpus(1, seed=9)[0])
+    catalog.sync()  # a change copies the lists into memory
+    assert not catalog.index_of("sentences").mapped
+    release, real = threading.Event(), IvfIndex.trained
+    monkeypatch.setattr(
+        IvfIndex, "trained", staticmethod(lambda s, n: (release.wait(10), real(s, n))[1])
+    )
+    for i, vectors in enumerate(_corpus(200, seed=10)):  # outgrown: a rebuild starts
+        _write(writer, f"more{i}.txt", vectors)
+    catalog.sync()
+    waiting = catalog.index_of("sentences")
+    assert waiting.mapped and waiting.count() == 1020  # answers from its file meanwhile
+    release.set()
+    assert catalog.wait_for_builds(60)
+    rebuilt = catalog.index_of("sentences")
+    assert rebuilt.mapped and rebuilt.count() == 5020 and rebuilt.nlist > waiting.nlist
+    writer.close()
+    catalog.close()
 
 
 def test_the_policy_is_exact_when_small_and_ivf_when_large() -> None:
