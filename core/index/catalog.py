@@ -155,14 +155,14 @@ class LocalCatalog:
         """Recreate one index from the vectors in SQLite; nothing is embedded again."""
         plan = self.policy.plan(getattr(self.store.counts(), table))
         index, generation = ann.build(self.store, table, self.dimension, plan, self._adder(table))
-        self._mirrors[table] = self._settled(table, _Mirror(index, generation))
+        self._mirrors[table] = _Mirror(index, generation)
 
-    def _settled(self, table: str, mirror: _Mirror) -> _Mirror:
-        """A large IVF index just built, or about to be replaced by a build, written to its file
-        and read back memory-mapped: its lists then take page cache the system can reclaim, not
-        this process's memory (else a window would hold the old and the new index at once, and
-        keep a freshly built one's memory for as long as it stays open). The first change copies
-        them back (`IvfIndex`). The mirror as it was where that cannot be done."""
+    def _parked(self, table: str, mirror: _Mirror) -> _Mirror:
+        """A large IVF index about to be replaced by a build, written to its file and read back
+        memory-mapped: while the build runs, its lists take page cache the system can reclaim,
+        not this process's memory, so the process never holds the old and the new index at once.
+        (The new one stays in memory: changes would copy mapped lists back, reading the file
+        and copying it at once.) The mirror as it was where that cannot be done."""
         if mirror.generation < 0:
             return mirror
         path = index_files.path_of(self.data_dir, table, mirror.generation)
@@ -185,7 +185,7 @@ class LocalCatalog:
         if self._stop.is_set():
             return False
         if table in self._mirrors:  # the index answering meanwhile gives up its memory
-            self._mirrors[table] = self._settled(table, self._mirrors[table])
+            self._mirrors[table] = self._parked(table, self._mirrors[table])
         build = threading.Thread(
             target=self._build, args=(table, plan), name=f"ponder-index-{table}", daemon=True
         )
@@ -205,9 +205,8 @@ class LocalCatalog:
         except (PonderError, ValueError, RuntimeError, MemoryError) as exc:
             self.warnings.append(f"could not rebuild the {table} index: {index_files.reason(exc)}")
             return
-        mirror = self._settled(table, _Mirror(index, generation))
         with self._lock:
-            self._mirrors[table] = mirror
+            mirror = self._mirrors[table] = _Mirror(index, generation)
             if not self._defer(table, mirror):
                 self._catch_up(table, mirror)
 
