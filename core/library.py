@@ -214,15 +214,19 @@ class Library:
         (`Cancelled`)."""
         return build_map(self.catalog, previous, control)
 
-    def warm_up(self) -> None:
+    def warm_up(self, *, apart: bool = False) -> None:
         """Load the model and the vector indexes now (a window does this on a worker thread),
         so the first search does not wait for them. Where ONNX Runtime answers queries, torch
         is left to load when something needs it (indexing): the window's first result by
-        meaning waits for this, and torch's imports take seconds. The indexes open on a thread
-        of their own meanwhile: both mostly wait on files or run native code."""
+        meaning waits for this, and torch's imports take seconds. `apart`, a missing ONNX model
+        is first made in a child process (`QueryEngine.prepare`), so that torch stays out of
+        this one unless that fails. The indexes open on a thread of their own meanwhile: both
+        mostly wait on files or run native code."""
         with ThreadPoolExecutor(1, thread_name_prefix="ponder-open") as opener:
             indexes = opener.submit(self.catalog.open_indexes)
-            if self.queries.load() is None:
+            if self.queries.load() is None and apart:
+                self.queries.prepare(apart=True)
+            if not self.queries.ready:
                 self.encoder.warm_up()
             indexes.result()
 

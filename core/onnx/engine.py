@@ -106,9 +106,10 @@ class QueryEngine:
         onnx = self.load()
         return onnx if onnx is not None and onnx.explains(poolings) else None
 
-    def prepare(self) -> None:
-        """Make this library's ONNX model if it is missing or was refused, loading torch for it,
-        and answer with it from now on. Never raises: a failure is remembered (`describe`)."""
+    def prepare(self, *, apart: bool = False) -> None:
+        """Make this library's ONNX model if it is missing or was refused, and answer with it
+        from now on; torch loads for it, in this process or, `apart`, in a child process that
+        ends with the export. Never raises: a failure is remembered (`describe`)."""
         if self.load() is not None or self._key is None:
             return
         with self._export_lock:
@@ -118,16 +119,8 @@ class QueryEngine:
             if failed and engine_choice() != ONNX:
                 self._reason = f"ONNX export failed: {failed}"
                 return
-            from core.onnx.export import export_entry
-
             try:
-                if self.precision == self._query_precision:
-                    encoder = self._torch()
-                else:  # a bf16 library: its own model is not what is exported
-                    from core.model.encoder import Encoder
-
-                    encoder = Encoder(self.model_path, self.pooling, precision=FP32)
-                onnx = OnnxEncoder(export_entry(encoder, self._key, self.model_path))
+                onnx = OnnxEncoder(self._export(apart))
                 onnx.verify()
             except Exception as exc:  # noqa: BLE001 - torch's exporters raise anything; torch answers
                 self._reason = f"ONNX export failed: {first_line(exc)}"
@@ -135,6 +128,20 @@ class QueryEngine:
                 return
             clear_failure(self._key)
             self._onnx = onnx
+
+    def _export(self, apart: bool) -> Path:
+        from core.onnx.export import export_apart, export_entry
+
+        assert self._key is not None
+        if apart:
+            return export_apart(self.model_path, self.pooling, self._query_precision, self._key)
+        if self.precision == self._query_precision:
+            encoder = self._torch()
+        else:  # a bf16 library: its own model is not what is exported
+            from core.model.encoder import Encoder
+
+            encoder = Encoder(self.model_path, self.pooling, precision=FP32)
+        return export_entry(encoder, self._key, self.model_path)
 
     def describe(self) -> str:
         """Which engine answers queries and why, for `ponder status`."""

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import warnings
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +54,22 @@ CHECK_TEXTS = (
     "  Spaces AROUND a sentence  ",
     " ".join(["the long query goes on and on"] * 100),
 )
+
+
+def export_apart(model_folder: str, pooling: str, precision: str, key: str) -> Path:
+    """As `export_entry`, with the model loaded in a process of its own, so that the caller
+    (a window that has no other use for torch) never imports torch and transformers nor holds
+    them afterwards. Whatever the child raises is raised here."""
+    context = multiprocessing.get_context("spawn")  # a fork would copy the caller's threads
+    with ProcessPoolExecutor(1, mp_context=context) as child:
+        made = child.submit(_export_in_child, model_folder, pooling, precision, key)
+        return Path(made.result())
+
+
+def _export_in_child(model_folder: str, pooling: str, precision: str, key: str) -> str:
+    from core.model.encoder import Encoder
+
+    return str(export_entry(Encoder(model_folder, pooling, precision=precision), key, model_folder))
 
 
 def export_entry(encoder: Encoder, key: str, model_folder: str) -> Path:

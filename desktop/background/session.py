@@ -113,7 +113,7 @@ class LibrarySession(QObject):
         """Load the model and the vector indexes off the window's thread; until then the first
         search waits for them."""
         self.model_ready = False
-        worker = Worker(lambda _report: library.warm_up())
+        worker = Worker(lambda _report: library.warm_up(apart=True))  # torch stays out
         worker.signals.result.connect(lambda _v: self._on_warm(library))
         worker.signals.error.connect(lambda f: self.notifier.failure(f, "Loading the model"))
         self.pool.start(worker)
