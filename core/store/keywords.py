@@ -15,6 +15,7 @@ import sqlite_utils
 from core.keys.paths import to_key
 from core.query import Query
 from core.store.connection import Connections
+from core.store.keywords_best import Word, best
 from core.store.portable import SQLITE, filter_conditions
 
 # Identifiers (O_NONBLOCK, st_mtime) are one token each; English words are stemmed (porter: on
@@ -48,13 +49,23 @@ _EXISTS = "SELECT count(*) FROM sqlite_master WHERE name = 'keywords'"
 _RANK = "-bm25(keywords, {}, {}, {})".format(*COLUMN_WEIGHTS)
 _SCORES = (
     f"SELECT keywords.rowid, {_RANK} AS s FROM keywords JOIN documents d ON d.id = keywords.rowid "
-    "WHERE keywords MATCH ? AND d.status = 'indexed'{where} ORDER BY s DESC LIMIT ?"
+    "WHERE keywords MATCH ? AND d.status = 'indexed'{where} ORDER BY s DESC, keywords.rowid LIMIT ?"
 )
 # The same without the documents table: at a million sentences the join is half the statement's
 # time (a row lookup for every matching document), so an unfiltered query checks the status of
-# only the documents it returns.
+# only the documents it returns. Ties go to the older document, so that ranking the matches in
+# parts (`core.store.keywords_best`) gives the same rows as ranking them all.
 _BARE_SCORES = (
-    f"SELECT rowid, {_RANK} AS s FROM keywords WHERE keywords MATCH ? ORDER BY s DESC LIMIT ?"
+    f"SELECT rowid, {_RANK} AS s FROM keywords WHERE keywords MATCH ? "
+    "ORDER BY s DESC, rowid LIMIT ?"
+)
+# ...and among only the documents matching a second expression, each still scored by the whole
+# query. The `+` keeps SQLite from handing the rowids to FTS5 one by one (a search for each):
+# the matches are read once and the others skipped before their score is computed.
+_BARE_SCORES_AMONG = (
+    f"SELECT rowid, {_RANK} AS s FROM keywords WHERE keywords MATCH ? "
+    "AND +rowid IN (SELECT rowid FROM keywords WHERE keywords MATCH ?) "
+    "ORDER BY s DESC, rowid LIMIT ?"
 )
 _NOT_INDEXED = "SELECT id FROM documents WHERE status != 'indexed' AND id {among}"
 _DOCUMENTS = "SELECT count(*) FROM keywords_docsize"
@@ -95,27 +106,38 @@ class Keywords:
         if not query.words:
             return {}
         where, params = _conditions(query)
-        match = " OR ".join(quoted(w) for w in self._telling(query.words))
+        documents, words = self._telling(query.words)
+        match = " OR ".join(w.term for w in words)
         if not where:
-            rows = self._connections.rows(_BARE_SCORES, [match, limit])
+            rows = best(words, documents, limit, self._ranked)
             among, ids = SQLITE.among([int(doc) for doc, _ in rows])
             if not ids or not self._connections.rows(_NOT_INDEXED.format(among=among), ids):
                 return {int(doc): float(score) for doc, score in rows}
         rows = self._connections.rows(_SCORES.format(where=where), [match, *params, limit])
         return {int(doc): float(score) for doc, score in rows}
 
-    def _telling(self, words: Sequence[str]) -> Sequence[str]:
-        """`words` less those in more than half the documents, unless that is all of them.
+    def _telling(self, words: Sequence[str]) -> tuple[int, list[Word]]:
+        """The number of documents, and `words` less those in more than half of them (unless
+        that is all of them), each with how many documents hold it.
 
         BM25 weighs such a word by an inverse document frequency of zero (FTS5 uses 1e-6), so
         it cannot change a score, yet its matches are most of what the statement reads (on
         common words, a third of a million-sentence library's keyword time)."""
+        terms = [quoted(w) for w in words]
         counts = self._connections.rows(
-            f"SELECT ({_DOCUMENTS}), " + ", ".join([_HOLDING] * len(words)),
-            [quoted(w) for w in words],
+            f"SELECT ({_DOCUMENTS}), " + ", ".join([_HOLDING] * len(words)), terms
         )[0]
-        telling = [w for w, n in zip(words, counts[1:], strict=True) if 2 * n <= counts[0]]
-        return telling or words
+        every = [Word(t, int(n)) for t, n in zip(terms, counts[1:], strict=True)]
+        telling = [w for w in every if 2 * w.holders <= counts[0]]
+        return int(counts[0]), telling or every
+
+    def _ranked(self, match: str, among: str | None, limit: int) -> list[tuple[int, float]]:
+        """The best `limit` documents for `match` (among those matching `among`), unfiltered."""
+        if among is None:
+            rows = self._connections.rows(_BARE_SCORES, [match, limit])
+        else:
+            rows = self._connections.rows(_BARE_SCORES_AMONG, [match, among, limit])
+        return [(int(doc), float(score)) for doc, score in rows]
 
     def allowed(self, query: Query, doc_ids: Sequence[int] | None, limit: int) -> list[int]:
         """Which of `doc_ids` (or of all documents, at most `limit`) pass the query's filters,
