@@ -347,3 +347,42 @@ def test_a_keyword_document_the_index_found_beyond_the_shortlist_is_rescored(cat
     _write(catalog, "zebra", [_unit(0.95, 0, 0, 0.31225)], _unit(0.6, 0, 0.8, 0))
     hits = search(catalog, FixedEncoder({"zebra": _unit(1, 0, 0, 0)}), "zebra", k=1)
     assert [h.title for h in hits] == ["zebra"]
+
+
+def _at(score: float, head: float) -> tuple[np.ndarray, np.ndarray]:
+    """A sentence and an opening passage scoring exactly `score` and `head` against e0."""
+    return _unit(score, (1 - score**2) ** 0.5, 0, 0), _unit(head, 0, (1 - head**2) ** 0.5, 0)
+
+
+def test_the_likeliest_keyword_documents_are_rescored_first_and_spare_the_rest(
+    catalog, monkeypatch
+) -> None:
+    """Keyword documents outside the shortlist that could rank are rescored likeliest first:
+    the best of them sets a bar the others' bounds cannot reach, so their sentences are never
+    read, and the results are those of rescoring them all."""
+    for n in range(4):  # the hundred sentences the index returns: the floor is 0.65
+        _write(catalog, f"filler{n}", [_at(0.65, 0)[0]] * 30, _unit(0, 0, 0, 1))
+    for n in range(21):  # the shortlist: about the query (0.825 rough), its sentences far (0.55)
+        sentence, head = _at(0.1, 1.0)
+        _write(catalog, f"near{n}", [sentence], head)
+    sentence, head = _at(0.64, 0.92)  # the likeliest: bound 0.785, exactly 0.78
+    _write(catalog, "zebra-likeliest", [sentence, _at(0.2, 0)[0]], head)
+    for n in range(5):  # bound 0.725: over the shortlist's best, under the likeliest's
+        sentence, head = _at(0.2, 0.8)
+        _write(catalog, f"zebra-{n}", [sentence, sentence], head)
+    encoder = FixedEncoder({"zebra": _unit(1, 0, 0, 0)})
+    rescored: list[int] = []
+    real = catalog.store.sentence_scores
+
+    def recorded(doc_ids, q, dimension):
+        rescored.extend(doc_ids)
+        return real(doc_ids, q, dimension)
+
+    monkeypatch.setattr(catalog.store, "sentence_scores", recorded)
+    hits = search(catalog, encoder, "zebra", k=1, keep_weak=True)
+    titles = {d.id: d.title for d in catalog.store.documents()}
+    assert not any(titles[d].startswith("zebra-") and d != hits[0].document_id for d in rescored)
+    monkeypatch.setattr(search_module, "could_rank", lambda extra, *args: extra)  # rescore all
+    every = search(catalog, encoder, "zebra", k=1, keep_weak=True)
+    assert [(h.title, h.score) for h in hits] == [(h.title, h.score) for h in every]
+    assert hits[0].title == "zebra-likeliest"
