@@ -26,12 +26,17 @@ from core.search.exact_terms import Holders, find_holders, held
 from core.search.fusion import Mode, fuse, is_weak, names_something, ranked
 from core.search.hits import DocumentHit, Scored, document_hit, sentence_hit, span_around
 from core.search.keywords import literal, unquote
-from core.search.shortlist import HEAD_WEIGHT, SENTENCE_WEIGHT, bounds_of, could_rank, likeliest
 
 if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
     from core.model.encoder import Encoder
     from core.onnx.engine import QueryEngine
 
+# Document score: how well the query matches the document's opening passage (its title and
+# introduction: what the document is about) and its best single sentence (where the answer is).
+# On python-faq and manpages this beat best passage + best sentence and each signal alone
+# (docs/benchmarks.md). Passages anywhere in a document still find candidates.
+HEAD_WEIGHT = 0.5
+SENTENCE_WEIGHT = 0.5
 CANDIDATES = 100  # nearest vectors fetched at each granularity, at least
 RESCORE = 3  # documents rescored exactly per result asked for
 MATCH_MARGIN = 0.12  # a sentence "matches" when within this of the best one...
@@ -95,8 +100,7 @@ def search(
 
     Weaker matches (under the relevance floor) are returned only when there is nothing better,
     or with `keep_weak` (to measure the ranking itself); they highlight no sentence as a match.
-    The number of SQL statements does not grow with `k` or the number of candidates (one more
-    rescores the likeliest keyword documents first when more than `k` of them could rank).
+    The number of SQL statements is the same whatever `k` and the number of candidates.
     """
     parsed = parse(query) if isinstance(query, str) else query
     if not parsed.text.strip() or k <= 0:
@@ -133,19 +137,12 @@ def search(
     missing = [d for d in extra + holding if d not in heads]
     heads.update(catalog.store.head_vectors(missing, catalog.dimension))
     shown = 2 * k if parsed.phrases else k
-    more: dict[int, float] = {}  # the exact scores of the documents added to the shortlist
-    if not (named or parsed.phrases) and mode is not Mode.KEYWORD:  # else all may be needed
-        bounds = bounds_of(extra, found, heads, q, sentence_floor)
-        extra = could_rank(extra, exact, keyword, bounds, shown, mode)
-        if len(extra) > shown:  # the likeliest first: their scores raise the bar for the rest
-            first = likeliest(extra, keyword, bounds, shown, mode)
-            more = _exact(catalog, q, first, heads, sentences)
-            rest = [d for d in extra if d not in set(first)]
-            extra = could_rank(rest, exact | more, keyword, bounds, shown, mode)
+    if not (named or parsed.phrases):  # else every keyword document may be needed
+        bounds = _bounds(extra, found, heads, q, sentence_floor)
+        extra = _could_rank(extra, exact, keyword, bounds, shown, mode)
     extra += holding
     if extra:
-        more.update(_exact(catalog, q, extra, heads, sentences))
-    exact.update(sorted(more.items()))  # in the order one statement would have given them
+        exact.update(_exact(catalog, q, extra, heads, sentences))
     fused = fuse(exact, keyword, mode)
     waiting = pending.waiting(catalog.store, [d for d in keyword if d not in exact])
     fused.update(pending.scores(exact, keyword, waiting, mode))  # ranked by their words
@@ -241,6 +238,48 @@ def _candidates(
         for d in docs
     }
     return rough, heads, floors[1]
+
+
+def _bounds(
+    doc_ids: list[int],
+    rough: dict[int, float],
+    heads: dict[int, np.ndarray],
+    q: np.ndarray,
+    sentence_floor: float,
+) -> dict[int, float]:
+    """The most each document's exact semantic score can be, short of rescoring it.
+
+    Its opening passage's score is exact. Its best sentence scores what the index returned for
+    it, or when the index returned none of its sentences, at most `sentence_floor` (the weakest
+    returned): its rough score (`_candidates`) is that bound, and a document the candidates never
+    met is bounded the same way from its opening passage. (A document the index found beyond the
+    shortlist is bounded by its rough score, not the floor: its best sentence may score above.)"""
+    return {
+        d: rough[d]
+        if d in rough
+        else HEAD_WEIGHT * (float(heads[d] @ q) if d in heads else 0.0)
+        + SENTENCE_WEIGHT * sentence_floor
+        for d in doc_ids
+    }
+
+
+def _could_rank(
+    extra: list[int],
+    exact: dict[int, float],
+    keyword: dict[int, float],
+    bounds: dict[int, float],
+    shown: int,
+    mode: Mode,
+) -> list[int]:
+    """The keyword documents outside the semantic shortlist that could still be shown: those
+    whose semantic bound (`_bounds`) with their keyword bonus reaches the `shown`-th best fused
+    score so far. The rest are not rescored and their sentence vectors are not read (on the man
+    pages most of the keyword documents: the bulk of what fusion added to a query's time)."""
+    if mode is Mode.KEYWORD or len(exact) < shown:
+        return extra
+    threshold = sorted(fuse(exact, keyword, mode).values(), reverse=True)[shown - 1]
+    bound = fuse(bounds, keyword, mode)
+    return [d for d in extra if bound[d] >= threshold]
 
 
 def _exact(
