@@ -69,6 +69,8 @@ _BARE_SCORES_AMONG = (
 )
 _NOT_INDEXED = "SELECT id FROM documents WHERE status != 'indexed' AND id {among}"
 _DOCUMENTS = "SELECT count(*) FROM keywords_docsize"
+_GENERATION = "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'"
+REMEMBERED = 10_000  # words whose document counts are kept between queries, at most
 _HOLDING = "(SELECT count(*) FROM keywords WHERE keywords MATCH ?)"
 
 
@@ -99,10 +101,15 @@ class Keywords:
 
     def __init__(self, connections: Connections) -> None:
         self._connections = connections
+        # (generation, number of documents, term -> documents holding it) as last counted:
+        # replaced whole, never changed in place, so a thread never sees another's half made
+        self._counted: tuple[int, int, dict[str, int]] = (-1, 0, {})
 
     def scores(self, query: Query, limit: int) -> dict[int, float]:
         """BM25 score (higher is better) of the best `limit` documents matching any of the
-        query's words and passing its filters, phrases and exclusions; one statement."""
+        query's words and passing its filters, phrases and exclusions: a statement counting
+        the words' documents (none when they were counted at this generation) and one or two
+        ranking them (`core.store.keywords_best`)."""
         if not query.words:
             return {}
         where, params = _conditions(query)
@@ -124,12 +131,32 @@ class Keywords:
         it cannot change a score, yet its matches are most of what the statement reads (on
         common words, a third of a million-sentence library's keyword time)."""
         terms = [quoted(w) for w in words]
-        counts = self._connections.rows(
-            f"SELECT ({_DOCUMENTS}), " + ", ".join([_HOLDING] * len(words)), terms
-        )[0]
-        every = [Word(t, int(n)) for t, n in zip(terms, counts[1:], strict=True)]
-        telling = [w for w in every if 2 * w.holders <= counts[0]]
-        return int(counts[0]), telling or every
+        documents, holders = self._holders(terms)
+        every = [Word(t, holders[t]) for t in terms]
+        telling = [w for w in every if 2 * w.holders <= documents]
+        return documents, telling or every
+
+    def _holders(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """The number of documents and how many hold each term: counted in one statement with
+        the library's generation, and remembered until a write changes it (the common words of
+        most queries cost the most to count)."""
+        generation, _, known = self._counted
+        unknown = list(dict.fromkeys(t for t in terms if t not in known))
+        row = self._count(unknown)
+        if row[0] != generation:  # written since: what was remembered may have changed
+            known = {}
+            if len(unknown) < len(set(terms)):
+                unknown = list(dict.fromkeys(terms))
+                row = self._count(unknown)
+        counted = dict(zip(unknown, (int(n) for n in row[2:]), strict=True))
+        holders = (known if len(known) < REMEMBERED else {}) | counted
+        self._counted = (row[0], int(row[1]), holders)
+        return int(row[1]), holders
+
+    def _count(self, terms: Sequence[str]) -> tuple:
+        """The generation, the number of documents and how many hold each term, at once."""
+        select = f"SELECT ({_GENERATION}), ({_DOCUMENTS})" + f", {_HOLDING}" * len(terms)
+        return self._connections.rows(select, terms)[0]
 
     def _ranked(self, match: str, among: str | None, limit: int) -> list[tuple[int, float]]:
         """The best `limit` documents for `match` (among those matching `among`), unfiltered."""

@@ -191,3 +191,28 @@ def test_the_best_keyword_documents_are_found_without_scoring_every_match(
             if query == "sourdough levain oven" and limit <= 10:
                 assert keywords._BARE_SCORES not in statements  # not every match was scored
                 assert keywords._BARE_SCORES_AMONG in statements
+
+
+def test_word_counts_are_remembered_until_a_write(store: Store, monkeypatch) -> None:
+    """How many documents hold each word is counted once a generation: asked again, the
+    statement counts none; after a write, every word anew."""
+    a = _write(store, "/r/a.txt", "Sourdough in the oven.")
+    b = _write(store, "/r/b.txt", "Rye in the oven.")
+    for grain in ("spelt", "barley", "millet"):
+        _write(store, f"/r/{grain}.txt", f"{grain.title()} bread.")
+    statements: list[str] = []
+    rows = store.keywords._connections.rows
+
+    def recorded(query: str, params=()) -> list[tuple]:
+        statements.append(query)
+        return rows(query, params)
+
+    monkeypatch.setattr(store.keywords._connections, "rows", recorded)
+    first = store.keywords.scores(parse("sourdough oven"), 10)
+    assert set(first) == {a, b}
+    assert store.keywords.scores(parse("oven sourdough"), 10) == first
+    counts = [s for s in statements if "keywords_docsize" in s]
+    assert [s.count("MATCH") for s in counts] == [2, 0]
+    for n in range(4):  # "sourdough" is now in five documents of nine: weightless
+        _write(store, f"/r/starter{n}.txt", "Sourdough starter.")
+    assert set(store.keywords.scores(parse("sourdough oven"), 10)) == {a, b}
