@@ -35,8 +35,8 @@ class Word:
     holders: int
 
 
-# (rows, match, among): the best `limit` rows for `match` among the documents `among` (an FTS5
-# expression, or None for all), ranked by score, then rowid.
+# rank(match, among, limit): the best `limit` (document, score) rows for the FTS5 expression
+# `match` among the documents matching `among` (None: all of them), by score, then document.
 Ranker = Callable[[str, str | None, int], list[tuple[int, float]]]
 
 
@@ -71,10 +71,7 @@ def best(
     start = end
     while end < len(ordered) and not floor > left[end] * (1 + SLACK) + SLACK:
         end += 1
-    among = _any(ordered[start:end])
-    if start:
-        among = f"{among} NOT {_any(ordered[:start])}"
-    more = rank(match, among, limit)
+    more = rank(match, f"{_any(ordered[start:end])} NOT {_any(ordered[:start])}", limit)
     return sorted(found + more, key=lambda row: (-row[1], row[0]))[:limit]
 
 
