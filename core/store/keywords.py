@@ -15,6 +15,7 @@ import sqlite_utils
 from core.keys.paths import to_key
 from core.query import Query
 from core.store.connection import Connections
+from core.store.keywords_best import Word, best
 from core.store.portable import SQLITE, filter_conditions
 
 # Identifiers (O_NONBLOCK, st_mtime) are one token each; English words are stemmed (porter: on
@@ -48,16 +49,28 @@ _EXISTS = "SELECT count(*) FROM sqlite_master WHERE name = 'keywords'"
 _RANK = "-bm25(keywords, {}, {}, {})".format(*COLUMN_WEIGHTS)
 _SCORES = (
     f"SELECT keywords.rowid, {_RANK} AS s FROM keywords JOIN documents d ON d.id = keywords.rowid "
-    "WHERE keywords MATCH ? AND d.status = 'indexed'{where} ORDER BY s DESC LIMIT ?"
+    "WHERE keywords MATCH ? AND d.status = 'indexed'{where} ORDER BY s DESC, keywords.rowid LIMIT ?"
 )
 # The same without the documents table: at a million sentences the join is half the statement's
 # time (a row lookup for every matching document), so an unfiltered query checks the status of
-# only the documents it returns.
+# only the documents it returns. Ties go to the older document, so that ranking the matches in
+# parts (`core.store.keywords_best`) gives the same rows as ranking them all.
 _BARE_SCORES = (
-    f"SELECT rowid, {_RANK} AS s FROM keywords WHERE keywords MATCH ? ORDER BY s DESC LIMIT ?"
+    f"SELECT rowid, {_RANK} AS s FROM keywords WHERE keywords MATCH ? "
+    "ORDER BY s DESC, rowid LIMIT ?"
+)
+# ...and among only the documents matching a second expression, each still scored by the whole
+# query. The `+` keeps SQLite from handing the rowids to FTS5 one by one (a search for each):
+# the matches are read once and the others skipped before their score is computed.
+_BARE_SCORES_AMONG = (
+    f"SELECT rowid, {_RANK} AS s FROM keywords WHERE keywords MATCH ? "
+    "AND +rowid IN (SELECT rowid FROM keywords WHERE keywords MATCH ?) "
+    "ORDER BY s DESC, rowid LIMIT ?"
 )
 _NOT_INDEXED = "SELECT id FROM documents WHERE status != 'indexed' AND id {among}"
 _DOCUMENTS = "SELECT count(*) FROM keywords_docsize"
+_GENERATION = "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'"
+REMEMBERED = 10_000  # words whose document counts are kept between queries, at most
 _HOLDING = "(SELECT count(*) FROM keywords WHERE keywords MATCH ?)"
 
 
@@ -88,34 +101,70 @@ class Keywords:
 
     def __init__(self, connections: Connections) -> None:
         self._connections = connections
+        # (generation, number of documents, term -> documents holding it) as last counted:
+        # replaced whole, never changed in place, so a thread never sees another's half made
+        self._counted: tuple[int, int, dict[str, int]] = (-1, 0, {})
 
     def scores(self, query: Query, limit: int) -> dict[int, float]:
         """BM25 score (higher is better) of the best `limit` documents matching any of the
-        query's words and passing its filters, phrases and exclusions; one statement."""
+        query's words and passing its filters, phrases and exclusions: a statement counting
+        the words' documents (none when they were counted at this generation) and one or two
+        ranking them (`core.store.keywords_best`)."""
         if not query.words:
             return {}
         where, params = _conditions(query)
-        match = " OR ".join(quoted(w) for w in self._telling(query.words))
+        documents, words = self._telling(query.words)
+        match = " OR ".join(w.term for w in words)
         if not where:
-            rows = self._connections.rows(_BARE_SCORES, [match, limit])
+            rows = best(words, documents, limit, self._ranked)
             among, ids = SQLITE.among([int(doc) for doc, _ in rows])
             if not ids or not self._connections.rows(_NOT_INDEXED.format(among=among), ids):
                 return {int(doc): float(score) for doc, score in rows}
         rows = self._connections.rows(_SCORES.format(where=where), [match, *params, limit])
         return {int(doc): float(score) for doc, score in rows}
 
-    def _telling(self, words: Sequence[str]) -> Sequence[str]:
-        """`words` less those in more than half the documents, unless that is all of them.
+    def _telling(self, words: Sequence[str]) -> tuple[int, list[Word]]:
+        """The number of documents, and `words` less those in more than half of them (unless
+        that is all of them), each with how many documents hold it.
 
         BM25 weighs such a word by an inverse document frequency of zero (FTS5 uses 1e-6), so
         it cannot change a score, yet its matches are most of what the statement reads (on
         common words, a third of a million-sentence library's keyword time)."""
-        counts = self._connections.rows(
-            f"SELECT ({_DOCUMENTS}), " + ", ".join([_HOLDING] * len(words)),
-            [quoted(w) for w in words],
-        )[0]
-        telling = [w for w, n in zip(words, counts[1:], strict=True) if 2 * n <= counts[0]]
-        return telling or words
+        terms = [quoted(w) for w in words]
+        documents, holders = self._holders(terms)
+        every = [Word(t, holders[t]) for t in terms]
+        telling = [w for w in every if 2 * w.holders <= documents]
+        return documents, telling or every
+
+    def _holders(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """The number of documents and how many hold each term: counted in one statement with
+        the library's generation, and remembered until a write changes it (the common words of
+        most queries cost the most to count)."""
+        generation, _, known = self._counted
+        unknown = list(dict.fromkeys(t for t in terms if t not in known))
+        row = self._count(unknown)
+        if row[0] != generation:  # written since: what was remembered may have changed
+            known = {}
+            if len(unknown) < len(set(terms)):
+                unknown = list(dict.fromkeys(terms))
+                row = self._count(unknown)
+        counted = dict(zip(unknown, (int(n) for n in row[2:]), strict=True))
+        holders = (known if len(known) < REMEMBERED else {}) | counted
+        self._counted = (row[0], int(row[1]), holders)
+        return int(row[1]), holders
+
+    def _count(self, terms: Sequence[str]) -> tuple:
+        """The generation, the number of documents and how many hold each term, at once."""
+        select = f"SELECT ({_GENERATION}), ({_DOCUMENTS})" + f", {_HOLDING}" * len(terms)
+        return self._connections.rows(select, terms)[0]
+
+    def _ranked(self, match: str, among: str | None, limit: int) -> list[tuple[int, float]]:
+        """The best `limit` documents for `match` (among those matching `among`), unfiltered."""
+        if among is None:
+            rows = self._connections.rows(_BARE_SCORES, [match, limit])
+        else:
+            rows = self._connections.rows(_BARE_SCORES_AMONG, [match, among, limit])
+        return [(int(doc), float(score)) for doc, score in rows]
 
     def allowed(self, query: Query, doc_ids: Sequence[int] | None, limit: int) -> list[int]:
         """Which of `doc_ids` (or of all documents, at most `limit`) pass the query's filters,

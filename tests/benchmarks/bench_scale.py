@@ -18,7 +18,9 @@ training). A fresh process runs `core.search.engine.search` (query embedding, ke
 ANN, SQL, hits) with each query engine side by side, query by query in alternating order so that
 other work on the machine weighs on both alike: ONNX Runtime (`core.onnx.engine`; its cached model
 is made first if missing) and torch. `--before REV` adds this search module as it was at a git
-revision, interleaved the same way. Each variant reports p50/p95, recall@10 against exact search
+revision, with the store's keyword ranking and rescoring as they were there too (its keyword
+index, `sentence_scores` and the vector codec, swapped in before each of its searches),
+interleaved the same way. Each variant reports p50/p95, recall@10 against exact search
 (a flat index over the same vectors) and its phase timings (`scale_phases.py`); each engine's
 resident memory is read in a process of its own that loads only that engine. The last line is one
 JSON object.
@@ -38,7 +40,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from types import ModuleType
+from types import MethodType, ModuleType
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # this checkout's core, not an installed one
@@ -71,7 +73,9 @@ def main() -> int:
         "--engines", default=",".join(ENGINES), help="query engines side by side: onnx,torch"
     )
     parser.add_argument(
-        "--before", default="", help="also time core/search/engine.py at this revision"
+        "--before",
+        default="",
+        help="also time the search module, keyword ranking and rescoring at this revision",
     )
     parser.add_argument("--no-alone", action="store_true", help="skip each engine's own memory")
     parser.add_argument(
@@ -195,6 +199,9 @@ def _measure(data: Path, queries: list[str], engines: list[str], before: str) ->
             raise SystemExit(f"unknown engine {engine!r}: {', '.join(ENGINES)}")
     opened = time.perf_counter() - start
     searches: dict[str, Callable[..., list]] = {}
+    store = library.catalog.store
+    ours = {"keywords": store.keywords, "sentence_scores": store.sentence_scores}
+    theirs = _old_store(before, store) if before else ours
     for engine in chosen:
         searches[engine] = search
         if before:
@@ -202,14 +209,21 @@ def _measure(data: Path, queries: list[str], engines: list[str], before: str) ->
             phases.wrap_module(old)
             searches[f"{engine}@{before}"] = old.search
     variants = list(searches)
+
+    def use(name: str) -> None:  # the store as the variant's revision had it
+        for attribute, value in (theirs if "@" in name else ours).items():
+            setattr(store, attribute, value)
+
     for q in queries[:5]:  # warm up every variant
         for name in variants:
+            use(name)
             searches[name](library.catalog, chosen[name.split("@")[0]], q, 10)
     times: dict[str, list[float]] = {name: [] for name in variants}
     top: dict[str, list[list[int]]] = {name: [] for name in variants}
     for n, q in enumerate(queries):
         turn = n % len(variants)
         for name in variants[turn:] + variants[:turn]:
+            use(name)
             engine = chosen[name.split("@")[0]]
             hits, ms = phases.run(name, searches[name], library.catalog, engine, q, 10)
             times[name].append(ms)
@@ -238,11 +252,28 @@ def _measure(data: Path, queries: list[str], engines: list[str], before: str) ->
 
 def _old_search(revision: str) -> ModuleType:
     """`core/search/engine.py` as it was at `revision`, loaded beside this checkout's."""
+    return _old_module(revision, "core/search/engine.py", "search_before")
+
+
+def _old_store(revision: str, store: Store) -> dict[str, object]:
+    """The keyword index and `sentence_scores` of `store` as `revision` had them (with that
+    revision's vector codec), to set on the store before each of that revision's searches."""
+    codec = _old_module(revision, "core/store/codec.py", "codec_before")
+    keywords = _old_module(revision, "core/store/keywords.py", "keywords_before")
+    old = _old_module(revision, "core/store/store.py", "store_before")
+    old.codec = codec
+    return {
+        "keywords": keywords.Keywords(store._connections),
+        "sentence_scores": MethodType(old.Store.sentence_scores, store),
+    }
+
+
+def _old_module(revision: str, path: str, name: str) -> ModuleType:
+    """The module at `path` as it was at `revision`, loaded beside this checkout's as `name`."""
     source = subprocess.run(
-        ["git", "-C", str(ROOT), "show", f"{revision}:core/search/engine.py"],
+        ["git", "-C", str(ROOT), "show", f"{revision}:{path}"],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
-    name = "search_before"
     spec = importlib.util.spec_from_loader(name, loader=None)
     assert spec is not None
     module = importlib.util.module_from_spec(spec)

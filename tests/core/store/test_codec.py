@@ -30,3 +30,22 @@ def test_inner_products_of_every_format_match_decoded_vectors() -> None:
         expected = codec.decode_rows(blobs, DIM) @ query
         assert np.allclose(codec.inner_products(blobs, DIM, query), expected, atol=1e-5)
     assert codec.inner_products([], DIM, query).shape == (0,)
+
+
+def test_a_batch_is_scored_on_one_openmp_thread_and_the_setting_restored(monkeypatch) -> None:
+    """One query gives a second thread nothing to do but makes the search wait for it."""
+    import faiss
+
+    seen: list[int] = []
+    search = faiss.IndexScalarQuantizer.search
+
+    def recorded(index, *args, **kwargs):
+        seen.append(faiss.omp_get_max_threads())
+        return search(index, *args, **kwargs)
+
+    monkeypatch.setattr(faiss.IndexScalarQuantizer, "search", recorded)
+    before = faiss.omp_get_max_threads()
+    rows = _unit_rows(5, 3)
+    codec.inner_products(codec.encode_rows(rows), DIM, rows[0])
+    assert seen == [1]
+    assert faiss.omp_get_max_threads() == before

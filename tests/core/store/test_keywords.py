@@ -11,7 +11,7 @@ import sqlite_utils
 
 from core.query import parse
 from core.records import NewDocument, NewSentence, Status, Window
-from core.store import SCHEMA_VERSION, Store
+from core.store import SCHEMA_VERSION, Store, keywords, keywords_best
 from core.store.schema import MIGRATIONS
 
 
@@ -132,7 +132,8 @@ def test_a_word_in_most_documents_is_left_out_without_changing_a_score(store: St
     it out of the statement changes no score; alone it still matches."""
     ids = [_write(store, f"/r/{i}.txt", f"The oven is hot {i}.") for i in range(5)]
     rare = _write(store, "/r/rare.txt", "The oven bakes sourdough.")
-    assert list(store.keywords._telling(("oven", "sourdough"))) == ["sourdough"]
+    documents, telling = store.keywords._telling(("oven", "sourdough"))
+    assert (documents, [w.term for w in telling]) == (6, ['"sourdough"'])
     both = store.keywords.scores(parse("oven sourdough"), 50)
     assert set(both) == {rare}  # the oven-only notes matched by a weightless word are left out
     assert both[rare] == pytest.approx(store.keywords.scores(parse("sourdough"), 50)[rare])
@@ -147,3 +148,71 @@ def test_a_document_not_indexed_is_never_a_keyword_match(store: Store) -> None:
     store.record_status("/r/sourdough.txt", "/r", 1, 1.0, Status.FAILED, "broken")
     assert list(store.keywords.scores(parse("sourdough"), 1)) == [other]
     assert list(store.keywords.scores(parse("sourdough type:txt"), 5)) == [other]
+
+
+def _every_match(store: Store, query: str, limit: int) -> list[tuple[int, float]]:
+    """The ranking the keyword index gives when it scores every document that matches."""
+    _, words = store.keywords._telling(parse(query).words)
+    match = " OR ".join(w.term for w in words)
+    return store.keywords._connections.rows(keywords._BARE_SCORES, [match, limit])
+
+
+def test_the_best_keyword_documents_are_found_without_scoring_every_match(
+    store: Store, monkeypatch
+) -> None:
+    """A document holding none of the rarest words cannot outscore those holding them, so
+    only those are scored; the rows, their scores and their order (ties included) are those of
+    scoring every match."""
+    monkeypatch.setattr(keywords_best, "FIRST_HOLDERS", 4)
+    rng = np.random.default_rng(3)
+    vocabulary = "oven bread flour water salt heat crust rye spelt poolish".split()
+    often = np.array([20, 12, 8, 6, 5, 4, 3, 2, 1.5, 1])
+    for i in range(60):
+        words = rng.choice(vocabulary, size=int(rng.integers(2, 9)), p=often / often.sum())
+        extra = " sourdough levain" if i % 9 == 0 else (" levain" if i % 5 == 0 else "")
+        text = " ".join(words) + extra
+        _write(store, f"/r/{i}.txt", text)
+        _write(store, f"/r/copy/{i}.txt", text)  # the same score: ties
+    statements: list[str] = []
+    rows = store.keywords._connections.rows
+
+    def recorded(query: str, params=()) -> list[tuple]:
+        statements.append(query)
+        return rows(query, params)
+
+    monkeypatch.setattr(store.keywords._connections, "rows", recorded)
+    queries = ("sourdough levain oven", "levain salt heat rye", "poolish crust spelt", "oven")
+    for query in queries:
+        for limit in (1, 3, 10, 200):
+            expected = _every_match(store, query, limit)
+            statements.clear()
+            found = store.keywords.scores(parse(query), limit)
+            assert list(found.items()) == expected, (query, limit)
+            if query == "sourdough levain oven" and limit <= 10:
+                assert keywords._BARE_SCORES not in statements  # not every match was scored
+                assert keywords._BARE_SCORES_AMONG in statements
+
+
+def test_word_counts_are_remembered_until_a_write(store: Store, monkeypatch) -> None:
+    """How many documents hold each word is counted once a generation: asked again, the
+    statement counts none; after a write, every word anew."""
+    a = _write(store, "/r/a.txt", "Sourdough in the oven.")
+    b = _write(store, "/r/b.txt", "Rye in the oven.")
+    for grain in ("spelt", "barley", "millet"):
+        _write(store, f"/r/{grain}.txt", f"{grain.title()} bread.")
+    statements: list[str] = []
+    rows = store.keywords._connections.rows
+
+    def recorded(query: str, params=()) -> list[tuple]:
+        statements.append(query)
+        return rows(query, params)
+
+    monkeypatch.setattr(store.keywords._connections, "rows", recorded)
+    first = store.keywords.scores(parse("sourdough oven"), 10)
+    assert set(first) == {a, b}
+    assert store.keywords.scores(parse("oven sourdough"), 10) == first
+    counts = [s for s in statements if "keywords_docsize" in s]
+    assert [s.count("MATCH") for s in counts] == [2, 0]
+    for n in range(4):  # "sourdough" is now in five documents of nine: weightless
+        _write(store, f"/r/starter{n}.txt", "Sourdough starter.")
+    assert set(store.keywords.scores(parse("sourdough oven"), 10)) == {a, b}

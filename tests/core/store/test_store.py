@@ -24,7 +24,7 @@ from core.records import (
     VectorChanges,
     Window,
 )
-from core.store import SCHEMA_VERSION, Store, digest
+from core.store import SCHEMA_VERSION, Store, codec, digest
 
 
 def _doc(path: str, sentences: int = 2) -> NewDocument:
@@ -289,3 +289,54 @@ def test_catching_up_reads_only_the_rows_written_since(store: Store) -> None:
                 "EXPLAIN QUERY PLAN " + store_module.ADDED_SINCE.format(table=table), (0,)
             ).fetchall()
             assert [row[-1] for row in plan] == [f"SEARCH {table} USING INDEX {table}_gen (gen>?)"]
+
+
+def test_sentence_scores_read_a_row_a_document_and_keep_every_format_and_order(
+    store: Store, monkeypatch
+) -> None:
+    """Rescoring reads each document's sentences as one row (their vectors joined byte for
+    byte: zeros included) and gives what reading them a row a sentence gives, in sentence
+    order, for float16, an older library's float32 and int8 vectors, and formats side by side."""
+    dim = 8
+    rng = np.random.default_rng(5)
+    docs = []
+    for n in (3, 1, 6, 4):
+        rows = rng.standard_normal((n, dim)).astype(np.float32)
+        rows[0, :3] = 0.0  # float16 zeros are NUL bytes
+        docs.append(store.write_document(_doc(f"/r/{len(docs)}.txt", n), rows, _vectors(1, dim)))
+    with sqlite3.connect(store.path) as db:
+        old = db.execute("SELECT id, vector FROM sentences WHERE document_id = ?", (docs[1],))
+        for sentence, blob in old.fetchall():  # an older library's float32
+            db.execute(
+                "UPDATE sentences SET vector = ? WHERE id = ?",
+                (np.frombuffer(blob, np.float16).astype(np.float32).tobytes(), sentence),
+            )
+        first = db.execute("SELECT min(id) FROM sentences WHERE document_id = ?", (docs[2],))
+        db.execute(  # formats side by side in one document
+            "UPDATE sentences SET vector = ? WHERE id = ?",
+            (codec.int8(np.ones(dim, np.float32)), first.fetchone()[0]),
+        )
+        db.execute(  # ordinals not in the order of the ids
+            "UPDATE sentences SET ordinal = 9 - ordinal WHERE document_id = ?", (docs[3],)
+        )
+    query = rng.standard_normal(dim).astype(np.float32)
+    fetched: list[int] = []
+    fetch = store._fetch
+
+    def counted(statement: str, params) -> list[tuple]:
+        rows = fetch(statement, params)
+        fetched.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(store, "_fetch", counted)
+    scored = store.sentence_scores([*docs, 999], query, dim)
+    assert fetched == [len(docs), 6]  # a row a document; the mixed one again, its six rows
+    by_row = store._scores_by_row(docs, query, dim)
+    assert list(scored) == list(by_row) == sorted(docs)
+    for doc in docs:
+        assert np.array_equal(scored[doc].ids, by_row[doc].ids)
+        assert np.allclose(scored[doc].scores, by_row[doc].scores, atol=1e-6)
+    reversed_ids = [r[0] for r in store._fetch(
+        "SELECT id FROM sentences WHERE document_id = ? ORDER BY ordinal", [docs[3]]
+    )]  # fmt: skip
+    assert scored[docs[3]].ids.tolist() == reversed_ids
