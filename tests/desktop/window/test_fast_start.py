@@ -34,9 +34,9 @@ def test_keyword_matches_come_first_while_the_model_loads(
     release = threading.Event()
     real = Library.warm_up
 
-    def slow(self: Library) -> None:
+    def slow(self: Library, **options: bool) -> None:
         release.wait(60)
-        real(self)
+        real(self, **options)
 
     monkeypatch.setattr(Library, "warm_up", slow)
     window = make_window(sample_data, wait_ready=False)

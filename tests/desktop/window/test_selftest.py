@@ -41,7 +41,7 @@ def test_a_model_that_will_not_load_fails_the_self_test_at_once_and_says_why(
     from core.library import Library
     from desktop.window.selftest import run_self_test
 
-    def broken(self) -> None:
+    def broken(self, **options: bool) -> None:
         raise ModelError("the model folder is empty")
 
     monkeypatch.setattr(Library, "warm_up", broken)
