@@ -65,7 +65,7 @@ class Answers:
     def _load(self) -> None:
         try:
             assert self._library is not None
-            self._library.warm_up()
+            self._library.warm_up(apart=True)  # a long-lived service keeps torch out
         finally:
             self._ready.set()
 
