@@ -173,14 +173,7 @@ def test_the_best_keyword_documents_are_found_without_scoring_every_match(
         text = " ".join(words) + extra
         _write(store, f"/r/{i}.txt", text)
         _write(store, f"/r/copy/{i}.txt", text)  # the same score: ties
-    statements: list[str] = []
-    rows = store.keywords._connections.rows
-
-    def recorded(query: str, params=()) -> list[tuple]:
-        statements.append(query)
-        return rows(query, params)
-
-    monkeypatch.setattr(store.keywords._connections, "rows", recorded)
+    statements = _recorded_statements(store, monkeypatch)
     queries = ("sourdough levain oven", "levain salt heat rye", "poolish crust spelt", "oven")
     for query in queries:
         for limit in (1, 3, 10, 200):
@@ -193,13 +186,8 @@ def test_the_best_keyword_documents_are_found_without_scoring_every_match(
                 assert keywords._BARE_SCORES_AMONG in statements
 
 
-def test_word_counts_are_remembered_until_a_write(store: Store, monkeypatch) -> None:
-    """How many documents hold each word is counted once a generation: asked again, the
-    statement counts none; after a write, every word anew."""
-    a = _write(store, "/r/a.txt", "Sourdough in the oven.")
-    b = _write(store, "/r/b.txt", "Rye in the oven.")
-    for grain in ("spelt", "barley", "millet"):
-        _write(store, f"/r/{grain}.txt", f"{grain.title()} bread.")
+def _recorded_statements(store: Store, monkeypatch) -> list[str]:
+    """Every statement the keyword index runs from now on, in order."""
     statements: list[str] = []
     rows = store.keywords._connections.rows
 
@@ -208,6 +196,17 @@ def test_word_counts_are_remembered_until_a_write(store: Store, monkeypatch) -> 
         return rows(query, params)
 
     monkeypatch.setattr(store.keywords._connections, "rows", recorded)
+    return statements
+
+
+def test_word_counts_are_remembered_until_a_write(store: Store, monkeypatch) -> None:
+    """How many documents hold each word is counted once a generation: asked again, the
+    statement counts none; after a write, every word anew."""
+    a = _write(store, "/r/a.txt", "Sourdough in the oven.")
+    b = _write(store, "/r/b.txt", "Rye in the oven.")
+    for grain in ("spelt", "barley", "millet"):
+        _write(store, f"/r/{grain}.txt", f"{grain.title()} bread.")
+    statements = _recorded_statements(store, monkeypatch)
     first = store.keywords.scores(parse("sourdough oven"), 10)
     assert set(first) == {a, b}
     assert store.keywords.scores(parse("oven sourdough"), 10) == first
