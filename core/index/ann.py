@@ -1,9 +1,10 @@
 """Which vector index a table gets for its size, and how one is built from SQLite.
 
-Below `APPROXIMATE_ABOVE` vectors an exact flat scan is fast and holds float32 copies that are
-still small; above it an IVF index of 8-bit codes (`core.index.ivf`) answers in about a millisecond
-at a quarter of the memory. The number of IVF groups follows the library's size (about 2·sqrt(n)),
-and an index retrains once the library outgrows its groups fourfold, so a scan stays short.
+Below `APPROXIMATE_ABOVE` vectors an exact flat scan is fast and holds float16 copies that are
+still small; above it an IVF index of product-quantised codes (`core.index.ivf`) answers in about
+a millisecond at a sixteenth of the memory. The number of IVF groups follows the library's size
+(about 2·sqrt(n)), and an index retrains once the library outgrows its groups fourfold, so a scan
+stays short; an older version's larger codes are rebuilt the same way.
 
 A build streams the table from one SQLite snapshot in chunks, so no float32 copy of the whole
 table is ever held: one pass draws an evenly spread training sample, the second adds every vector.
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.index.ivf import TRAIN_PER_LIST, IvfIndex
+from core.index.ivf import CODE_BITS, TRAIN_PER_LIST, IvfIndex
 from core.index.vectors import FlatIndex, VectorIndex
 from core.store import Store
 
@@ -91,6 +92,8 @@ class Policy:
                 return wanted  # shrank well below the threshold: exact again
             if wanted.approximate and wanted.nlist >= OUTGROWN * index.nlist:
                 return wanted
+            if wanted.approximate and not index.current:
+                return wanted  # an older version's codes, eight times the size
             return None
         return wanted if wanted.approximate else None
 
@@ -113,7 +116,7 @@ def _kind(path: Path) -> str:
     """IVF or flat, from the file's four-byte FAISS tag (without reading the rest)."""
     with open(path, "rb") as handle:
         tag = handle.read(4)
-    return "ivf" if tag in (b"IwSq", b"IwSQ") else "flat"
+    return "ivf" if tag in (b"IwPQ", b"IwSq", b"IwSQ") else "flat"
 
 
 def build(
@@ -143,9 +146,11 @@ def build(
 def _sample(
     store: Store, table: str, dimension: int, plan: Plan, stop: threading.Event | None
 ) -> np.ndarray:
-    """About TRAIN_PER_LIST vectors per group, spread evenly over the table, finite and unit."""
+    """About TRAIN_PER_LIST vectors per group (and at least enough for full-size codes, where
+    the table holds them), spread evenly over the table, finite and unit."""
     total = max(1, getattr(store.counts(), table))
-    stride = max(1, total // (TRAIN_PER_LIST * plan.nlist))
+    wanted = max(TRAIN_PER_LIST * plan.nlist, TRAIN_PER_LIST * (1 << CODE_BITS))
+    stride = max(1, total // wanted)
     parts: list[np.ndarray] = []
     seen = 0
 

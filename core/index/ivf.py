@@ -1,11 +1,16 @@
-"""An approximate vector index: FAISS IVF with 8-bit scalar-quantised codes.
+"""An approximate vector index: FAISS IVF with product-quantised codes.
 
 Vectors are grouped around `nlist` centroids found by k-means (a flat coarse quantiser: at a few
 thousand centroids scanning them all costs well under a millisecond); a query scans only the
-`nprobe` nearest groups. Each vector is held as 384 one-byte codes, a quarter of float32, and the
-search path's shortlist is rescored exactly from SQLite, so the codes only decide which documents
-are considered. IVF removes ids in place and needs no direct map (the ids live in its lists), so
-adding and removing files keeps it current without retraining.
+`nprobe` nearest groups. Within a group each vector is held as its difference from the group's
+centroid, product-quantised: `SUBQUANTISERS` one-byte codes, each naming one of 256 centroids
+learnt for its own slice of the dimensions (eight of MiniLM's 384). That is 48 bytes a vector, a
+thirty-second of float32 and an eighth of the 8-bit scalar codes an earlier version held (which
+a rebuild replaces). The search path's shortlist is
+rescored exactly from SQLite, so the codes only decide which documents are considered; on real
+sentence vectors they find nearly every one the 8-bit codes found (`docs/benchmarks.md`). IVF
+removes ids in place and needs no direct map (the ids live in its lists), so adding and removing
+files keeps it current without retraining.
 
 A saved index loads memory-mapped: its lists are read from the page cache, not copied. They are
 mapped as FAISS's in-memory lists (`IO_FLAG_MMAP_IFC`), which a search scans at the speed of
@@ -26,12 +31,21 @@ from core.index.vectors import threads_for, write_atomically
 
 NPROBE = 32  # groups scanned per query (of `nlist`): it only finds candidates, rescored exactly
 TRAIN_PER_LIST = 40  # training vectors per centroid (FAISS warns below 39)
+SUBQUANTISERS = 48  # one-byte codes per vector, each for its own slice of the dimensions
+CODE_BITS = 8  # bits per code: 256 centroids per sub-quantiser
+# A sample too small to train 256 centroids per sub-quantiser (an index forced approximate on a
+# few hundred vectors, to evaluate it) gets 16-centroid codes instead.
+SMALL_CODE_BITS = 4
 
 
 class IvfIndex:
-    """`IndexIVFScalarQuantizer` (inner product, QT_8bit) behind the `VectorIndex` methods."""
+    """`IndexIVFPQ` (inner product) behind the `VectorIndex` methods; an older file's
+    `IndexIVFScalarQuantizer` loads and answers too, until `current` asks for its rebuild."""
 
-    tolerance = 1e-2  # an 8-bit code's cosine to its vector: 0.998 at worst on 1M real vectors
+    # How far below 1 a code's cosine to its vector may be. A product-quantised code points
+    # within about 0.3 of its vector at worst (0.1 typically); a foreign or shuffled file's do
+    # not, since unrelated sentences' vectors rarely come closer than 0.4 to each other.
+    tolerance = 0.45
 
     def __init__(self, dimension: int, index: faiss.IndexIVF, *, mapped: bool = False) -> None:
         self.dimension = dimension
@@ -42,24 +56,36 @@ class IvfIndex:
 
     @classmethod
     def trained(cls, sample: np.ndarray, nlist: int) -> IvfIndex:
-        """A new, empty index whose groups are learnt from `sample` (unit vectors)."""
+        """A new, empty index whose groups and codes are learnt from `sample` (unit vectors)."""
         dimension = sample.shape[1]
         quantiser = faiss.IndexFlatIP(dimension)
-        index = faiss.IndexIVFScalarQuantizer(
-            quantiser, dimension, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+        index = faiss.IndexIVFPQ(
+            quantiser,
+            dimension,
+            nlist,
+            _subquantisers(dimension),
+            code_bits(len(sample)),
+            faiss.METRIC_INNER_PRODUCT,
         )
         index.own_fields = True
         quantiser.this.disown()
         index.cp.spherical = True  # centroids of unit vectors, compared by inner product
+        index.pq.cp.min_points_per_centroid = 1  # a small sample is enough (no warning printed)
         index.train(np.ascontiguousarray(sample, dtype=np.float32))
         return cls(dimension, index)
 
     @classmethod
     def load(cls, path: Path, dimension: int) -> IvfIndex:
         index = faiss.read_index(str(path), getattr(faiss, "IO_FLAG_MMAP_IFC", faiss.IO_FLAG_MMAP))
-        if not isinstance(index, faiss.IndexIVFScalarQuantizer) or index.d != dimension:
+        if not isinstance(index, _KINDS) or index.d != dimension:
             raise ValueError(f"{path} does not hold a {dimension}-dimensional IVF index")
         return cls(dimension, index, mapped=True)
+
+    @property
+    def current(self) -> bool:
+        """False for an older file's 8-bit scalar codes: the catalog rebuilds it in the
+        background (it answers meanwhile)."""
+        return isinstance(self._index, faiss.IndexIVFPQ)
 
     @property
     def nlist(self) -> int:
@@ -149,3 +175,17 @@ class IvfIndex:
         self._index.replace_invlists(copy, True)
         copy.this.disown()
         self._mapped = False
+
+
+_KINDS = (faiss.IndexIVFPQ, faiss.IndexIVFScalarQuantizer)
+
+
+def code_bits(sample: int) -> int:
+    """Bits per code a training sample of this many vectors can learn (FAISS wants 39 vectors
+    per centroid)."""
+    return CODE_BITS if sample >= TRAIN_PER_LIST * (1 << CODE_BITS) else SMALL_CODE_BITS
+
+
+def _subquantisers(dimension: int) -> int:
+    """`SUBQUANTISERS`, or the largest count below it that divides `dimension`."""
+    return next(m for m in range(min(SUBQUANTISERS, dimension), 0, -1) if dimension % m == 0)

@@ -11,70 +11,18 @@ import faiss
 import numpy as np
 import pytest
 from support import vector_ids_all
+from support_ann import DIM, QueryVectors, corpus, make_library, unit, write
 
 from core.index import ann, index_files
 from core.index.catalog import DB_NAME, LocalCatalog
 from core.index.ivf import IvfIndex
 from core.index.vectors import FlatIndex
-from core.records import IndexInfo, NewDocument, NewSentence, Window
 from core.search.engine import search
 from core.store import Store, codec
 
-DIM = 32
-SENTENCES = 20  # per document
-
-
-def _unit(matrix: np.ndarray) -> np.ndarray:
-    return (matrix / np.linalg.norm(matrix, axis=1, keepdims=True)).astype(np.float32)
-
-
-def _corpus(docs: int, seed: int = 0) -> list[np.ndarray]:
-    """Per document, SENTENCES clustered unit vectors (each document near its own centre)."""
-    rng = np.random.default_rng(seed)
-    topics = _unit(rng.standard_normal((40, DIM)))
-    return [
-        _unit(topics[rng.integers(40)] + 0.6 * rng.standard_normal((SENTENCES, DIM)))
-        for _ in range(docs)
-    ]
-
-
-def _write(store: Store, name: str, vectors: np.ndarray) -> int:
-    pieces = [f"s{i}" for i in range(len(vectors))]
-    starts = np.cumsum([0] + [len(p) + 1 for p in pieces[:-1]])
-    sentences = tuple(
-        NewSentence(int(at), int(at) + len(p), i, None, p)
-        for i, (at, p) in enumerate(zip(starts, pieces, strict=True))
-    )
-    doc = NewDocument(
-        path=f"/r/{name}", root="/r", size=1, mtime=0.0, digest=name, kind="text", title=name,
-        text=" ".join(pieces), page_starts=(), sentences=sentences,
-        windows=(Window(0, min(4, len(vectors) - 1)),),
-    )  # fmt: skip
-    head = _unit(vectors[:5].mean(axis=0, keepdims=True))
-    return store.write_document(doc, vectors, head)
-
-
-def _library(data: Path, corpus: list[np.ndarray]) -> list[int]:
-    data.mkdir(parents=True, exist_ok=True)
-    store = Store(data / DB_NAME)
-    store.bind_index(IndexInfo("stub", "mean", DIM))
-    ids = [_write(store, f"d{i}.txt", v) for i, v in enumerate(corpus)]
-    store.close()
-    return ids
-
-
-class _Encoder:
-    """Queries are given as their vectors, by position."""
-
-    def __init__(self, queries: np.ndarray) -> None:
-        self.queries = queries
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        return self.queries[[int(t) for t in texts]]
-
 
 def _top(catalog: LocalCatalog, queries: np.ndarray, k: int = 10) -> list[list[int]]:
-    encoder = _Encoder(queries)
+    encoder = QueryVectors(queries)
     return [
         [h.document_id for h in search(catalog, encoder, str(i), k, keep_weak=True)]
         for i in range(len(queries))
@@ -84,7 +32,7 @@ def _top(catalog: LocalCatalog, queries: np.ndarray, k: int = 10) -> list[list[i
 @pytest.fixture
 def library(tmp_path: Path) -> tuple[Path, list[int]]:
     data = tmp_path / "data"
-    return data, _library(data, _corpus(250))  # 5,000 sentence vectors
+    return data, make_library(data, corpus(250))  # 5,000 sentence vectors
 
 
 def _save_index_files(data: Path) -> None:
@@ -95,7 +43,7 @@ def _save_index_files(data: Path) -> None:
 
 
 def _queries(n: int = 40) -> np.ndarray:
-    return _unit(np.random.default_rng(99).standard_normal((n, DIM)))
+    return unit(np.random.default_rng(99).standard_normal((n, DIM)))
 
 
 def test_approximate_search_finds_the_documents_exact_search_finds(library) -> None:
@@ -119,8 +67,8 @@ def test_adding_and_removing_files_keeps_the_index_current(library) -> None:
     catalog = LocalCatalog(data, approximate_above=0)
     assert isinstance(catalog.index_of("sentences"), IvfIndex)
     catalog.save()
-    new = _corpus(20, seed=5)
-    added = [_write(catalog.store, f"new{i}.txt", v) for i, v in enumerate(new)]
+    new = corpus(20, seed=5)
+    added = [write(catalog.store, f"new{i}.txt", v) for i, v in enumerate(new)]
     catalog.store.delete_documents(doc_ids[:50])
     queries = np.stack([v[0] for v in new])  # each new document's own first sentence
     top = _top(catalog, queries, 3)
@@ -144,7 +92,7 @@ def test_a_loaded_index_is_memory_mapped_until_it_changes(library) -> None:
     catalog = LocalCatalog(data, approximate_above=0)
     index = catalog.index_of("sentences")
     assert isinstance(index, IvfIndex) and index.mapped
-    _write(catalog.store, "late.txt", _corpus(1, seed=3)[0])
+    write(catalog.store, "late.txt", corpus(1, seed=3)[0])
     catalog.sync()
     assert not index.mapped and index.count() == len(vector_ids_all(catalog.data_dir, "sentences"))
     catalog.close()
@@ -203,7 +151,7 @@ def test_training_runs_off_the_callers_thread_and_misses_nothing(library, monkey
     monkeypatch.setattr(IvfIndex, "trained", staticmethod(slow))
     assert _top(catalog, _queries(5))  # answers, and starts the build
     assert started.wait(10)
-    _write(catalog.store, "late.txt", _corpus(1, seed=8)[0])  # written while it trains
+    write(catalog.store, "late.txt", corpus(1, seed=8)[0])  # written while it trains
     assert _top(catalog, _queries(5)) and isinstance(catalog.index_of("sentences"), FlatIndex)
     release.set()
     assert catalog.wait_for_builds(30)
@@ -221,12 +169,12 @@ def test_a_burst_of_arrivals_waits_in_sqlite_for_the_approximate_index(
     keeps answering as it was while the approximate index is built from SQLite, which then
     takes over holding every vector. The new documents are found by their words meanwhile."""
     data = tmp_path / "data"
-    _library(data, _corpus(2))  # 40 vectors: exact
+    make_library(data, corpus(2))  # 40 vectors: exact
     catalog = LocalCatalog(data, approximate_above=50)  # a flat index takes in at most 200
     assert catalog.policy.flat_most() == 200 and catalog.vector_count("sentences") == 40
     writer = Store(data / DB_NAME)
-    for i, vectors in enumerate(_corpus(30, seed=3)):  # 600 more, from "another process"
-        _write(writer, f"burst{i}.txt", vectors)
+    for i, vectors in enumerate(corpus(30, seed=3)):  # 600 more, from "another process"
+        write(writer, f"burst{i}.txt", vectors)
     flat = catalog.index_of("sentences")
     added: list[int] = []
     real_add = FlatIndex.add
@@ -261,12 +209,12 @@ def test_a_burst_of_arrivals_waits_in_sqlite_for_the_approximate_index(
 
 def test_a_few_arrivals_are_caught_up_at_once(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    _library(data, _corpus(2))
+    make_library(data, corpus(2))
     catalog = LocalCatalog(data, approximate_above=50)
     assert catalog.vector_count("sentences") == 40
     writer = Store(data / DB_NAME)
-    for i, vectors in enumerate(_corpus(8, seed=4)):  # 160: within the flat index's room
-        _write(writer, f"more{i}.txt", vectors)
+    for i, vectors in enumerate(corpus(8, seed=4)):  # 160: within the flat index's room
+        write(writer, f"more{i}.txt", vectors)
     assert catalog.vector_count("sentences") == 200  # caught up by this sync, no waiting
     writer.close()
     catalog.close()
@@ -305,19 +253,19 @@ def test_a_large_ivf_index_gives_up_its_memory_while_a_rebuild_replaces_it(
     """The IVF index a rebuild replaces is written and read back memory-mapped while the
     rebuild runs: a process never holds two in its own memory."""
     data = tmp_path / "data"
-    _library(data, _corpus(50))  # 1,000 vectors
+    make_library(data, corpus(50))  # 1,000 vectors
     catalog = LocalCatalog(data, approximate_above=100)  # IVF; mapped when parked from 400 on
     assert isinstance(catalog.index_of("sentences"), IvfIndex)
     writer = Store(data / DB_NAME)
-    _write(writer, "one.txt", _corpus(1, seed=9)[0])
+    write(writer, "one.txt", corpus(1, seed=9)[0])
     catalog.sync()
     assert not catalog.index_of("sentences").mapped
     release, real = threading.Event(), IvfIndex.trained
     monkeypatch.setattr(
         IvfIndex, "trained", staticmethod(lambda s, n: (release.wait(10), real(s, n))[1])
     )
-    for i, vectors in enumerate(_corpus(200, seed=10)):  # outgrown: a rebuild starts
-        _write(writer, f"more{i}.txt", vectors)
+    for i, vectors in enumerate(corpus(200, seed=10)):  # outgrown: a rebuild starts
+        write(writer, f"more{i}.txt", vectors)
     catalog.sync()
     waiting = catalog.index_of("sentences")
     assert waiting.mapped and waiting.count() == 1020  # answers from its file meanwhile
@@ -340,9 +288,9 @@ def test_the_policy_is_exact_when_small_and_ivf_when_large() -> None:
 
 
 def test_vectors_are_stored_as_float16_and_older_formats_still_read(tmp_path: Path) -> None:
-    vectors = _corpus(1)[0]
+    vectors = corpus(1)[0]
     data = tmp_path / "data"
-    (doc,) = _library(data, [vectors])
+    (doc,) = make_library(data, [vectors])
     with sqlite3.connect(data / DB_NAME) as conn:
         blobs = [r[0] for r in conn.execute("SELECT vector FROM sentences ORDER BY id")]
         assert {len(b) for b in blobs} == {2 * DIM}
@@ -363,7 +311,7 @@ def test_statements_per_query_do_not_grow_with_k_on_the_approximate_index(librar
     data, _ = library
     catalog = LocalCatalog(data, approximate_above=0)
     assert isinstance(catalog.index_of("sentences"), IvfIndex)
-    encoder = _Encoder(_queries(1))
+    encoder = QueryVectors(_queries(1))
     search(catalog, encoder, "0", 1)  # the first search of a thread opens its connection
     statements = {}
     for k in (1, 10, 50):
