@@ -1,0 +1,284 @@
+"""Indexing in a process of its own, so that the caller never imports torch nor holds the model.
+
+A window has no other use for torch and transformers than embedding what it indexes (ONNX Runtime
+answers its queries), yet loading them and running the model holds hundreds of megabytes for as
+long as the window lives. `run_apart` runs an index, refresh or rebuild in a spawned child (a fork
+would copy the caller's threads and Qt): the child opens the same library with the same settings
+and writes to it as any other process would; its memory goes when it exits.
+
+The caller keeps what it had in-process: every `Progress` record reaches its callback, on its
+thread and in order; its `RunControl` is followed by the child (pause, resume, cancel between
+files); the run's `IndexSummary` is returned and the child's `PonderError` raised as the same
+type. A child that dies without an answer (killed, crashed, out of memory) raises `PonderError`:
+its files stay pending for the next run. The child sends each progress record with only the
+problems found since the one before, so a run with many problem files does not send them all
+again with every file.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import threading
+import traceback
+from dataclasses import dataclass, fields, replace
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from core.control import RunControl
+from core.errors import PonderError
+from core.ingest.progress import IndexSummary, Progress, ProgressCallback
+
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+    from multiprocessing.synchronize import Event
+
+    from core.index.interface import Catalog
+    from core.library import Library
+
+POLL_S = 0.05  # how often the caller looks at its control and at the child while none reports
+EXIT_WAIT_S = 10.0  # how long a child that was told to stop may take before it is killed
+
+
+class Work(Protocol):
+    """What the child runs: picklable, and importing the engine only when called (in the
+    child)."""
+
+    def __call__(self, progress: ProgressCallback, control: RunControl) -> IndexSummary: ...
+
+
+@dataclass(frozen=True)
+class IndexWork:
+    """`Library.index` on the library opened with the settings the caller's `Library` has."""
+
+    location: Path | str
+    model_path: str
+    pooling: str
+    precision: str
+    context: str
+    approximate_above: int | None
+    paths: tuple[str, ...]
+    follow_links: bool | None
+
+    def __call__(self, progress: ProgressCallback, control: RunControl) -> IndexSummary:
+        from core.library import Library
+
+        library = Library(
+            self.location,
+            self.model_path,
+            self.pooling,
+            self.precision,
+            self.approximate_above,
+            self.context,
+        )
+        try:
+            return library.index(list(self.paths), progress, control, self.follow_links)
+        finally:
+            library.close()
+
+
+@dataclass(frozen=True)
+class RebuildWork:
+    """`core.library.rebuild`; the caller opens the rebuilt library itself afterwards."""
+
+    location: Path | str
+    model: Path | str | None
+    pooling: str | None
+    precision: str | None
+    context: str | None
+
+    def __call__(self, progress: ProgressCallback, control: RunControl) -> IndexSummary:
+        from core.library import rebuild
+
+        library, summary = rebuild(
+            self.location, self.model, self.pooling, progress, control, self.precision,
+            self.context,
+        )  # fmt: skip
+        library.close()
+        return summary
+
+
+@dataclass(frozen=True)
+class _Done:
+    summary: IndexSummary  # its problems: those not sent with a progress record yet
+
+
+@dataclass(frozen=True)
+class _Failed:
+    error: BaseException  # one that pickles: the child's own, or one with its message
+    trace: str  # the child's traceback, as text
+
+
+class _ChildTraceback(Exception):
+    """The child's traceback, chained to what the caller raises so that a bug can be found."""
+
+
+def run_apart(
+    work: Work, progress: ProgressCallback | None = None, control: RunControl | None = None
+) -> IndexSummary:
+    """Run `work` in a spawned child; see the module's docstring."""
+    control = control or RunControl()
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    mirror = _Mirror(context.Event(), context.Event())
+    mirror.follow(control)  # a run paused before it starts never starts reading
+    child = context.Process(
+        target=_child,
+        args=(work, send, mirror.cancelled, mirror.running),
+        name="ponder-index",
+        daemon=True,  # gone with the caller, unless the caller is killed outright
+    )
+    child.start()
+    send.close()  # the child's end: once the child is gone, reading ends (EOFError)
+    summary = IndexSummary()
+    try:
+        while True:
+            mirror.follow(control)
+            if not receive.poll(POLL_S):
+                if not child.is_alive() and not receive.poll():
+                    raise _stopped(child)
+                continue
+            try:
+                message = receive.recv()
+            except (EOFError, OSError, pickle.UnpicklingError) as exc:  # died while sending
+                raise _stopped(child) from exc
+            if isinstance(message, Progress):
+                if progress is not None:
+                    progress(replace(message, summary=_merge(summary, message.summary)))
+            elif isinstance(message, _Done):
+                return _merge(summary, message.summary)
+            else:
+                raise message.error from _ChildTraceback(message.trace)
+    finally:
+        receive.close()
+        mirror.stop()  # a caller that stops listening stops the child too
+        child.join(EXIT_WAIT_S)
+        if child.is_alive():
+            child.kill()
+        child.join()
+
+
+def index_apart(
+    library: Library,
+    paths: list[str],
+    progress: ProgressCallback | None,
+    control: RunControl | None,
+    follow_links: bool | None,
+) -> IndexSummary:
+    """`library.index(paths, ...)` run apart, then what the child wrote taken in."""
+    work = IndexWork(
+        library.location, library.model_path, library.pooling, library.precision,
+        library.context, library.approximate_above, tuple(paths), follow_links,
+    )  # fmt: skip
+    try:
+        return run_apart(work, progress, control)
+    finally:
+        _follow_child(library.catalog)
+
+
+def _follow_child(catalog: Catalog) -> None:
+    """Take in what a child wrote: a library it embedded first now knows its model, and the
+    vector indexes catch up (now, on the caller's worker, rather than in the next search)."""
+    if catalog.info is None and (info := catalog.store.index_info()) is not None:
+        catalog.bind(info)
+    catalog.sync()
+
+
+def _stopped(child: BaseProcess) -> PonderError:
+    child.join(EXIT_WAIT_S)
+    return PonderError(
+        f"the indexing process stopped (exit code {child.exitcode}); its unfinished files stay "
+        "pending, and re-indexing the library (`ponder refresh`, or the window at its next "
+        "start) finishes them"
+    )
+
+
+def _merge(summary: IndexSummary, part: IndexSummary) -> IndexSummary:
+    """`summary` (the one object every record hands on, as in-process) updated from `part`."""
+    for f in fields(IndexSummary):
+        if f.name != "problems":
+            setattr(summary, f.name, getattr(part, f.name))
+    summary.problems.extend(part.problems)
+    return summary
+
+
+class _Mirror:
+    """The caller's `RunControl` state, copied into events the child's control reads."""
+
+    def __init__(self, cancelled: Event, running: Event) -> None:
+        self.cancelled, self.running = cancelled, running
+        self._seen: tuple[bool, bool] | None = None
+
+    def follow(self, control: RunControl) -> None:
+        state = (control.cancelled, control.paused)
+        if state == self._seen:
+            return
+        self._seen = state
+        if control.cancelled:
+            self.stop()
+        elif control.paused:
+            self.running.clear()
+        else:
+            self.running.set()
+
+    def stop(self) -> None:
+        self.cancelled.set()
+        self.running.set()  # a paused child must wake up to notice
+
+
+class _SharedControl(RunControl):
+    """The child's control: `RunControl` over the caller's events instead of its own."""
+
+    def __init__(self, cancelled: Event, running: Event) -> None:
+        self._cancelled = cancelled  # type: ignore[assignment]
+        self._running = running  # type: ignore[assignment]
+
+
+class _Reporter:
+    """The child's progress callback: each record sent, with only the problems that are new."""
+
+    def __init__(self, send: Connection) -> None:
+        self._send = send
+        self._sent = 0
+        self._lock = threading.Lock()  # records from two threads must not interleave
+
+    def __call__(self, progress: Progress) -> None:
+        with self._lock:
+            self._send.send(replace(progress, summary=self.unsent(progress.summary)))
+
+    def last(self, message: _Done | _Failed) -> None:
+        with self._lock:
+            self._send.send(message)
+
+    def unsent(self, summary: IndexSummary) -> IndexSummary:
+        """A copy of `summary` holding only the problems not sent yet."""
+        problems = summary.problems[self._sent :]
+        self._sent += len(problems)
+        return replace(summary, problems=problems)
+
+
+def _child(work: Work, send: Connection, cancelled: Event, running: Event) -> None:
+    """The child process: run `work`, send its records, then its summary or why it failed."""
+    reporter = _Reporter(send)
+    try:
+        try:
+            summary = work(reporter, _SharedControl(cancelled, running))
+            message: _Done | _Failed = _Done(reporter.unsent(summary))
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the caller raises it
+            message = _Failed(_portable(exc), traceback.format_exc())
+        reporter.last(message)
+    except OSError:
+        pass  # the caller stopped listening: nobody is left to tell
+    finally:
+        send.close()
+
+
+def _portable(exc: Exception) -> Exception:
+    """`exc` if it survives pickling, else an exception of its base kind with its message."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001 - any failure to pickle means: send the message only
+        kind = PonderError if isinstance(exc, PonderError) else RuntimeError
+        return kind(f"{exc}" if kind is PonderError else f"{type(exc).__name__}: {exc}")
