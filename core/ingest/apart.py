@@ -20,6 +20,7 @@ from __future__ import annotations
 import multiprocessing
 import pickle
 import threading
+import time
 import traceback
 from dataclasses import dataclass, fields, replace
 from multiprocessing.connection import Connection
@@ -31,8 +32,8 @@ from core.errors import PonderError
 from core.ingest.progress import IndexSummary, Progress, ProgressCallback
 
 if TYPE_CHECKING:
+    from ctypes import c_byte
     from multiprocessing.process import BaseProcess
-    from multiprocessing.synchronize import Event
 
     from core.index.interface import Catalog
     from core.library import Library
@@ -121,11 +122,11 @@ def run_apart(
     control = control or RunControl()
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
-    mirror = _Mirror(context.Event(), context.Event())
+    mirror = _Mirror(context.RawValue("b", RUNNING))
     mirror.follow(control)  # a run paused before it starts never starts reading
     child = context.Process(
         target=_child,
-        args=(work, send, mirror.cancelled, mirror.running),
+        args=(work, send, mirror.state),
         name="ponder-index",
         daemon=True,  # gone with the caller, unless the caller is killed outright
     )
@@ -203,36 +204,59 @@ def _merge(summary: IndexSummary, part: IndexSummary) -> IndexSummary:
     return summary
 
 
-class _Mirror:
-    """The caller's `RunControl` state, copied into events the child's control reads."""
+RUNNING, PAUSED, CANCELLED = 0, 1, 2  # the states of a run, as the caller shares them
 
-    def __init__(self, cancelled: Event, running: Event) -> None:
-        self.cancelled, self.running = cancelled, running
-        self._seen: tuple[bool, bool] | None = None
+
+class _Mirror:
+    """The caller's `RunControl` state, copied into shared memory the child's control reads.
+
+    A plain shared byte, not a multiprocessing `Event`: a child killed inside `Event.wait`
+    would leave the caller's next `set` waiting forever for it to wake."""
+
+    def __init__(self, state: c_byte) -> None:
+        self.state = state
 
     def follow(self, control: RunControl) -> None:
-        state = (control.cancelled, control.paused)
-        if state == self._seen:
-            return
-        self._seen = state
         if control.cancelled:
             self.stop()
-        elif control.paused:
-            self.running.clear()
         else:
-            self.running.set()
+            self.state.value = PAUSED if control.paused else RUNNING
 
     def stop(self) -> None:
-        self.cancelled.set()
-        self.running.set()  # a paused child must wake up to notice
+        self.state.value = CANCELLED  # a paused child wakes to notice
 
 
 class _SharedControl(RunControl):
-    """The child's control: `RunControl` over the caller's events instead of its own."""
+    """The child's control: the caller's state, read from shared memory (see `_Mirror`);
+    while paused, `checkpoint` looks again every POLL_S."""
 
-    def __init__(self, cancelled: Event, running: Event) -> None:
-        self._cancelled = cancelled  # type: ignore[assignment]
-        self._running = running  # type: ignore[assignment]
+    def __init__(self, state: c_byte) -> None:
+        super().__init__()
+        self._state = state
+
+    def cancel(self) -> None:
+        self._state.value = CANCELLED
+
+    def pause(self) -> None:
+        if self._state.value == RUNNING:
+            self._state.value = PAUSED
+
+    def resume(self) -> None:
+        if self._state.value == PAUSED:
+            self._state.value = RUNNING
+
+    @property
+    def cancelled(self) -> bool:
+        return self._state.value == CANCELLED
+
+    @property
+    def paused(self) -> bool:
+        return self._state.value == PAUSED
+
+    def checkpoint(self) -> bool:
+        while self._state.value == PAUSED:
+            time.sleep(POLL_S)
+        return self._state.value == CANCELLED
 
 
 class _Reporter:
@@ -258,12 +282,12 @@ class _Reporter:
         return replace(summary, problems=problems)
 
 
-def _child(work: Work, send: Connection, cancelled: Event, running: Event) -> None:
+def _child(work: Work, send: Connection, state: c_byte) -> None:
     """The child process: run `work`, send its records, then its summary or why it failed."""
     reporter = _Reporter(send)
     try:
         try:
-            summary = work(reporter, _SharedControl(cancelled, running))
+            summary = work(reporter, _SharedControl(state))
             message: _Done | _Failed = _Done(reporter.unsent(summary))
         except Exception as exc:  # noqa: BLE001 - whatever it is, the caller raises it
             message = _Failed(_portable(exc), traceback.format_exc())
