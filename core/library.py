@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -343,8 +344,8 @@ def rebuild(
     `Library.index`), after which the rebuilt library is opened here."""
     location = normalise(location)
     if apart:
-        work = RebuildWork(location, model, pooling, precision, context)
-        summary = run_apart(work, progress, control)
+        again = partial(rebuild, location, model, pooling, precision=precision, context=context)
+        summary = run_apart(RebuildWork(again), progress, control)
         return Library(location), summary
     catalog = open_catalog(location)
     store = catalog.store

@@ -22,7 +22,9 @@ import pickle
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -36,7 +38,6 @@ if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
     from core.index.interface import Catalog
-    from core.library import Library
 
 POLL_S = 0.05  # how often the caller looks at its control and at the child while none reports
 EXIT_WAIT_S = 10.0  # how long a child that was told to stop may take before it is killed
@@ -49,9 +50,22 @@ class Work(Protocol):
     def __call__(self, progress: ProgressCallback, control: RunControl) -> IndexSummary: ...
 
 
-@dataclass(frozen=True)
-class IndexWork:
-    """`Library.index` on the library opened with the settings the caller's `Library` has."""
+class _Indexer(Protocol):
+    """What a child does with the library it opens (a `core.library.Library`)."""
+
+    def index(
+        self,
+        paths: list[str],
+        progress: ProgressCallback | None,
+        control: RunControl | None,
+        follow_links: bool | None,
+    ) -> IndexSummary: ...
+
+    def close(self) -> None: ...
+
+
+class _Opened(Protocol):
+    """A library as the caller has it open: what the child needs to open it alike."""
 
     location: Path | str
     model_path: str
@@ -59,20 +73,20 @@ class IndexWork:
     precision: str
     context: str
     approximate_above: int | None
+    catalog: Catalog
+
+
+@dataclass(frozen=True)
+class IndexWork:
+    """`index` on the library `open` opens in the child (a `functools.partial` of the caller's
+    library class, pickled by name: this module never imports it)."""
+
+    open: Callable[[], _Indexer]
     paths: tuple[str, ...]
     follow_links: bool | None
 
     def __call__(self, progress: ProgressCallback, control: RunControl) -> IndexSummary:
-        from core.library import Library
-
-        library = Library(
-            self.location,
-            self.model_path,
-            self.pooling,
-            self.precision,
-            self.approximate_above,
-            self.context,
-        )
+        library = self.open()
         try:
             return library.index(list(self.paths), progress, control, self.follow_links)
         finally:
@@ -81,21 +95,13 @@ class IndexWork:
 
 @dataclass(frozen=True)
 class RebuildWork:
-    """`core.library.rebuild`; the caller opens the rebuilt library itself afterwards."""
+    """`rebuild` (a `functools.partial` of `core.library.rebuild`), its library closed after;
+    the caller opens the rebuilt library itself."""
 
-    location: Path | str
-    model: Path | str | None
-    pooling: str | None
-    precision: str | None
-    context: str | None
+    rebuild: Callable[..., tuple[_Indexer, IndexSummary]]
 
     def __call__(self, progress: ProgressCallback, control: RunControl) -> IndexSummary:
-        from core.library import rebuild
-
-        library, summary = rebuild(
-            self.location, self.model, self.pooling, progress, control, self.precision,
-            self.context,
-        )  # fmt: skip
+        library, summary = self.rebuild(progress=progress, control=control)
         library.close()
         return summary
 
@@ -161,19 +167,25 @@ def run_apart(
 
 
 def index_apart(
-    library: Library,
+    library: _Opened,
     paths: list[str],
     progress: ProgressCallback | None,
     control: RunControl | None,
     follow_links: bool | None,
 ) -> IndexSummary:
-    """`library.index(paths, ...)` run apart, then what the child wrote taken in."""
-    work = IndexWork(
-        library.location, library.model_path, library.pooling, library.precision,
-        library.context, library.approximate_above, tuple(paths), follow_links,
-    )  # fmt: skip
+    """`library.index(paths, ...)` run apart, on the same library opened alike in the child
+    (its class, location and settings), then what the child wrote taken in."""
+    opener = partial(
+        type(library),
+        library.location,
+        model=library.model_path,
+        pooling=library.pooling,
+        precision=library.precision,
+        approximate_above=library.approximate_above,
+        context=library.context,
+    )
     try:
-        return run_apart(work, progress, control)
+        return run_apart(IndexWork(opener, tuple(paths), follow_links), progress, control)
     finally:
         _follow_child(library.catalog)
 
