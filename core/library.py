@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -19,6 +20,7 @@ from core.backends import is_server, normalise, open_catalog
 from core.control import RunControl
 from core.errors import ModelError, PonderError
 from core.index.catalog import DB_NAME
+from core.ingest.apart import RebuildWork, index_apart, run_apart
 from core.ingest.indexer import IndexRun
 from core.ingest.progress import IndexSummary, ProgressCallback
 from core.keys.paths import absolute
@@ -86,6 +88,7 @@ class Library:
     ) -> None:
         native.start()  # the engine starts here: before the indexes and the model load
         self.location = normalise(location)
+        self.approximate_above = approximate_above  # a run apart opens the library alike
         self.catalog = open_catalog(self.location, approximate_above)
         self.data_dir = self.catalog.data_dir  # this machine's folder for the library
         try:
@@ -135,10 +138,15 @@ class Library:
         progress: ProgressCallback | None = None,
         control: RunControl | None = None,
         follow_links: bool | None = None,
+        *,
+        apart: bool = False,
     ) -> IndexSummary:
         """Index files and folders (recursively); only new or changed files are embedded.
         Symlinks that lead out of a folder are followed only if `follow_links` (remembered per
-        folder; None keeps what the folder had)."""
+        folder; None keeps what the folder had). `apart`, the run is made in a child process
+        (`core.ingest.apart`), so that torch and the model never load in this one."""
+        if apart:
+            return index_apart(self, [absolute(p) for p in paths], progress, control, follow_links)
         run = IndexRun(self.catalog, lambda: self.encoder, progress, control)
         try:
             with activity.indexing(self.data_dir):
@@ -147,10 +155,14 @@ class Library:
             self.catalog.save_if_due()
 
     def refresh(
-        self, progress: ProgressCallback | None = None, control: RunControl | None = None
+        self,
+        progress: ProgressCallback | None = None,
+        control: RunControl | None = None,
+        *,
+        apart: bool = False,
     ) -> IndexSummary:
         """Re-scan every folder and file in the library (also finishes pending files)."""
-        return self.index(self.roots(), progress, control)
+        return self.index(self.roots(), progress, control, apart=apart)
 
     def remove(self, paths: Sequence[str | Path]) -> int:
         """Take files or folders out of the library; returns how many documents left."""
@@ -324,10 +336,17 @@ def rebuild(
     control: RunControl | None = None,
     precision: str | None = None,
     context: str | None = None,
+    *,
+    apart: bool = False,
 ) -> tuple[Library, IndexSummary]:
     """Switch a library to another model, pooling, precision or context: drop every vector,
-    re-embed (`context` None: the best the pooling allows)."""
+    re-embed (`context` None: the best the pooling allows). `apart`, in a child process (as
+    `Library.index`), after which the rebuilt library is opened here."""
     location = normalise(location)
+    if apart:
+        again = partial(rebuild, location, model, pooling, precision=precision, context=context)
+        summary = run_apart(RebuildWork(again), progress, control)
+        return Library(location), summary
     catalog = open_catalog(location)
     store = catalog.store
     try:

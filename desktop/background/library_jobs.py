@@ -25,6 +25,7 @@ class JobHost(Protocol):
 
     notifier: Notifier
     data_dir: Path
+    index_apart: bool  # index, refresh and rebuild in a child process (`core.ingest.apart`)
 
     def require(self) -> Library:
         """The open library; raises `PonderError` (on the pool thread) if there is none."""
@@ -68,7 +69,7 @@ class IndexJob(LibraryJob[IndexSummary]):
 
     def run(self, progress: ProgressCallback) -> IndexSummary:
         library = self.host.require()
-        return library.index(list(self.paths), progress=progress, control=self.control)
+        return library.index(list(self.paths), progress, self.control, apart=self.host.index_apart)
 
     def made_pointless_by(self, other: Job[Any]) -> bool:
         return bool(set(self.paths) & set(other.removes))
@@ -83,7 +84,8 @@ class RefreshJob(LibraryJob[IndexSummary]):
     """Re-scan every folder in the library."""
 
     def run(self, progress: ProgressCallback) -> IndexSummary:
-        return self.host.require().refresh(progress=progress, control=self.control)
+        library = self.host.require()
+        return library.refresh(progress, self.control, apart=self.host.index_apart)
 
     def on_finished(self, result: IndexSummary) -> None:
         self.report(result)
@@ -117,7 +119,10 @@ class RebuildJob(LibraryJob[tuple[Library, IndexSummary]]):
     pooling: str | None = None
 
     def run(self, progress: ProgressCallback) -> tuple[Library, IndexSummary]:
-        return rebuild(self.host.data_dir, self.model, self.pooling, progress, self.control)
+        return rebuild(
+            self.host.data_dir, self.model, self.pooling, progress, self.control,
+            apart=self.host.index_apart,
+        )  # fmt: skip
 
     def on_started(self) -> None:
         self.host.close_library()

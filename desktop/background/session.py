@@ -46,11 +46,15 @@ class LibrarySession(QObject):
         unwatched: list[str] | None = None,
         watch_delay_ms: int = 1500,
         result_count: int = 20,
+        index_apart: bool = False,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.data_dir = data_dir
         self.notifier = notifier
+        # The app's jobs embed in a child process, so torch never loads in the window; tests
+        # that do not care keep them in-process (starting a child that imports torch is slow).
+        self.index_apart = index_apart
         self.library: Library | None = None
         self.model_ready = False
         self.unwatched = set(unwatched or [])

@@ -42,17 +42,21 @@ def create_window(
     settings: Settings | None = None,
     open_url: Callable[[QUrl], bool] | None = None,
     show: str | None = None,
+    index_apart: bool = False,
 ) -> MainWindow:
     """The one way the app opens its window (`run_gui`, the self-test, the GUI tests).
 
     Process-wide settings come first, once per process: torch's thread count must be set before
-    the window's session starts loading the model.
+    the window's session starts loading the model. `index_apart`, the window's index, refresh
+    and rebuild jobs embed in a child process (`core.ingest.apart`), as the app's do.
     """
     leave_a_core_for_the_window()
     # Imported here, after the thread count: the window's modules import torch.
     from desktop.window.main_window import MainWindow
 
-    window = MainWindow(settings or Settings(), data_dir, open_url=open_url)
+    window = MainWindow(
+        settings or Settings(), data_dir, open_url=open_url, index_apart=index_apart
+    )
     window.session.ready.connect(freeze_long_lived_objects)
     window.setWindowIcon(QApplication.windowIcon())
     if show:  # the desktop's search opened the window on this document
@@ -89,7 +93,8 @@ def run_gui(
     configure_application(app)
     handler = install_crash_handler()
     try:
-        window = create_window(data_dir, search, open_paths, show=show)
+        # Torch stays out of the window: its indexing runs in a child process.
+        window = create_window(data_dir, search, open_paths, show=show, index_apart=True)
         window.show()
         return _exec(app)
     finally:

@@ -40,6 +40,7 @@ class MainWindow(QMainWindow):
         data_dir: Path | None = None,
         *,
         open_url: Callable[[QUrl], bool] | None = None,
+        index_apart: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -56,6 +57,7 @@ class MainWindow(QMainWindow):
             unwatched=settings.unwatched_folders,
             watch_delay_ms=settings.watch_delay_ms,
             result_count=settings.result_count,
+            index_apart=index_apart,
             parent=self,
         )
         self.search_tab = SearchTab(self.session)

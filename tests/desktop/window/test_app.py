@@ -38,6 +38,7 @@ def test_run_gui_opens_the_window_and_returns(qapp, tmp_path: Path, monkeypatch)
         seen["icon"] = not window.windowIcon().isNull()
         seen["query"] = window.search_tab.field.text()
         seen["data"] = window.session.data_dir
+        seen["index_apart"] = window.session.index_apart  # the app's indexing keeps torch out
         window.close()
         loop.quit()
 
@@ -48,6 +49,7 @@ def test_run_gui_opens_the_window_and_returns(qapp, tmp_path: Path, monkeypatch)
         "icon": True,
         "query": "sourdough",
         "data": tmp_path / "data",
+        "index_apart": True,
     }
     assert QGuiApplication.applicationName() == "Ponder"
     assert QGuiApplication.organizationName() == "Ponder"
