@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import PonderError
-from core.index import ann, index_files
+from core.index import ann, index_files, refine
 from core.index.data_folder import private_folder, remove_files, sweep_leftovers
 from core.index.vectors import VectorIndex
 from core.keys.keyspace import LocalKeys
@@ -274,12 +274,13 @@ class LocalCatalog:
 
     def nearest(self, table: str, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids), each (len(queries), k), of the vectors of `table` nearest to each
-        query as of the library's latest write; missing neighbours have id -1."""
+        query as of the library's latest write, scored exactly (`core.index.refine`); missing
+        neighbours have id -1."""
         self.sync()
         mirror = self._mirrors.get(table)
         if mirror is None:
             return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
-        return mirror.index.search(queries, k)
+        return refine.nearest(mirror.index, self.store, table, queries, k)
 
     def index_of(self, table: str) -> VectorIndex | None:
         """The vector index of `table` as loaded (exact or approximate), None before any."""

@@ -87,3 +87,25 @@ def test_an_older_scalar_quantised_index_answers_then_is_rebuilt_with_codes(
     again = LocalCatalog(data, approximate_above=0)
     assert again.index_of("sentences").current  # the rebuilt index was saved
     again.close()
+
+
+def test_an_approximate_index_s_neighbours_come_scored_exactly_best_first(tmp_path: Path) -> None:
+    """Codes give approximate scores; the catalog rescores a few times more neighbours than asked
+    from the stored vectors, so the scores the search path ranks by are exact, best first, and
+    nearly every exact nearest neighbour is among them."""
+    data = tmp_path / "data"
+    make_library(data, corpus(100))  # 2,000 vectors
+    catalog = LocalCatalog(data, approximate_above=0)
+    assert isinstance(catalog.index_of("sentences"), IvfIndex)
+    queries = unit(np.random.default_rng(3).standard_normal((20, DIM)))
+    scores, ids = catalog.nearest("sentences", queries, 10)
+    every = np.sort(catalog.index_of("sentences").ids())
+    stored = catalog.store.vectors_of("sentences", every, DIM)
+    for row, query in enumerate(queries):
+        exact = stored[np.searchsorted(every, ids[row])] @ query
+        assert np.allclose(scores[row], exact, atol=1e-5)
+        assert np.all(np.diff(scores[row]) <= 0)
+    truth = every[np.argsort(-(queries @ stored.T), axis=1)[:, :10]]
+    found = np.mean([len(set(t) & set(i)) / 10 for t, i in zip(truth, ids, strict=True)])
+    assert found >= 0.9
+    catalog.close()
