@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import ModelError
@@ -45,7 +46,12 @@ def check_precision(name: str) -> str:
 
 @functools.cache
 def fast_bf16() -> bool:
-    """Whether this CPU multiplies bfloat16 matrices in hardware (AMX tiles or AVX512-BF16)."""
+    """Whether this CPU multiplies bfloat16 matrices in hardware (AMX tiles or AVX512-BF16).
+    Read from the kernel's CPU flags where it lists them, so that opening a new library (a
+    window on an empty folder) never imports torch; else torch's own probes."""
+    flags = _cpu_flags()
+    if flags is not None:
+        return bool(flags & BF16_FLAGS)
     import torch
 
     cpu = getattr(torch, "cpu", None)
@@ -54,6 +60,21 @@ def fast_bf16() -> bool:
         return any(bool(getattr(cpu, name, lambda: False)()) for name in probes)
     except Exception:  # noqa: BLE001 - a private probe that may change; unknown means no
         return False
+
+
+BF16_FLAGS = frozenset({"amx_tile", "avx512_bf16"})  # what torch's two probes look for
+
+
+def _cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> frozenset[str] | None:
+    """The first processor's flags as Linux lists them; None where there is no such file."""
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("flags"):
+                    return frozenset(line.partition(":")[2].split())
+    except OSError:
+        return None
+    return None
 
 
 def default_precision() -> str:
