@@ -209,6 +209,8 @@ class LocalCatalog:
             mirror = self._mirrors[table] = _Mirror(index, generation)
             if not self._defer(table, mirror):
                 self._catch_up(table, mirror)
+            if not self._stop.is_set():  # every other process loads it, not builds it again
+                self._save_or_warn()
 
     def wait_for_builds(self, timeout: float | None = None) -> bool:
         """Wait for background builds, and those they start (tests, benchmarks); True when
@@ -302,6 +304,7 @@ class LocalCatalog:
     def _load(self, dimension: int) -> None:
         """Each table from its newest readable file, caught up and checked; else rebuilt."""
         now = self.store.generation()
+        rebuilt = False
         for table in VECTOR_TABLES:
             for generation, path in index_files.files(self.data_dir, table):
                 if generation > now:
@@ -315,7 +318,10 @@ class LocalCatalog:
                 break
             else:
                 self._rebuild(table)
+                rebuilt = True
         self._quarantine()
+        if rebuilt:  # written now, so that no other process builds it again meanwhile
+            self._save_or_warn()
 
     def save(self) -> None:
         """Write every index that changed since it was last written, named for its generation,

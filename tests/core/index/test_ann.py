@@ -53,6 +53,8 @@ def test_approximate_search_finds_the_documents_exact_search_finds(library) -> N
     want = _top(exact, _queries())
     exact.store.close()
     approx = LocalCatalog(data, approximate_above=0)
+    approx.sync()  # the exact index the other catalog saved answers until the IVF replaces it
+    assert approx.wait_for_builds(60)
     index = approx.index_of("sentences")
     assert isinstance(index, IvfIndex) and index.nprobe < index.nlist  # really approximate
     got = _top(approx, _queries())
@@ -205,6 +207,39 @@ def test_a_burst_of_arrivals_waits_in_sqlite_for_the_approximate_index(
     assert added == []  # the flat index never took them in
     writer.close()
     catalog.close()
+
+
+def test_an_index_built_in_the_background_is_saved_for_the_next_process(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A window's background build is written when it swaps in, not when the window closes
+    days later: a terminal opened after it loads that file instead of building its own."""
+    data = tmp_path / "data"
+    make_library(data, corpus(2))
+    follower = LocalCatalog(data, approximate_above=50)
+    assert follower.vector_count("sentences") == 40
+    writer = Store(data / DB_NAME)
+    for i, vectors in enumerate(corpus(30, seed=5)):  # more than a flat index takes in
+        write(writer, f"burst{i}.txt", vectors)
+    writer.close()
+    follower.sync()  # starts the build on a thread
+    assert follower.wait_for_builds(30)
+    assert isinstance(follower.index_of("sentences"), IvfIndex)
+    builds: list[str] = []
+    real_build = ann.build
+
+    def counted(store, table, *args, **kwargs):
+        builds.append(table)
+        return real_build(store, table, *args, **kwargs)
+
+    monkeypatch.setattr(ann, "build", counted)
+    terminal = LocalCatalog(data, approximate_above=50)  # the follower is still open
+    terminal.open_indexes()
+    assert "sentences" not in builds  # loaded from the follower's file
+    index = terminal.index_of("sentences")
+    assert isinstance(index, IvfIndex) and index.count() == 640
+    terminal.close()
+    follower.close()
 
 
 def test_a_few_arrivals_are_caught_up_at_once(tmp_path: Path) -> None:
