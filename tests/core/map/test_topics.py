@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core.map.stopwords import ENGLISH_STOP_WORDS, FILLER_WORDS
-from core.map.topics import find_topics, silhouette
+from core.map.topics import davies_bouldin, find_topics
 
 SUBJECTS = [
     "tomato compost garden soil",
@@ -68,13 +68,11 @@ def test_groups_do_not_depend_on_the_order_of_the_documents() -> None:
     assert {c.label for c in first} == {c.label for c in shuffled}
 
 
-def test_the_count_of_groups_is_chosen_by_the_silhouette_scikit_learn_computes() -> None:
-    from sklearn.metrics import silhouette_score
+def test_the_count_of_groups_is_scored_as_scikit_learn_scores_it() -> None:
+    from sklearn.metrics import davies_bouldin_score
 
     rng = np.random.default_rng(0)
     points = rng.normal(size=(60, 2)).astype(np.float32)
     assignment = rng.integers(0, 4, size=60)
-    assignment[0] = 4  # a group of one scores 0, as scikit-learn has it
-    distances = np.sqrt(((points[:, None] - points[None]) ** 2).sum(-1))
-    expected = silhouette_score(distances, assignment, metric="precomputed")
-    assert silhouette(distances, assignment) == pytest.approx(expected, abs=1e-5)
+    expected = davies_bouldin_score(points, assignment)
+    assert davies_bouldin(points, assignment) == pytest.approx(expected, rel=1e-6)
