@@ -224,7 +224,8 @@ class Library:
         (`core.map.atlas`); `previous`, the map shown now, comes back as it is if nothing changed.
         Slow on a big library: call it off the window's thread; cancelling `control` stops it
         (`Cancelled`)."""
-        return build_map(self.catalog, previous, control)
+        words = self.queries.load()  # names topics by meaning where it answers without torch
+        return build_map(self.catalog, previous, control, words.encode if words else None)
 
     def warm_up(self, *, apart: bool = False) -> None:
         """Load the model and the vector indexes now (a window does this on a worker thread),

@@ -25,7 +25,7 @@ from core.index.data_folder import save_arrays
 from core.index.interface import Catalog
 from core.keys.paths import container_of
 from core.map.projection import place, project
-from core.map.topics import find_topics
+from core.map.topics import Embed, find_topics
 from core.records import DocumentRow, Status
 from core.search.boilerplate import sentence_counts
 from core.search.profiles import profile, vector
@@ -97,11 +97,15 @@ class _Layout:
 
 
 def build_map(
-    catalog: Catalog, previous: LibraryMap | None = None, control: RunControl | None = None
+    catalog: Catalog,
+    previous: LibraryMap | None = None,
+    control: RunControl | None = None,
+    embed: Embed | None = None,
 ) -> LibraryMap:
     """The map of every indexed document (see the module's docstring); `previous` is returned
-    as it is if the library has not changed since it was made. Raises `Cancelled` soon after
-    `control` is cancelled."""
+    as it is if the library has not changed since it was made. `embed`, the library's query
+    engine, orders each topic's words by meaning (`core.map.topics`). Raises `Cancelled` soon
+    after `control` is cancelled."""
     generation = catalog.store.generation()
     if previous is not None and previous.generation == generation:
         return previous
@@ -126,7 +130,7 @@ def build_map(
             placed,
         ),
     )
-    clusters = find_topics(xy, texts)
+    clusters = find_topics(xy, texts, vectors=vectors, embed=embed)
     topic_of = np.full(len(documents), -1)
     topics = []
     for number, cluster in enumerate(clusters):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,8 +45,11 @@ SAMPLE = 2000  # points on which the number of groups is chosen
 COMMON_SHARE = 0.25  # a word in more of the documents of most groups names none
 STARTS = 4  # k-means++ starts per count of groups: the best is kept
 ITERATIONS = 30  # Lloyd steps at most
+CANDIDATES = 10  # a group's best words by c-TF-IDF that meaning reorders
+RELEVANCE = 0.7  # closeness to the group against unlikeness to the words chosen
 _WORD = re.compile(r"[^\W\d_][\w'-]{2,}")
 _IGNORED = ENGLISH_STOP_WORDS | FILLER_WORDS
+Embed = Callable[[Sequence[str]], np.ndarray]  # texts -> unit vectors (the query engine's)
 
 
 @dataclass(frozen=True)
@@ -54,8 +58,17 @@ class Cluster:
     members: list[int]  # indexes into the positions given
 
 
-def find_topics(xy: np.ndarray, texts: list[str], seed: int = 0) -> list[Cluster]:
-    """Group the points `xy` (n, 2) and name each group from `texts` (one per point)."""
+def find_topics(
+    xy: np.ndarray,
+    texts: list[str],
+    seed: int = 0,
+    *,
+    vectors: np.ndarray | None = None,
+    embed: Embed | None = None,
+) -> list[Cluster]:
+    """Group the points `xy` (n, 2) and name each group from `texts` (one per point). With the
+    points' unit `vectors` (n, d) and the library's `embed` (texts -> unit vectors), a group's
+    best words by c-TF-IDF are ordered by closeness in meaning to the group (`_by_meaning`)."""
     n = len(xy)
     if n < MIN_CLUSTER:
         return []
@@ -64,9 +77,19 @@ def find_topics(xy: np.ndarray, texts: list[str], seed: int = 0) -> list[Cluster
     groups = [np.flatnonzero(assignment == c).tolist() for c in range(k)]
     words = [set(_words(t)) for t in texts]
     documents = [Counter(w for i in g for w in words[i]) for g in groups]
-    common = _common_words(documents, [len(g) for g in groups])
+    sizes = [len(g) for g in groups]
+    common = _common_words(documents, sizes)
     counts = [Counter(w for i in g for w in _words(texts[i])) for g in groups]
-    labels = _labels(counts, documents, [len(g) for g in groups], common)
+    ranked = _ranked(counts, documents, sizes, common)
+    if vectors is not None and embed is not None:
+        centres = np.stack([vectors[g].mean(axis=0) for g in groups])
+        # a small group shares few words: its members' own best words are candidates too
+        pool = [shared + rest[: CANDIDATES - len(shared)] for shared, rest, _ in ranked]
+        ordered = _by_meaning(pool, centres, embed)
+        ranked = [
+            (words, [], common) for words, (_, _, common) in zip(ordered, ranked, strict=True)
+        ]
+    labels = _labels(ranked, sizes)
     return [
         Cluster(label, members)
         for label, members in zip(labels, groups, strict=True)
@@ -171,22 +194,21 @@ def _common_words(documents: list[Counter], sizes: list[int]) -> set[str]:
     return {w for w, c in groups.items() if c > len(sizes) / 2}
 
 
-def _labels(
+def _ranked(
     counts: list[Counter], documents: list[Counter], sizes: list[int], common: set[str]
-) -> list[str]:
-    """c-TF-IDF, tf(word, group) x log(1 + mean words per group / frequency of word overall),
+) -> list[tuple[list[str], list[str], list[str]]]:
+    """Each group's words best first, as (words that may name it, the rest of its own words,
+    `common` words).
+    c-TF-IDF, tf(word, group) x log(1 + mean words per group / frequency of word overall),
     times the share of the group's documents that use the word; a word must be used by two of
-    them (in a group of more than one), unless too few are; `common` words only where no other
-    label is left. The largest groups choose first; a label already taken takes the next best
-    words instead."""
+    them (in a group of more than one), unless too few are."""
     overall: Counter = Counter()
     for c in counts:
         overall.update(c)
     mean_words = sum(overall.values()) / max(1, len(counts))
-    labels = [""] * len(counts)
-    taken: set[str] = set()
-    for g in sorted(range(len(counts)), key=lambda g: -sizes[g]):
-        c, total = counts[g], sum(counts[g].values()) or 1
+    out = []
+    for g, c in enumerate(counts):
+        total = sum(c.values()) or 1
         ranked = sorted(
             c,
             key=lambda w: (
@@ -200,11 +222,70 @@ def _labels(
         shared = [w for w in own if documents[g][w] >= min(2, sizes[g])]
         if len(shared) < MIN_WORDS:  # too few words shared: the best of one document's too
             shared += [w for w in own if w not in shared][: MIN_WORDS - len(shared)]
-        labels[g] = _unique(shared, taken) or _unique(
-            shared + [w for w in ranked if w in common], taken
-        )
+        rest = [w for w in own if w not in shared]
+        out.append((shared, rest, [w for w in ranked if w in common]))
+    return out
+
+
+def _by_meaning(ranked: list[list[str]], centres: np.ndarray, embed: Embed) -> list[list[str]]:
+    """Each group's `CANDIDATES` best words reordered by maximal marginal relevance to the
+    group's mean vector (as KeyBERT and BERTopic do): the word closest in meaning first, then
+    each next one close to the group but unlike those chosen, so that a common adverb that
+    c-TF-IDF liked ("slowly") gives way to the subject's own words ("bread", "knife") and
+    "socket · sockets" does not take two places. One batch of short texts for the whole map."""
+    heads = [words[:CANDIDATES] for words in ranked]
+    flat = [w for words in heads for w in words]
+    if not flat:
+        return ranked
+    vectors = np.asarray(embed(flat), np.float32)
+    norms = np.linalg.norm(centres, axis=1, keepdims=True)
+    centres = centres / np.maximum(norms, 1e-12)
+    out, at = [], 0
+    for g, words in enumerate(heads):
+        own = vectors[at : at + len(words)]
+        at += len(words)
+        close = own @ centres[g]
+        chosen: list[int] = []
+        while len(chosen) < len(words):
+            left = [i for i in range(len(words)) if i not in chosen]
+            alike = (own[left] @ own[chosen].T).max(axis=1) if chosen else np.zeros(len(left))
+            score = RELEVANCE * close[left] - (1 - RELEVANCE) * alike
+            chosen.append(left[int(np.argmax(score))])
+        out.append([words[i] for i in chosen] + ranked[g][CANDIDATES:])
+    return out
+
+
+def _labels(ranked: list[tuple[list[str], list[str], list[str]]], sizes: list[int]) -> list[str]:
+    """A label per group from its ranked words; common words only where no other label is
+    left. The largest groups choose first; a label already taken takes the next best words."""
+    labels = [""] * len(ranked)
+    taken: set[str] = set()
+    for g in sorted(range(len(ranked)), key=lambda g: -sizes[g]):
+        shared, _, common = (_one_form(words) for words in ranked[g])
+        labels[g] = _unique(shared, taken) or _unique(_one_form(shared + common), taken)
         taken.add(labels[g])
     return labels
+
+
+def _one_form(words: list[str]) -> list[str]:
+    """`words` without a later form of an earlier one ("sockets" after "socket", "adding" after
+    "add"): one label, one word each."""
+    seen: set[str] = set()
+    out = []
+    for word in words:
+        stem = _stem(word)
+        if stem not in seen:
+            seen.add(stem)
+            out.append(word)
+    return out
+
+
+def _stem(word: str) -> str:
+    """A crude English stem, enough to tell two forms of one word apart in a label."""
+    for suffix, replacement in (("ies", "y"), ("ing", ""), ("es", ""), ("ed", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: len(word) - len(suffix)] + replacement
+    return word
 
 
 def _unique(ranked: list[str], taken: set[str]) -> str:

@@ -76,3 +76,49 @@ def test_the_count_of_groups_is_scored_as_scikit_learn_scores_it() -> None:
     assignment = rng.integers(0, 4, size=60)
     expected = davies_bouldin_score(points, assignment)
     assert davies_bouldin(points, assignment) == pytest.approx(expected, rel=1e-6)
+
+
+COOKING = [
+    "Stir the risotto rice gently and keep adding warm stock; it really takes a while.",
+    "Knead the bread dough, then let it rise; it really takes a while.",
+    "Cook the onions until they turn sweet and golden, then add garlic and thyme.",
+    "Sharpen the kitchen knife, then slice the tomatoes thinly for the salad.",
+]
+TRAINS = [
+    "The night train to Vienna leaves the station at ten.",
+    "Our train crossed the border late; the railway ticket was cheap.",
+    "Book a sleeper train early; the station clerk printed the ticket.",
+    "The train pulled into the station after a signal failure.",
+]
+
+
+def test_a_topic_is_named_by_words_close_to_it_in_meaning(real_encoder) -> None:
+    """Four cooking notes share hardly a word: by counts alone the group was "add · adding";
+    with the model, its words are ordered by how close they are to the notes' meaning."""
+    texts = COOKING + TRAINS
+    xy = np.array([[0, 0]] * 4 + [[50, 50]] * 4, np.float32)
+    xy += np.random.default_rng(0).normal(size=xy.shape).astype(np.float32)
+    vectors = real_encoder.encode(texts)
+    found = find_topics(xy, texts, vectors=vectors, embed=real_encoder.encode)
+    cooking = next(c.label.split(" · ") for c in found if c.members == [0, 1, 2, 3])
+    nouns = {"risotto", "rice", "stock", "bread", "dough", "onions", "garlic", "thyme", "knife"}
+    assert cooking[0] in nouns | {"knead", "kitchen", "tomatoes", "salad"}, cooking
+    assert {"add", "adding"} - set(cooking), cooking  # not two forms of one word
+
+
+def test_two_forms_of_one_word_do_not_fill_one_label() -> None:
+    """ "sockets" is as close in meaning to the group as "socket": once one is chosen, the other
+    does not take a second place in the label, whose words are ordered by meaning."""
+    axes = {"socket": [1, 0.1, 0], "sockets": [1, 0.12, 0], "address": [0.6, 0, 0.8]}
+    table = {w: np.array(v, np.float32) / np.linalg.norm(v) for w, v in axes.items()}
+
+    def embed(words):
+        return np.stack([table.get(w, np.array([0, 0, 1], np.float32)) for w in words])
+
+    texts = ["socket sockets address"] * 3 + ["tomato garden compost"] * 3
+    xy = np.array([[0, 0]] * 3 + [[40, 40]] * 3, np.float32)
+    xy += np.random.default_rng(1).normal(size=xy.shape).astype(np.float32)
+    vectors = np.array([[1, 0, 0]] * 3 + [[0, 0, 1]] * 3, np.float32)
+    found = find_topics(xy, texts, vectors=vectors, embed=embed)
+    label = next(c.label for c in found if c.members == [0, 1, 2])
+    assert label.split(" · ") in (["socket", "address"], ["sockets", "address"]), label
