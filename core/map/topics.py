@@ -5,10 +5,10 @@ Groups are found on the map's own positions, so a label always sits on a group t
 k-means for every count of groups from two to `MAX_GROUPS`, keeping the count whose groups are
 best told apart by the Davies-Bouldin index (on a sample of a big map's points). The mean
 silhouette, used before, is nearly flat over the count on a t-SNE map and chose 3 mixed groups
-for the sample library's 11 subjects; over six t-SNE layouts of it, the adjusted Rand index
-against the written subjects was 0.20-0.54 (mean 0.33) with it and 0.40-0.49 (mean 0.45) with
-this index, which needs no pairwise distances (docs/benchmarks.md). The Calinski-Harabasz score
-did as well there but split clean blobs of eight points into pairs. All of it is numpy in small
+for the sample library's 11 subjects; over six t-SNE layouts of it (its notes in six orders),
+the adjusted Rand index against the written subjects was 0.19-0.54 (mean 0.33) with it and
+0.40-0.48 (mean 0.46) with this index, which needs no pairwise distances (docs/benchmarks.md).
+The Calinski-Harabasz score did as well there but split clean blobs of eight points into pairs. All of it is numpy in small
 steps: scikit-learn's first import held the GIL for over 100 ms, which a window computing its map
 on a thread felt. Grouping the full document vectors instead (k-means and agglomerative
 clustering over a silhouette, HDBSCAN, spectral clustering with the eigengap's count, Louvain

@@ -3,7 +3,7 @@
 Not a test (pytest does not collect it). Run from the repository root:
 
     python tests/benchmarks/bench_map.py DATA_DIR [DATA_DIR ...] [--methods pca,tsne,umap]
-        [--subjects tests/data/sample_subjects.tsv | --sections]
+        [--subjects tests/data/sample_subjects.tsv | --sections] [--alternatives] [--layouts N]
 
 For each library (a data folder indexed by `ponder index`), the document vectors the map uses
 (`core.map.atlas.document_profiles`) are projected by each method, and scored on up to 3,000 of
@@ -23,8 +23,10 @@ cosine), each over the count of groups with the best cosine silhouette, and HDBS
 each document's k nearest, or only mutual ones; cosine, or cosine blended half and half with the
 TF-IDF cosine of the words topics are named from), spectral clustering with the eigengap's count,
 consensus k-means (every count and ten seeds, together in most runs) on the vectors and on the
-map's positions with them, and k-means on the vectors less their mean. The last line is one JSON
-object.
+map's positions with them, and k-means on the vectors less their mean. With `--layouts N` (and a
+reference), the map's grouping on N t-SNE layouts (the documents in N orders), its count of groups
+chosen by the Davies-Bouldin index (the map's) and by the mean silhouette (before). The last line
+is one JSON object.
 """
 
 from __future__ import annotations
@@ -59,6 +61,9 @@ def main() -> int:
     reference.add_argument("--subjects", type=Path, help="TSV: file name, subject")
     reference.add_argument("--sections", action="store_true", help="man page sections")
     parser.add_argument("--alternatives", action="store_true", help="other clusterers too")
+    parser.add_argument(
+        "--layouts", type=int, default=0, help="groups over this many t-SNE seeds, two criteria"
+    )
     args = parser.parse_args()
     report = []
     for data in args.data_dirs:
@@ -80,6 +85,8 @@ def main() -> int:
         entry.update(timings)
         if args.subjects or args.sections:
             entry["groups_against_reference"] = _agreement(full, args.subjects)
+            if args.layouts:
+                entry["layouts"] = _layouts(documents, vectors, args.subjects, args.layouts)
             if args.alternatives:
                 entry["alternatives"] = _alternatives(
                     full, documents, vectors, texts, args.subjects
@@ -128,6 +135,42 @@ def _kept(x: np.ndarray, y: np.ndarray, k: int = 10) -> float:
     a = np.argsort(-near, axis=1)[:, :k]
     b = np.argsort(-flat, axis=1)[:, :k]
     return float(np.mean([len(set(a[i]) & set(b[i])) / k for i in range(len(x))]))
+
+
+def _layouts(documents: list, vectors: np.ndarray, subjects: Path | None, seeds: int) -> dict:
+    """The groups against the reference on `seeds` t-SNE layouts: t-SNE starts from PCA, so a
+    layout changes with the order of its points, not its seed; layout 0 is the map's own order,
+    the others the documents shuffled. k-means over the counts as the map runs it, the count
+    chosen by the map's Davies-Bouldin index (`choose_groups`) and by the mean silhouette
+    (scikit-learn's, what the map used before 2026-12-06)."""
+    from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score, silhouette_score
+
+    from core.map.topics import MAX_GROUPS, MEAN_SIZE, _kmeans, choose_groups
+
+    truth = _reference([d.path for d in documents], subjects)
+    rows: dict[str, list] = {"davies_bouldin": [], "silhouette": []}
+    for seed in range(seeds):
+        order = np.random.default_rng(seed).permutation(len(vectors)) if seed else None
+        if order is None:
+            xy, _ = project(vectors)
+        else:
+            shuffled, _ = project(vectors[order])
+            xy = np.empty_like(shuffled)
+            xy[order] = shuffled
+        most = min(MAX_GROUPS, len(xy) // MEAN_SIZE)
+        tried = [_kmeans(xy, k, 0) for k in range(2, most + 1)]
+        by_silhouette = max(tried, key=lambda a: silhouette_score(xy, a))
+        for name, groups in (("davies_bouldin", choose_groups(xy)), ("silhouette", by_silhouette)):
+            rows[name].append(
+                {
+                    "groups": int(groups.max()) + 1,
+                    "adjusted_rand": round(adjusted_rand_score(truth, groups), 4),
+                    "adjusted_mutual_information": round(
+                        adjusted_mutual_info_score(truth, groups), 4
+                    ),
+                }
+            )
+    return rows
 
 
 def _reference(paths: list[str], subjects: Path | None) -> list[str]:
@@ -213,13 +256,16 @@ def _alternatives(
 
 
 def _full_map(library: Library) -> tuple[LibraryMap, dict]:
-    """The window's path: from scratch, then from the cached layout."""
+    """The window's path: from scratch, then from the cached layout (topics named with the
+    library's query engine, as `Library.library_map` names them)."""
     (library.data_dir / CACHE_NAME).unlink(missing_ok=True)
+    words = library.queries.load()
+    embed = words.encode if words else None
     started = time.perf_counter()
-    full = build_map(library.catalog)
+    full = build_map(library.catalog, embed=embed)
     fresh = time.perf_counter() - started
     started = time.perf_counter()
-    again = build_map(library.catalog)
+    again = build_map(library.catalog, embed=embed)
     extended = time.perf_counter() - started
     return full, {
         "map_seconds": round(fresh, 2),

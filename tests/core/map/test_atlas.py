@@ -86,7 +86,7 @@ def test_every_document_is_placed_once_near_its_kind_and_topics_name_them(mapped
 def test_the_sample_librarys_map_groups_its_notes_by_subject(tmp_path: Path, real_encoder) -> None:
     """The first map a new user sees: 37 notes on 11 subjects written down by file name. Over
     three t-SNE layouts of them, the groups agree with the subjects; choosing the count by the
-    mean silhouette drew three mixed groups on two of these layouts (ARI 0.21 and 0.32)."""
+    mean silhouette drew 3 and 7 mixed groups on two of these layouts (ARI 0.21 and 0.32)."""
     from sklearn.metrics import adjusted_rand_score
 
     root = Path(__file__).resolve().parents[3]
@@ -99,8 +99,14 @@ def test_the_sample_librarys_map_groups_its_notes_by_subject(tmp_path: Path, rea
     vectors, _ = document_profiles(library.catalog, documents)
     truth = [subjects[Path(d.path).name] for d in documents]
     library.close()
-    for seed in range(3):
-        xy, _ = project(vectors, seed=seed)
+    for seed in range(3):  # t-SNE starts from PCA: its layout changes with the points' order
+        order = np.random.default_rng(seed).permutation(len(vectors)) if seed else None
+        if order is None:
+            xy, _ = project(vectors)
+        else:
+            shuffled, _ = project(vectors[order])
+            xy = np.empty_like(shuffled)
+            xy[order] = shuffled
         groups = choose_groups(xy)
         assert 8 <= groups.max() + 1 <= 14, (seed, groups.max() + 1)
         assert adjusted_rand_score(truth, groups) >= 0.35, seed
