@@ -48,6 +48,7 @@ from core.map.atlas import CACHE_NAME, LibraryMap, build_map, document_profiles 
 from core.map.projection import project  # noqa: E402
 from core.records import Status  # noqa: E402
 from tests.benchmarks.map_alternatives import graph_alternatives  # noqa: E402
+from tests.support_map import layout  # noqa: E402
 
 SCORED = 3000
 SECTION = re.compile(r"\.(\d)[a-z]*\.txt$")
@@ -150,13 +151,7 @@ def _layouts(documents: list, vectors: np.ndarray, subjects: Path | None, seeds:
     truth = _reference([d.path for d in documents], subjects)
     rows: dict[str, list] = {"davies_bouldin": [], "silhouette": []}
     for seed in range(seeds):
-        order = np.random.default_rng(seed).permutation(len(vectors)) if seed else None
-        if order is None:
-            xy, _ = project(vectors)
-        else:
-            shuffled, _ = project(vectors[order])
-            xy = np.empty_like(shuffled)
-            xy[order] = shuffled
+        xy = layout(vectors, seed)
         most = min(MAX_GROUPS, len(xy) // MEAN_SIZE)
         tried = [_kmeans(xy, k, 0) for k in range(2, most + 1)]
         by_silhouette = max(tried, key=lambda a: silhouette_score(xy, a))
