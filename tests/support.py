@@ -43,3 +43,22 @@ def stored_vectors(store, table: str, dimension: int):
     if not chunks:
         return np.empty(0, np.int64), np.zeros((0, dimension), np.float32)
     return np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks])
+
+
+def in_fresh_interpreter(script: str, argv: list[str], timeout: float, **env: str) -> dict:
+    """Run `script` in a new Python (this one may have torch loaded already) with this checkout
+    first on its path and `env` added to the environment; the JSON of its last line of output."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    environment = dict(os.environ, **env)
+    environment["PYTHONPATH"] = os.pathsep.join([str(root), environment.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, "-c", script, *argv],
+        capture_output=True, text=True, timeout=timeout, cwd=root, env=environment,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -7,18 +7,16 @@ import json
 import multiprocessing
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support import in_fresh_interpreter
 
 from core.control import RunControl
 from core.errors import PonderError, StoreError
 from core.ingest.progress import EMBEDDING, READING, Progress
 from core.library import Library, rebuild
 
-ROOT = Path(__file__).resolve().parents[3]
 HEAVY = ("torch", "transformers")
 NOTES = 12
 # argv: model, data folder, notes folder, heavy packages. Indexes the notes apart, then prints
@@ -63,15 +61,8 @@ def test_an_apart_run_indexes_reports_in_order_and_keeps_torch_out(
     every record in order with the one summary it returns, and imports neither torch nor
     transformers."""
     notes = write_notes(tmp_path / "notes")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
     argv = [str(tiny_model), str(tmp_path / "data"), str(notes), json.dumps(HEAVY)]
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, *argv],
-        capture_output=True, text=True, timeout=120, cwd=ROOT, env=env,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out = in_fresh_interpreter(SCRIPT, argv, timeout=120)
     assert out["heavy"] == []
     assert out["summary"] == [NOTES + 1, 1, 1, False]
     assert out["counts"] == [NOTES + 1, 0] and out["info"]

@@ -6,16 +6,13 @@ torch never loads in the window at all."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support import in_fresh_interpreter
 
 from core.library import Library
 
-ROOT = Path(__file__).resolve().parents[3]
 HEAVY = ("torch", "transformers")
 # The window on the library in argv[1]: a search by meaning, its first result selected and
 # explained, the Why dialog and the Compare tab opened; which heavy packages are imported then;
@@ -98,15 +95,8 @@ def test_searching_explaining_and_indexing_import_no_torch(
         assert library.query_engine().startswith("ONNX Runtime")
     library.close()
 
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
     argv = [str(tmp_path / "data"), str(dropped), str(tmp_path / "ponder.ini"), json.dumps(HEAVY)]
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, *argv],
-        capture_output=True, text=True, timeout=240, cwd=ROOT, env=env,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out = in_fresh_interpreter(SCRIPT, argv, timeout=240, QT_QPA_PLATFORM="offscreen")
     assert out["explained"].endswith("bread.txt") and out["dialog"]
     assert out["engine"].startswith("ONNX Runtime")
     assert out["after_explaining"] == []
