@@ -6,22 +6,25 @@ k-means for every count of groups from two to `MAX_GROUPS`, keeping the count wh
 best told apart by the Davies-Bouldin index (on a sample of a big map's points). The mean
 silhouette, used before, is nearly flat over the count on a t-SNE map and chose 3 mixed groups
 for the sample library's 11 subjects; over six t-SNE layouts of it (its notes in six orders),
-the adjusted Rand index against the written subjects was 0.19-0.54 (mean 0.33) with it and
-0.40-0.48 (mean 0.46) with this index, which needs no pairwise distances (docs/benchmarks.md).
-The Calinski-Harabasz score did as well there but split clean blobs of eight points into pairs. All of it is numpy in small
-steps: scikit-learn's first import held the GIL for over 100 ms, which a window computing its map
-on a thread felt. Grouping the full document vectors instead (k-means and agglomerative
-clustering over a silhouette, HDBSCAN, spectral clustering with the eigengap's count, Louvain
-communities of the nearest-neighbour graph with or without a TF-IDF blend, consensus k-means over
-seeds and counts) was measured against written-down subjects and the man pages' sections
-(`tests/benchmarks/bench_map.py --alternatives`): none did better on both by more than a change
-of seed moves k-means on the full vectors, whose groups differ with every seed.
+the adjusted Rand index against the written subjects was 0.195-0.542 (mean 0.325) with it and
+0.396-0.485 (mean 0.455) with this index, which needs no pairwise distances (docs/benchmarks.md).
+The Calinski-Harabasz score did as well there but split clean blobs of eight points into pairs.
+All of it is numpy in small steps: scikit-learn's first import held the GIL for over 100 ms,
+which a window computing its map on a thread felt. Grouping the full document vectors instead
+(k-means and agglomerative clustering over a silhouette, HDBSCAN, spectral clustering with the
+eigengap's count, Louvain communities of the nearest-neighbour graph with or without a TF-IDF
+blend, consensus k-means over seeds and counts) was measured against written-down subjects and
+the man pages' sections (`tests/benchmarks/bench_map.py --alternatives`): none did better on
+both by more than a change of seed moves k-means on the full vectors, whose groups differ with
+every seed.
 
 A group's words are scored by class-based TF-IDF (BERTopic's c-TF-IDF): how often a word occurs
 in the group's text, weighted by how rare it is across groups, and by the share of the group's
 documents that use it, so that one long note's words do not name a group of ten. Stop words,
 filler words (`core.map.stopwords`) never name anything, the library's own boilerplate words
 (common in most groups) only a group that nothing else names, and no two groups get the same label.
+Where the library's query engine answers, a group's best words are then ordered by meaning
+(`_by_meaning`), and a label holds one form of each word (`_one_form`).
 """
 
 from __future__ import annotations
