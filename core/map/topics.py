@@ -128,9 +128,7 @@ def davies_bouldin(points: np.ndarray, assignment: np.ndarray) -> float:
     split a subject the way a score that only rewards tight groups does."""
     k = int(assignment.max()) + 1
     data = points.astype(np.float64)
-    sizes = np.bincount(assignment, minlength=k).astype(np.float64)
-    sums = np.stack([np.bincount(assignment, data[:, d], k) for d in range(data.shape[1])], 1)
-    centres = sums / np.maximum(sizes, 1)[:, None]
+    sizes, centres = _means(data, assignment, k)
     spread = np.bincount(
         assignment, np.linalg.norm(data - centres[assignment], axis=1), k
     ) / np.maximum(sizes, 1)
@@ -152,9 +150,8 @@ def _kmeans(xy: np.ndarray, k: int, seed: int) -> np.ndarray:
         for _ in range(ITERATIONS):
             squared = norms[:, None] - 2 * xy @ centres.T + (centres * centres).sum(1)[None, :]
             assignment = squared.argmin(axis=1)
-            sizes = np.bincount(assignment, minlength=k)[:, None]
-            sums = np.stack([np.bincount(assignment, xy[:, d], k) for d in range(xy.shape[1])], 1)
-            moved = np.where(sizes > 0, sums / np.maximum(sizes, 1), centres).astype(np.float32)
+            sizes, means = _means(xy, assignment, k)
+            moved = np.where(sizes[:, None] > 0, means, centres).astype(np.float32)
             if np.allclose(moved, centres):
                 break
             centres = moved
@@ -163,6 +160,13 @@ def _kmeans(xy: np.ndarray, k: int, seed: int) -> np.ndarray:
             best, best_inertia = assignment, inertia
     _, dense = np.unique(best, return_inverse=True)  # no empty group numbers
     return dense.astype(np.int64)
+
+
+def _means(points: np.ndarray, assignment: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each group's size (k,) and the mean of its points (k, d); 0 for an empty group."""
+    sizes = np.bincount(assignment, minlength=k)
+    sums = np.stack([np.bincount(assignment, points[:, d], k) for d in range(points.shape[1])], 1)
+    return sizes, sums / np.maximum(sizes, 1)[:, None]
 
 
 def _plus_plus(xy: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
@@ -264,8 +268,8 @@ def _labels(ranked: list[tuple[list[str], list[str], list[str]]], sizes: list[in
     labels = [""] * len(ranked)
     taken: set[str] = set()
     for g in sorted(range(len(ranked)), key=lambda g: -sizes[g]):
-        shared, _, common = (_one_form(words) for words in ranked[g])
-        labels[g] = _unique(shared, taken) or _unique(_one_form(shared + common), taken)
+        shared, _, common = ranked[g]
+        labels[g] = _unique(_one_form(shared), taken) or _unique(_one_form(shared + common), taken)
         taken.add(labels[g])
     return labels
 
