@@ -87,7 +87,7 @@ def find_topics(
     if vectors is not None and embed is not None:
         centres = np.stack([vectors[g].mean(axis=0) for g in groups])
         # a small group shares few words: its members' own best words are candidates too
-        pool = [shared + rest[: CANDIDATES - len(shared)] for shared, rest, _ in ranked]
+        pool = [shared + rest[: max(0, CANDIDATES - len(shared))] for shared, rest, _ in ranked]
         ordered = _by_meaning(pool, centres, embed)
         ranked = [
             (words, [], common) for words, (_, _, common) in zip(ordered, ranked, strict=True)
