@@ -113,6 +113,12 @@ def build_map(
     if catalog.info is None or not documents:
         return LibraryMap(generation=generation)
     vectors, texts = document_profiles(catalog, documents, control)
+    placeable = np.flatnonzero(np.any(vectors != 0, axis=1))  # a document waiting for its
+    if len(placeable) < len(documents):  # meaning (found by its words) has no place by it yet
+        documents = [documents[i] for i in placeable]
+        vectors, texts = vectors[placeable], [texts[i] for i in placeable]
+        if not documents:
+            return LibraryMap(generation=generation)
     kind = repr(catalog.info)
     layout = _load(catalog.data_dir / CACHE_NAME)
     if layout is not None and layout.vectors != kind:

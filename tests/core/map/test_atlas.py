@@ -3,6 +3,7 @@ library and extended while little changes."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -104,6 +105,22 @@ def test_the_sample_librarys_map_groups_its_notes_by_subject(tmp_path: Path, rea
         groups = choose_groups(layout(vectors, shuffle))
         assert 8 <= groups.max() + 1 <= 14, (shuffle, groups.max() + 1)
         assert adjusted_rand_score(truth, groups) >= 0.35, shuffle
+
+
+def test_a_document_waiting_for_its_meaning_is_not_placed_by_it(mapped) -> None:
+    """After a run killed between its two phases, a document has its words but no vectors: it
+    has no place by meaning yet, so it is not drawn (all such dots fell on one ring)."""
+    library, _ = mapped
+    waiting = library.catalog.store.document(
+        str(next(iter(_by_name(library.library_map()).values())).path)
+    )
+    with sqlite3.connect(library.data_dir / "library.sqlite3") as conn:
+        for table in ("sentences", "passages"):
+            conn.execute(f"DELETE FROM {table} WHERE document_id = ?", (waiting.id,))
+        conn.execute("UPDATE documents SET meaning_pending = 1 WHERE id = ?", (waiting.id,))
+    shown = library.library_map()
+    assert waiting.id not in {p.document_id for p in shown.points}
+    assert len(shown.points) == len(GARDEN) + len(TRAINS) - 1
 
 
 def test_an_unchanged_library_returns_the_map_it_was_given(mapped) -> None:
