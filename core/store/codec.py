@@ -8,6 +8,7 @@ reads without a migration, and so would int8 codes with a float32 scale (d + 4 b
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -76,10 +77,8 @@ def half_inner_products(joined: bytes, dimension: int, query: np.ndarray) -> np.
     count = len(joined) // (2 * dimension)
     if not count:
         return np.zeros(0, np.float32)
-    index = faiss.IndexScalarQuantizer(
-        dimension, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
-    )
-    faiss.copy_array_to_vector(np.frombuffer(joined, np.uint8), index.codes)
+    index = _scratch(dimension, len(joined))
+    faiss.memcpy(index.codes.data(), faiss.swig_ptr(np.frombuffer(joined, np.uint8)), len(joined))
     index.ntotal = count
     # One query gives a second OpenMP thread nothing to do, yet the search waits for it, and
     # on a busy machine (the keyword thread beside this one) for a core to run it on. The
@@ -90,9 +89,32 @@ def half_inner_products(joined: bytes, dimension: int, query: np.ndarray) -> np.
         scores, rows = index.search(query[None, :], count)
     finally:
         faiss.omp_set_num_threads(threads)
+        if len(joined) > SCRATCH_KEPT:
+            _thread.index = None  # a rare huge document's buffer is not kept
     out = np.empty(count, np.float32)
     out[rows[0]] = scores[0]
     return out
+
+
+# Each thread scores into its own float16 index, whose buffer is reused: a fresh one each time
+# was the larger part of scoring (its megabytes allocated and faulted in, then copied into).
+_thread = threading.local()
+SCRATCH_KEPT = 16 << 20  # bytes a thread's buffer may keep between searches
+
+
+def _scratch(dimension: int, size: int):
+    """This thread's float16 index for `dimension`, its buffer at least `size` bytes."""
+    import faiss
+
+    index = getattr(_thread, "index", None)
+    if index is None or index.d != dimension:
+        index = faiss.IndexScalarQuantizer(
+            dimension, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+        )
+        _thread.index = index
+    if index.codes.size() < size:
+        index.codes.resize(size)
+    return index
 
 
 def int8(vector: np.ndarray) -> bytes:

@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager
 import numpy as np
 
 from core.records import MeaningTodo, NewDocument, NewSentence, Status
-from core.store import codec, portable, sql
+from core.store import blocks, codec, portable, sql
 from core.store.connection import Connections, Transaction
 from core.store.portable import SQLITE
 
@@ -89,6 +89,7 @@ def insert_vectors(
             ),
         ]
     )
+    blocks.write(tx.conn, [doc_id])
     blobs = codec.encode_rows(passage_vectors)
     tx.db["passages"].insert_all(
         [
@@ -175,6 +176,7 @@ class MeaningRows:
                 return 0
             portable.delete_vectors(tx.conn, SQLITE, [doc_id])
             copied = tx.conn.execute(_COPY_SENTENCES, (doc_id, tx.generation, twin[0])).rowcount
+            blocks.write(tx.conn, [doc_id])
             copied += tx.conn.execute(_COPY_PASSAGES, (doc_id, tx.generation, twin[0])).rowcount
             tx.conn.execute(_EMBEDDED, (time.time(), doc_id))
         return copied

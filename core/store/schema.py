@@ -8,6 +8,8 @@ it holds to the current one by reading only what changed. It also makes path key
 Version 4 adds the keyword index (FTS5 over titles, file names and text; `core.store.keywords`).
 Version 5 marks documents whose words are stored but whose vectors are not yet (`meaning_pending`):
 a run stores every file's words first and embeds them after (`core.store.meaning`).
+Version 6 keeps each long document's sentence vectors in one row as well, for rescoring
+(`core.store.blocks`).
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ import sqlite_utils
 
 from core.errors import StoreError
 from core.keys.paths import legacy_from_key, to_key
-from core.store import keywords
+from core.store import blocks, keywords
 from core.store.connection import Connections
 from core.store.portable import VECTOR_TABLES
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 _V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -130,6 +132,11 @@ def _to_v5(db: sqlite_utils.Database) -> None:
     )
 
 
+def _to_v6(db: sqlite_utils.Database) -> None:
+    """Long documents' vectors in one row each, for those already stored too."""
+    blocks.create(db.conn)
+
+
 # Migration from version N to N+1 is MIGRATIONS[N]; version 0 is an empty database.
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     0: _to_v1,
@@ -137,6 +144,7 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     2: _to_v3,
     3: _to_v4,
     4: _to_v5,
+    5: _to_v6,
 }
 
 

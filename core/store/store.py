@@ -27,7 +27,7 @@ from core.records import (
     Status,
     VectorChanges,
 )
-from core.store import codec, keywords, portable, sql
+from core.store import blocks, codec, keywords, portable, sql
 from core.store.connection import Connections, Transaction
 from core.store.digest import sql as digest_sql
 from core.store.meaning import COUNT_MEANING_PENDING, MeaningRows, insert_vectors
@@ -249,10 +249,18 @@ class Store(MeaningRows, StoreReads):
     def sentence_scores(
         self, doc_ids: Sequence[int], query: np.ndarray, dimension: int
     ) -> dict[int, SentenceScores]:
-        """Each document's sentences' similarity to `query` (inner product), in one query that
-        reads vectors and ids, no text: one row a document (`SENTENCE_VECTORS_JOINED`)."""
-        rows = self._in(SENTENCE_VECTORS_JOINED, doc_ids)
+        """Each document's sentences' similarity to `query` (inner product), reading vectors and
+        ids, no text: a long document's block (`core.store.blocks`), the others' rows joined
+        into one row a document (`SENTENCE_VECTORS_JOINED`)."""
         scored: dict[int, SentenceScores] = {}
+        for doc, ids, vectors in self._in(blocks.OF, doc_ids):
+            size = blocks.vector_size(ids, vectors)
+            if size == 2 * dimension:  # float16, scored straight from the blob
+                scores = codec.half_inner_products(vectors, dimension, query)
+            else:
+                scores = codec.inner_products(blocks.split(vectors, size), dimension, query)
+            scored[doc] = SentenceScores(np.frombuffer(ids, np.int64), scores)
+        rows = self._in(SENTENCE_VECTORS_JOINED, [d for d in doc_ids if d not in scored])
         half = [r for r in rows if r[4] == r[5] == 2 * dimension]  # float16: scored at once
         scores = codec.half_inner_products(b"".join(r[3] for r in half), dimension, query)
         at = 0

@@ -55,11 +55,12 @@ def test_schema_version_and_wal(indexed) -> None:
     data, _ = indexed
     conn = sqlite3.connect(data / DB_NAME)
     try:
-        assert SCHEMA_VERSION == 5
+        assert SCHEMA_VERSION == 6
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         expected = {"meta", "roots", "documents", "sentences", "passages", "removed", "keywords"}
+        expected.add("sentence_blocks")
         assert expected <= tables
         meta = dict(conn.execute("SELECT key, value FROM meta"))
         assert int(meta["generation"]) > 0
@@ -330,7 +331,8 @@ def test_sentence_scores_read_a_row_a_document_and_keep_every_format_and_order(
 
     monkeypatch.setattr(store, "_fetch", counted)
     scored = store.sentence_scores([*docs, 999], query, dim)
-    assert fetched == [len(docs), 6]  # a row a document; the mixed one again, its six rows
+    # no block (short documents), a row a document, then the mixed one again, its six rows
+    assert fetched == [0, len(docs), 6]
     by_row = store._scores_by_row(docs, query, dim)
     assert list(scored) == list(by_row) == sorted(docs)
     for doc in docs:
