@@ -60,10 +60,17 @@ class LocalCatalog:
     `approximate_above` to move the threshold, 0 to force approximate). When a table outgrows
     its index a new one is built on a thread from SQLite while the old one keeps answering, then
     swapped in, caught up with what changed meanwhile.
+
+    Index files are a cache every process shares, so a build is written as soon as it swaps in.
+    `writes_files=False` opens a view that never writes them: an exact index to measure the
+    library's own against must not replace the file every other process loads.
     """
 
-    def __init__(self, data_dir: Path, approximate_above: int | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, approximate_above: int | None = None, *, writes_files: bool = True
+    ) -> None:
         self.data_dir = Path(data_dir)
+        self.writes_files = writes_files
         self.policy = ann.Policy(
             ann.APPROXIMATE_ABOVE if approximate_above is None else approximate_above
         )
@@ -325,7 +332,10 @@ class LocalCatalog:
 
     def save(self) -> None:
         """Write every index that changed since it was last written, named for its generation,
-        then remove older files and trim the removal log."""
+        then remove older files and trim the removal log; nothing in a view that writes no
+        files."""
+        if not self.writes_files:
+            return
         with self._lock:
             self.sync()
             for table, mirror in self._mirrors.items():

@@ -284,8 +284,8 @@ def _old_module(revision: str, path: str, name: str) -> ModuleType:
 
 def _exact(data: Path, queries: list[str]) -> list[list[int]]:
     """Each query's ten documents under exact search (flat indexes built from SQLite, never
-    saved: this catalog's store is closed without writing index files)."""
-    catalog = LocalCatalog(data, approximate_above=10**12)
+    saved: a view that writes no index files)."""
+    catalog = LocalCatalog(data, approximate_above=10**12, writes_files=False)
     catalog.sync()  # the saved file is approximate: this starts the exact build...
     catalog.wait_for_builds()  # ...and this waits for it
     kinds = {type(catalog.index_of(t)).__name__ for t in VECTOR_TABLES}
@@ -294,7 +294,7 @@ def _exact(data: Path, queries: list[str]) -> list[list[int]]:
     engine = library.queries if library.queries.load() is not None else library.encoder
     top = [[h.document_id for h in search(catalog, engine, q, 10)] for q in queries]
     library.close()
-    catalog.store.close()
+    catalog.close()
     return top
 
 

@@ -48,13 +48,11 @@ def _queries(n: int = 40) -> np.ndarray:
 
 def test_approximate_search_finds_the_documents_exact_search_finds(library) -> None:
     data, _ = library
-    exact = LocalCatalog(data, approximate_above=10**9)
+    exact = LocalCatalog(data, approximate_above=10**9, writes_files=False)
     assert isinstance(exact.index_of("sentences"), FlatIndex)
     want = _top(exact, _queries())
-    exact.store.close()
+    exact.close()
     approx = LocalCatalog(data, approximate_above=0)
-    approx.sync()  # the exact index the other catalog saved answers until the IVF replaces it
-    assert approx.wait_for_builds(60)
     index = approx.index_of("sentences")
     assert isinstance(index, IvfIndex) and index.nprobe < index.nlist  # really approximate
     got = _top(approx, _queries())
@@ -130,9 +128,9 @@ def test_a_missing_or_damaged_index_file_is_rebuilt(library, damage: str) -> Non
     index = catalog.index_of("sentences")
     assert isinstance(index, IvfIndex)
     assert np.array_equal(np.sort(index.ids()), vector_ids_all(catalog.data_dir, "sentences"))
-    exact = LocalCatalog(data, approximate_above=10**9)
+    exact = LocalCatalog(data, approximate_above=10**9, writes_files=False)
     assert _top(catalog, _queries(10))[0][:3] == _top(exact, _queries(10))[0][:3]
-    exact.store.close()
+    exact.close()
     catalog.close()
 
 
@@ -240,6 +238,25 @@ def test_an_index_built_in_the_background_is_saved_for_the_next_process(
     assert isinstance(index, IvfIndex) and index.count() == 640
     terminal.close()
     follower.close()
+
+
+def test_an_exact_view_never_replaces_the_index_file_every_process_loads(library) -> None:
+    """A catalog opened to measure against (exact, writing no files) builds its flat index
+    from SQLite and leaves the library's approximate file as it was, closed or not."""
+    data, _ = library
+    _save_index_files(data)
+    (path,) = data.glob("sentences.*.faiss")
+    before = path.read_bytes()
+    exact = LocalCatalog(data, approximate_above=10**9, writes_files=False)
+    exact.sync()
+    assert exact.wait_for_builds(60)
+    assert isinstance(exact.index_of("sentences"), FlatIndex)
+    exact.close()
+    assert [p.name for p in data.glob("sentences.*.faiss")] == [path.name]
+    assert path.read_bytes() == before
+    again = LocalCatalog(data, approximate_above=0)
+    assert isinstance(again.index_of("sentences"), IvfIndex)
+    again.close()
 
 
 def test_a_few_arrivals_are_caught_up_at_once(tmp_path: Path) -> None:
