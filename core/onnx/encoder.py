@@ -206,6 +206,11 @@ def _session(path: Path, expected_bytes: int):
     # beside an indexing run whose cores spinning threads would take (measured faster on a busy
     # machine: docs/).
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # One thread: a search's keyword statement runs on the other core while the query embeds,
+    # and a second ONNX thread only contends with it (1M sentences, one run: p50 24.1 -> 22.7
+    # ms, p95 33.9 -> 32.0; `docs/benchmarks.md`). Batches (the map's label words) take about
+    # 1.8 times as long, off the window's thread.
+    options.intra_op_num_threads = 1
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
