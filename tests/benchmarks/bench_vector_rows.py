@@ -8,8 +8,9 @@ Samples documents of 200-400 sentences from a library (`bench_scale.py --data-di
 one) and times, on a warm page cache, statements over all their sentence rows: counting them
 (the index alone), summing their vectors' lengths (every table row visited), the statement
 rescoring runs (`core.store.store.SENTENCE_VECTORS_JOINED`: ids, ordinals and vectors
-concatenated per document), and the rows handed to Python one by one. Best of five samples,
-in microseconds a row.
+concatenated per document), the rows handed to Python one by one, and reading the documents'
+blocks (`core.store.blocks`: one row a document, in a library of schema 6 or later). Best of five
+samples, in microseconds a row.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ STATEMENTS = {
         "FROM sentences WHERE document_id IN ({m}) GROUP BY document_id"
     ),
     "rows to Python": "SELECT document_id, id, vector FROM sentences WHERE document_id IN ({m})",
+    "blocks": "SELECT document_id, ids, vectors FROM sentence_blocks WHERE document_id IN ({m})",
 }
 
 
