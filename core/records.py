@@ -56,6 +56,25 @@ class SentenceScores:
 
 
 @dataclass(frozen=True)
+class Neighbours:
+    """The vectors nearest one query, best first, each with the document it belongs to (rows
+    removed since the index listed them are left out)."""
+
+    scores: np.ndarray  # float32
+    ids: np.ndarray  # int64: vector (row) ids
+    documents: np.ndarray  # int64: the document of each
+
+    @classmethod
+    def found(cls, scores: np.ndarray, ids: np.ndarray, owners: dict[int, int]) -> Neighbours:
+        """From an index's answer to one query (missing neighbours have id -1) and the
+        documents of the rows still there."""
+        keep = [at for at, i in enumerate(ids.tolist()) if i >= 0 and i in owners]
+        kept = ids[keep].astype(np.int64)
+        documents = np.array([owners[int(i)] for i in kept], np.int64)
+        return cls(scores[keep].astype(np.float32), kept, documents)
+
+
+@dataclass(frozen=True)
 class Span:
     """Characters `start`..`end` of one document's text."""
 

@@ -27,7 +27,7 @@ from core.index import ann, index_files, refine
 from core.index.data_folder import private_folder, remove_files, sweep_leftovers
 from core.index.vectors import VectorIndex
 from core.keys.keyspace import LocalKeys
-from core.records import IdDigest, IndexInfo
+from core.records import IdDigest, IndexInfo, Neighbours
 from core.store import VECTOR_TABLES, Store, digest
 
 DB_NAME = "library.sqlite3"
@@ -290,6 +290,20 @@ class LocalCatalog:
         if mirror is None:
             return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
         return refine.nearest(mirror.index, self.store, table, queries, k)
+
+    def nearest_documents(self, table: str, query: np.ndarray, k: int) -> Neighbours:
+        """The `k` vectors of `table` nearest one query, with their documents: read with the
+        vectors that rescored them when the index is approximate."""
+        self.sync()
+        mirror = self._mirrors.get(table)
+        if mirror is None:
+            return Neighbours.found(np.zeros(0, np.float32), np.zeros(0, np.int64), {})
+        scores, ids, owners = refine.nearest_owned(
+            mirror.index, self.store, table, query[None, :], k
+        )
+        if owners is None:
+            owners = self.store.owners(table, [int(i) for i in ids[0] if i >= 0])
+        return Neighbours.found(scores[0], ids[0], owners)
 
     def index_of(self, table: str) -> VectorIndex | None:
         """The vector index of `table` as loaded (exact or approximate), None before any."""

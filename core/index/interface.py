@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import numpy as np
 
 from core.keys.keyspace import Keys
-from core.records import IndexInfo
+from core.records import IndexInfo, Neighbours
 
 if TYPE_CHECKING:
     from core.store import Store
@@ -51,6 +51,10 @@ class Catalog(Protocol):
     def nearest(self, table: str, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids), each (len(queries), k), of the vectors of `table` nearest each query;
         missing neighbours have id -1."""
+        ...
+
+    def nearest_documents(self, table: str, query: np.ndarray, k: int) -> Neighbours:
+        """The `k` vectors of `table` nearest one query, best first, with their documents."""
         ...
 
     def vector_count(self, table: str) -> int: ...

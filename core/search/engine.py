@@ -219,16 +219,14 @@ def _candidates(
     parts: list[dict[int, float]] = []
     floors: list[float] = []
     for table in ("passages", "sentences"):
-        scores, ids = catalog.nearest(table, q[None, :], want)
-        owners = catalog.store.owners(table, [int(i) for i in ids[0] if i >= 0])
+        found = catalog.nearest_documents(table, q, want)
         best: dict[int, float] = {}
-        for score, vid in zip(scores[0], ids[0], strict=True):
-            doc = owners.get(int(vid))
-            if doc is not None and doc not in best:
-                best[doc] = float(score)
+        for score, doc in zip(found.scores.tolist(), found.documents.tolist(), strict=True):
+            if doc not in best:
+                best[doc] = score
         parts.append(best)
-        found = scores[0][ids[0] >= 0]  # an approximate index may return fewer than asked
-        floors.append(float(found[-1]) if len(found) else 0.0)
+        # the weakest returned (an approximate index may return fewer than asked)
+        floors.append(float(found.scores[-1]) if len(found.scores) else 0.0)
     passages, sentences = parts
     docs = list(passages.keys() | sentences.keys())
     heads = catalog.store.head_vectors(docs, catalog.dimension)

@@ -209,12 +209,23 @@ class Store(MeaningRows, StoreReads):
     ) -> dict[int, np.ndarray]:
         """The stored vectors of those of `ids` that still exist (another writer may have taken
         some away since they were listed)."""
-        query = f"SELECT id, vector FROM {portable.checked_table(table)} WHERE id {{among}}"
+        return self.vectors_and_owners(table, ids, dimension)[0]
+
+    def vectors_and_owners(
+        self, table: str, ids: Sequence[int], dimension: int
+    ) -> tuple[dict[int, np.ndarray], dict[int, int]]:
+        """`vectors_found`, and the document of each, read in the same statement (a search
+        would otherwise look the same rows up twice: `owners`)."""
+        query = (
+            f"SELECT id, document_id, vector FROM {portable.checked_table(table)} "
+            "WHERE id {among}"
+        )
         rows = self._in(query, ids)
         if not rows:
-            return {}
-        matrix = sql.matrix([r[1] for r in rows], dimension)
-        return {int(r[0]): matrix[at] for at, r in enumerate(rows)}
+            return {}, {}
+        matrix = sql.matrix([r[2] for r in rows], dimension)
+        vectors = {int(r[0]): matrix[at] for at, r in enumerate(rows)}
+        return vectors, {int(r[0]): int(r[1]) for r in rows}
 
     def quarantine(self, table: str, ids: Sequence[int]) -> None:
         """Vector rows found damaged (not finite, not unit length): their documents lose all

@@ -179,7 +179,8 @@ class TeamStore(StoreReads):
     # -- vectors ------------------------------------------------------------------------------
 
     def nearest(self, table: str, query: np.ndarray, k: int, ef_search: int) -> list[tuple]:
-        """(id, score) of the `k` rows of `table` nearest to `query` by the HNSW index."""
+        """(id, document id, score) of the `k` rows of `table` nearest to `query` by the HNSW
+        index."""
         from pgvector import HalfVector
 
         table = portable.checked_table(table)
@@ -187,7 +188,8 @@ class TeamStore(StoreReads):
         with self._connections.transaction() as cur:
             cur.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
             cur.execute(
-                f"SELECT id, -(vector <#> %s) FROM {table} ORDER BY vector <#> %s LIMIT %s",
+                f"SELECT id, document_id, -(vector <#> %s) FROM {table} "
+                "ORDER BY vector <#> %s LIMIT %s",
                 (vector, vector, k),
             )
             return cur.fetchall()

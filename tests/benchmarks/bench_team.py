@@ -164,7 +164,8 @@ def _scanning(store):
         with store._connections.transaction() as cur:
             cur.execute("SET LOCAL enable_indexscan = off")
             cur.execute(
-                f"SELECT id, -(vector <#> %s) FROM {table} ORDER BY vector <#> %s LIMIT %s",
+                f"SELECT id, document_id, -(vector <#> %s) FROM {table} "
+                "ORDER BY vector <#> %s LIMIT %s",
                 (vector, vector, k),
             )
             return cur.fetchall()

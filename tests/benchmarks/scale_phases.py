@@ -58,6 +58,8 @@ class Phases:
         for name, phase in STORE_READS.items():
             setattr(store, name, self.timed(phase, getattr(store, name)))
         catalog.nearest = self.timed("ann", catalog.nearest)
+        if hasattr(catalog, "nearest_documents"):
+            catalog.nearest_documents = self.timed("ann", catalog.nearest_documents)
 
     def run(self, variant: str, search: Callable[..., Any], *args: Any) -> tuple[Any, float]:
         """Run `search(*args)` under `variant`, timing it whole; returns its result and ms."""

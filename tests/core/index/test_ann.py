@@ -359,6 +359,41 @@ def test_vectors_are_stored_as_float16_and_older_formats_still_read(tmp_path: Pa
         codec.decode(b"\0" * 7, DIM)
 
 
+@pytest.mark.parametrize("above", [0, 10**9], ids=["approximate", "exact"])
+def test_nearest_documents_are_the_nearest_vectors_with_their_owners(
+    library, monkeypatch, above: int
+) -> None:
+    """What a search's candidates need, with each row looked up once: on the approximate index
+    the statement reading the vectors to rescore them reads their documents too."""
+    data, _ = library
+    catalog = LocalCatalog(data, approximate_above=above, writes_files=False)
+    query = _queries(1)[0]
+    scores, ids = catalog.nearest("sentences", query[None, :], 10)
+    owners = catalog.store.owners("sentences", ids[0].tolist())
+    if above == 0:
+        monkeypatch.setattr(catalog.store, "owners", lambda *_: pytest.fail("read twice"))
+    found = catalog.nearest_documents("sentences", query, 10)
+    assert found.ids.tolist() == ids[0].tolist()
+    np.testing.assert_allclose(found.scores, scores[0], atol=1e-6)
+    assert found.documents.tolist() == [owners[int(i)] for i in ids[0]]
+    catalog.close()
+
+
+def test_nearest_documents_leave_out_rows_removed_since_the_index_listed_them(library) -> None:
+    data, docs = library
+    catalog = LocalCatalog(data, approximate_above=0, writes_files=False)
+    query = _queries(1)[0]
+    before = catalog.nearest_documents("sentences", query, 10)
+    gone = int(before.documents[0])
+    with sqlite3.connect(data / DB_NAME) as conn:  # another process, not yet caught up with
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("DELETE FROM documents WHERE id = ?", (gone,))
+    catalog.sync = lambda: None  # the removal not yet applied to the index
+    after = catalog.nearest_documents("sentences", query, 10)
+    assert gone not in after.documents.tolist() and len(after.ids) == len(after.documents)
+    catalog.close()
+
+
 def test_statements_per_query_do_not_grow_with_k_on_the_approximate_index(library) -> None:
     data, _ = library
     catalog = LocalCatalog(data, approximate_above=0)
