@@ -56,6 +56,17 @@ class SentenceScores:
 
 
 @dataclass(frozen=True)
+class SentenceSpans:
+    """Where a document's sentences lie in its text, in document order: offsets, and which of
+    them keep a text of their own (not the text between their offsets)."""
+
+    ids: np.ndarray  # int64
+    starts: np.ndarray  # int64
+    ends: np.ndarray  # int64
+    own: np.ndarray  # int64: positions (in this order) of the sentences with their own text
+
+
+@dataclass(frozen=True)
 class Neighbours:
     """The vectors nearest one query, best first, each with the document it belongs to (rows
     removed since the index listed them are left out)."""

@@ -22,10 +22,11 @@ from core.index.interface import Catalog
 from core.query import Query, parse
 from core.records import SentenceScores
 from core.search import copies, pending
-from core.search.exact_terms import Holders, find_holders, held
+from core.search.exact_terms import Holders, find_holders
 from core.search.fusion import Mode, fuse, is_weak, names_something, ranked
 from core.search.hits import DocumentHit, Scored, document_hit, sentence_hit, span_around
 from core.search.keywords import literal, unquote
+from core.search.matches import by_meaning, by_terms
 
 if TYPE_CHECKING:  # the encoder imports torch: seconds a window must not wait for
     from core.model.encoder import Encoder
@@ -39,8 +40,6 @@ HEAD_WEIGHT = 0.5
 SENTENCE_WEIGHT = 0.5
 CANDIDATES = 100  # nearest vectors fetched at each granularity, at least
 RESCORE = 3  # documents rescored exactly per result asked for
-MATCH_MARGIN = 0.12  # a sentence "matches" when within this of the best one...
-MATCH_FLOOR = 0.25  # ...and at least this similar to the query
 KEYWORD_CANDIDATES = 30  # best keyword documents added to the shortlist
 NARROW_LIMIT = 2000  # a narrowed query scores up to this many allowed documents one by one
 # The keyword statement (BM25 over every document holding a telling word) needs nothing from
@@ -307,56 +306,31 @@ def _shown(
     terms: tuple[str, ...] = (),
 ) -> list[Scored]:
     """The documents to show, in order, with their matching sentences. Their scores are
-    known; only the rows of the matches and of the best one's neighbours are read, or with
-    exact `terms`, every sentence's (those holding the most terms are the matches)."""
-    picked: dict[int, np.ndarray] = {}  # doc -> positions of its matches, best first
+    known; only the rows of their best matches and of the best one's neighbours are read (with
+    exact `terms`, the sentences that may hold them are found first: `core.search.matches`)."""
+    listed = [d for d in doc_ids if d in sentences and len(sentences[d].ids)]
+    if terms:
+        picked = by_terms(catalog.store, sentences, listed, terms)
+    else:
+        picked = {d: by_meaning(sentences[d].scores) for d in listed}
     wanted: list[int] = []
-    for doc_id in doc_ids:
-        s = sentences.get(doc_id)
-        if s is None or not len(s.ids):
-            continue
-        if terms:
-            wanted += s.ids.tolist()
-            continue
-        picked[doc_id] = matching = _by_meaning(s.scores)
-        best = int(matching[0])
-        wanted += s.ids[matching].tolist() + s.ids[max(best - 1, 0) : best + 2].tolist()
+    for doc_id, matching in picked.items():
+        ids = sentences[doc_id].ids
+        best = int(matching.positions[0])
+        wanted += ids[matching.positions].tolist() + ids[max(best - 1, 0) : best + 2].tolist()
     rows = catalog.store.sentences_by_id(wanted)
     scored = []
     for doc_id in doc_ids:
-        if terms and doc_id in sentences and len(sentences[doc_id].ids):
-            if any(int(i) not in rows for i in sentences[doc_id].ids):
-                continue  # removed since its vectors were read
-            texts = [rows[int(i)].text for i in sentences[doc_id].ids]
-            picked[doc_id] = _by_terms(sentences[doc_id].scores, texts, terms)
         if doc_id not in picked:
             continue
-        matching, scores, ids = picked[doc_id], sentences[doc_id].scores, sentences[doc_id].ids
-        if any(int(ids[i]) not in rows for i in matching):
+        positions, count = picked[doc_id].positions, picked[doc_id].count
+        scores, ids = sentences[doc_id].scores, sentences[doc_id].ids
+        if any(int(ids[i]) not in rows for i in positions):
             continue  # removed since its vectors were read
-        matches = [sentence_hit(rows[int(ids[i])], float(scores[i])) for i in matching]
-        best = int(matching[0])
+        matches = [sentence_hit(rows[int(ids[i])], float(scores[i])) for i in positions]
+        best = int(positions[0])
         before = rows.get(int(ids[best - 1])) if best else None
         after = [rows[int(i)] for i in ids[best + 1 : best + 2] if int(i) in rows]
         context = span_around(rows[int(ids[best])], before, after)
-        scored.append(Scored(exact[doc_id], doc_id, matches, context))
+        scored.append(Scored(exact[doc_id], doc_id, matches, context, count - len(matches)))
     return scored
-
-
-def _by_meaning(scores: np.ndarray) -> np.ndarray:
-    """Positions of the sentences that match by meaning: the best, then those near it."""
-    best = int(np.argmax(scores))
-    floor = max(MATCH_FLOOR, float(scores[best]) - MATCH_MARGIN)
-    matching = np.flatnonzero(scores >= floor)
-    matching = matching[np.argsort(-scores[matching], kind="stable")]
-    return np.concatenate([[best], matching[matching != best]]).astype(np.int64)
-
-
-def _by_terms(scores: np.ndarray, texts: list[str], terms: tuple[str, ...]) -> np.ndarray:
-    """Positions of the sentences holding the most of the query's exact terms, closest in
-    meaning first; by meaning when no sentence holds one (a term only in the title)."""
-    counts = np.array([held(text, terms) for text in texts])
-    if not counts.max():
-        return _by_meaning(scores)
-    matching = np.flatnonzero(counts == counts.max())
-    return matching[np.argsort(-scores[matching], kind="stable")]

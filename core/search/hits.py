@@ -32,13 +32,20 @@ class DocumentHit:
     sentence: SentenceHit  # the best one
     context: str  # text around the best sentence
     context_start: int  # offset of `context` in the document text
-    matches: list[SentenceHit]  # every matching sentence, best first (includes `sentence`)
+    matches: list[SentenceHit]  # the best matching sentences, best first (includes `sentence`)
     weak: bool = False  # under the relevance floor: a "weaker match"
     # No document (among those the filters allow) contains the query's quoted phrases, so they
     # were read as plain words: this is the closest match by meaning, not an exact one.
     unquoted: bool = False
     pending: bool = False  # its meaning is not stored yet: found and ranked by its words alone
     copies: tuple[str, ...] = ()  # paths of documents with the same content (`core.search.copies`)
+    # matching sentences beyond `matches` (a long document's are not all read: `MATCHES_KEPT`)
+    more_matches: int = 0
+
+    @property
+    def match_count(self) -> int:
+        """How many sentences match in all."""
+        return len(self.matches) + self.more_matches
 
     def to_json(self) -> dict:
         s = self.sentence
@@ -53,7 +60,7 @@ class DocumentHit:
             "page": s.page,
             "context": self.context,
             "context_start": self.context_start,
-            "matches": len(self.matches),
+            "matches": self.match_count,
             "weak": self.weak,
             "unquoted": self.unquoted,
             "pending": self.pending,
@@ -69,6 +76,7 @@ class Scored:
     document_id: int
     matches: list[SentenceHit]  # best first
     context: Span  # the best sentence with its neighbours
+    more: int = 0  # matching sentences beyond `matches`, not read
 
 
 def document_hit(scored: Scored, doc: DocumentRow, context: str | None, keys: Keys) -> DocumentHit:
@@ -81,6 +89,7 @@ def document_hit(scored: Scored, doc: DocumentRow, context: str | None, keys: Ke
         context=context or scored.matches[0].text,
         context_start=scored.context.start,
         matches=scored.matches,
+        more_matches=scored.more,
     )
 
 

@@ -1,10 +1,13 @@
-"""A long document's sentence vectors in one row: what rescoring reads.
+"""A long document's sentence vectors and offsets in one row: what rescoring and hits read.
 
 Rescoring (`core.search.engine`) scores every sentence of each shortlisted document. Read from the
 sentences table, SQLite visits and joins a row a sentence, about 2 µs a row at a million
 sentences: a few long documents in a shortlist made most of a slow query's time. A block holds a
 document's sentence ids (int64) and float16 vectors end to end, in document order, and is read as
-one blob (`docs/benchmarks.md`).
+one blob (`docs/benchmarks.md`). It also holds where each sentence lies in the document's text
+(start and end offsets, and which sentences keep a text of their own), so the sentences holding a
+query's exact term are found in the text, not by reading every sentence
+(`core.search.term_matches`).
 
 A block is derived data, never the source of truth: the sentences table keeps every vector (the
 vector index is built and caught up from it, one row at a time). Triggers drop a document's block
@@ -21,19 +24,24 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from core.records import SentenceSpans
+
 BLOCK_FROM = 64  # sentences a document needs to get a block
 
 SCHEMA = (
     """CREATE TABLE sentence_blocks (
         document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
         ids BLOB NOT NULL,
-        vectors BLOB NOT NULL
+        vectors BLOB NOT NULL,
+        starts BLOB NOT NULL,
+        ends BLOB NOT NULL,
+        own BLOB NOT NULL
     )""",
     """CREATE TRIGGER sentence_blocks_inserted AFTER INSERT ON sentences BEGIN
         DELETE FROM sentence_blocks WHERE document_id = new.document_id;
     END""",
     """CREATE TRIGGER sentence_blocks_updated
-    AFTER UPDATE OF document_id, ordinal, vector ON sentences BEGIN
+    AFTER UPDATE OF document_id, ordinal, start, "end", text, vector ON sentences BEGIN
         DELETE FROM sentence_blocks WHERE document_id IN (old.document_id, new.document_id);
     END""",
     """CREATE TRIGGER sentence_blocks_deleted AFTER DELETE ON sentences BEGIN
@@ -42,9 +50,18 @@ SCHEMA = (
 )
 
 OF = "SELECT document_id, ids, vectors FROM sentence_blocks WHERE document_id {among}"
-_ROWS = "SELECT id, vector FROM sentences WHERE document_id = ? ORDER BY ordinal"
+SPANS_OF = (
+    "SELECT document_id, ids, starts, ends, own FROM sentence_blocks WHERE document_id {among}"
+)
+_ROWS = (
+    "SELECT id, vector, start, \"end\", text != '' FROM sentences WHERE document_id = ? "
+    "ORDER BY ordinal"
+)
 _LONG = "SELECT document_id FROM sentences GROUP BY document_id HAVING count(*) >= ?"
-_WRITE = "INSERT OR REPLACE INTO sentence_blocks (document_id, ids, vectors) VALUES (?, ?, ?)"
+_WRITE = (
+    "INSERT OR REPLACE INTO sentence_blocks (document_id, ids, vectors, starts, ends, own) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
 
 
 def create(conn: sqlite3.Connection) -> None:
@@ -60,10 +77,29 @@ def write(conn: sqlite3.Connection, doc_ids: Iterable[int]) -> None:
     side by side) gets none: it is read row by row."""
     for doc_id in doc_ids:
         rows = conn.execute(_ROWS, (doc_id,)).fetchall()
-        if len(rows) < BLOCK_FROM or len({len(vector) for _, vector in rows}) != 1:
+        if len(rows) < BLOCK_FROM or len({len(row[1]) for row in rows}) != 1:
             continue
-        ids = np.fromiter((i for i, _ in rows), np.int64, len(rows))
-        conn.execute(_WRITE, (doc_id, ids.tobytes(), b"".join(vector for _, vector in rows)))
+        ids, vectors, starts, ends, own = zip(*rows, strict=True)
+        conn.execute(
+            _WRITE,
+            (
+                doc_id,
+                _int64(ids),
+                b"".join(vectors),
+                _int64(starts),
+                _int64(ends),
+                _int64(np.flatnonzero(own)),
+            ),
+        )
+
+
+def spans(ids: bytes, starts: bytes, ends: bytes, own: bytes) -> SentenceSpans:
+    """A block's offsets as a record."""
+    return SentenceSpans(*(np.frombuffer(b, np.int64) for b in (ids, starts, ends, own)))
+
+
+def _int64(values) -> bytes:
+    return np.asarray(values, dtype=np.int64).tobytes()
 
 
 def vector_size(ids: bytes, vectors: bytes) -> int:

@@ -24,6 +24,7 @@ from core.records import (
     IndexInfo,
     NewDocument,
     SentenceScores,
+    SentenceSpans,
     Status,
     VectorChanges,
 )
@@ -288,6 +289,11 @@ class Store(MeaningRows, StoreReads):
         mixed = [r[0] for r in rows if r[4] != r[5]]  # formats side by side: row by row
         scored.update(self._scores_by_row(mixed, query, dimension))
         return dict(sorted(scored.items()))
+
+    def sentence_spans(self, doc_ids: Sequence[int]) -> dict[int, SentenceSpans]:
+        """Where each long document's sentences lie in its text, from its block (none for a
+        document without one: `core.store.blocks`)."""
+        return {row[0]: blocks.spans(*row[1:]) for row in self._in(blocks.SPANS_OF, doc_ids)}
 
     def _scores_by_row(
         self, doc_ids: Sequence[int], query: np.ndarray, dimension: int

@@ -23,6 +23,7 @@ from core.records import (
     IndexInfo,
     NewDocument,
     SentenceScores,
+    SentenceSpans,
     Status,
 )
 from core.store import portable
@@ -196,6 +197,11 @@ class TeamStore(StoreReads):
 
     def vector_count(self, table: str) -> int:
         return self._connections.rows(f"SELECT count(*) FROM {portable.checked_table(table)}")[0][0]
+
+    def sentence_spans(self, doc_ids: Sequence[int]) -> dict[int, SentenceSpans]:
+        """The server keeps no blocks (`core.store.blocks`): a shown document's sentences are
+        each read to find those holding a term."""
+        return {}
 
     def sentence_scores(
         self, doc_ids: Sequence[int], query: np.ndarray, dimension: int

@@ -44,7 +44,7 @@ def print_hits(query: str, hits, as_json: bool) -> None:
         where = f"line {hit.sentence.line}" + (
             f", page {hit.sentence.page}" if hit.sentence.page else ""
         )
-        more = f" (+{len(hit.matches) - 1} more)" if len(hit.matches) > 1 else ""
+        more = f" (+{hit.match_count - 1} more)" if hit.match_count > 1 else ""
         print(f"{rank:2}. {hit.score:.3f}  {shown(to_key(hit.path))}  [{where}]{more}")
         print(f"      {clip(hit.sentence.text)}")
         if hit.copies:

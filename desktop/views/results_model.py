@@ -53,7 +53,7 @@ class ResultsModel(HitListModel):
 
     def _data(self, hit: DocumentHit, index: ModelIndex, role: int) -> object:
         if role == Qt.ItemDataRole.ToolTipRole:
-            more = len(hit.matches) - 1
+            more = hit.match_count - 1
             extra = f", {more} more matching sentence{'s' if more != 1 else ''}" if more else ""
             lines = [hit.path, PENDING_TIP if hit.pending else f"Relevance {hit.score:.2f}{extra}"]
             if hit.copies:
@@ -67,7 +67,7 @@ class ResultsModel(HitListModel):
             start = max(0, hit.sentence.start - hit.context_start)
             return (start, min(len(hit.context), hit.sentence.end - hit.context_start))
         if role == Role.MORE_MATCHES:
-            return max(0, len(hit.matches) - 1)
+            return max(0, hit.match_count - 1)
         if role == Role.WEAK:
             return hit.weak
         if role == Role.PENDING:

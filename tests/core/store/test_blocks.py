@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -160,3 +161,19 @@ def test_a_version_5_library_gets_blocks_for_its_long_documents(tmp_path: Path) 
         _assert_scores_match_rows(store, [long_id, short_id], seed=4)
     finally:
         store.close()
+
+
+def test_a_block_holds_where_each_sentence_lies_and_which_keep_their_own_text(store: Store) -> None:
+    doc = _doc("/r/long.txt", LONG)
+    own = doc.sentences[5]
+    cleaned = NewSentence(own.start, own.end, own.line, own.page, "Cleaned up text.")
+    doc = replace(doc, sentences=(*doc.sentences[:5], cleaned, *doc.sentences[6:]))
+    doc_id = store.write_document(doc, _vectors(LONG, 1), _vectors(1, 2))
+    spans = store.sentence_spans([doc_id])[doc_id]
+    ids, _ = _rows(store, doc_id)
+    np.testing.assert_array_equal(spans.ids, ids)
+    assert spans.starts.tolist() == [s.start for s in doc.sentences]
+    assert spans.ends.tolist() == [s.end for s in doc.sentences]
+    assert spans.own.tolist() == [5]
+    short = store.write_document(_doc("/r/s.txt", 3), _vectors(3, 1), _vectors(1, 2))
+    assert store.sentence_spans([short]) == {}  # a short note has no block

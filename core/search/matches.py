@@ -1,0 +1,120 @@
+"""Which sentences of a shown document match a query: close in meaning, or holding its terms.
+
+By meaning, a sentence matches when it is within `MATCH_MARGIN` of the document's best and at
+least `MATCH_FLOOR` similar to the query: the scores are already known from rescoring, so nothing
+is read. Holding exact terms (a quoted phrase, an identifier few documents hold:
+`core.search.exact_terms`), the matches are the sentences holding the most terms, closest in
+meaning first. A long document's sentences are not read one by one to find them: its text is
+searched for the terms, and only the sentences where they occur (and those keeping a text of their
+own) are checked, placed by the offsets its block keeps (`core.store.blocks`). A 100,000-sentence
+file named by an identifier took seconds to show when every sentence was read.
+
+Every match is counted; only the best `MATCHES_KEPT` are read and returned with their text (the
+window highlights them; the count says how many more there are).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.records import SentenceScores, SentenceSpans
+from core.search.exact_terms import held, tokens
+from core.store import Store
+
+MATCH_MARGIN = 0.12  # a sentence "matches" when within this of the best one...
+MATCH_FLOOR = 0.25  # ...and at least this similar to the query
+MATCHES_KEPT = 200  # matching sentences read and returned per document, best first
+
+
+@dataclass(frozen=True)
+class Matching:
+    """A document's matching sentences: positions in its sentence order, best first."""
+
+    positions: np.ndarray  # int64
+    count: int  # how many match in all (`positions` may hold only the best of them)
+
+
+def by_meaning(scores: np.ndarray) -> Matching:
+    """The sentences that match by meaning: the best, then those near it."""
+    best = int(np.argmax(scores))
+    floor = max(MATCH_FLOOR, float(scores[best]) - MATCH_MARGIN)
+    matching = np.flatnonzero(scores >= floor)
+    matching = matching[np.argsort(-scores[matching], kind="stable")]
+    ordered = np.concatenate([[best], matching[matching != best]]).astype(np.int64)
+    return Matching(ordered[:MATCHES_KEPT], len(ordered))
+
+
+def by_terms(
+    store: Store, sentences: dict[int, SentenceScores], doc_ids: Sequence[int], terms: Sequence[str]
+) -> dict[int, Matching]:
+    """Each document's sentences holding the most of `terms`, closest in meaning first; by
+    meaning where none holds one (a term only in the title). A statement or two for them all:
+    the long documents' offsets and texts, the few sentences that need their own row, and the
+    short documents' every sentence."""
+    doc_ids = [d for d in doc_ids if d in sentences and len(sentences[d].ids)]
+    spans = {
+        d: s
+        for d, s in store.sentence_spans(doc_ids).items()
+        if np.array_equal(s.ids, sentences[d].ids)  # not rewritten since it was rescored
+    }
+    texts = store.texts(list(spans))
+    candidates = {d: _candidates(texts.get(d) or "", spans[d], terms) for d in spans}
+    wanted = [int(i) for d in spans for i in spans[d].ids[spans[d].own]]
+    wanted += [int(i) for d in doc_ids if d not in spans for i in sentences[d].ids]
+    rows = store.sentences_by_id(wanted)
+    found: dict[int, Matching] = {}
+    for doc in doc_ids:
+        ids, scores = sentences[doc].ids, sentences[doc].scores
+        if doc in spans:
+            places = candidates[doc]
+            text, span, own = texts.get(doc) or "", spans[doc], set(spans[doc].own.tolist())
+            said = [
+                _row_text(rows, ids[p]) if p in own else text[span.starts[p] : span.ends[p]]
+                for p in places.tolist()
+            ]
+        else:
+            if any(int(i) not in rows for i in ids):
+                continue  # removed since its vectors were read
+            places = np.arange(len(ids), dtype=np.int64)
+            said = [rows[int(i)].text for i in ids]
+        if any(s is None for s in said):
+            continue  # removed since its vectors were read
+        counts = np.array([held(s, terms) for s in said], dtype=np.int64)
+        if not len(counts) or not counts.max():
+            found[doc] = by_meaning(scores)
+            continue
+        holding = places[counts == counts.max()]
+        holding = holding[np.argsort(-scores[holding], kind="stable")]
+        found[doc] = Matching(holding[:MATCHES_KEPT], len(holding))
+    return found
+
+
+def _candidates(text: str, spans: SentenceSpans, terms: Sequence[str]) -> np.ndarray:
+    """Positions of the sentences that may hold a term: where its first token occurs in the
+    text, and those with a text of their own. Case folding keeps an ASCII text's offsets, so it
+    is searched whole; any other text (or sentences out of order) has every sentence checked
+    (`held` folds each)."""
+    if not text.isascii() or np.any(np.diff(spans.starts) < 0):
+        return np.arange(len(spans.ids), dtype=np.int64)
+    lowered = text.lower()
+    at: list[int] = []
+    for term in terms:
+        parts = tokens(term)
+        if not parts:
+            continue
+        found = lowered.find(parts[0])
+        while found >= 0:
+            at.append(found)
+            found = lowered.find(parts[0], found + 1)
+    where = np.asarray(at, dtype=np.int64)
+    inside = np.searchsorted(spans.starts, where, side="right") - 1
+    keep = (inside >= 0) & (where < spans.ends[np.maximum(inside, 0)])
+    return np.union1d(inside[keep], spans.own).astype(np.int64)
+
+
+def _row_text(rows: dict, sentence_id: int) -> str | None:
+    row = rows.get(int(sentence_id))
+    return None if row is None else row.text

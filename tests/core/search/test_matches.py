@@ -1,0 +1,114 @@
+"""Which sentences of a shown document match (`core.search.matches`): the same ones whether a long
+document's text is searched or every sentence read, the best kept, all counted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.records import NewDocument, NewSentence, Window
+from core.search import matches
+from core.search.exact_terms import held
+from core.store import Store, blocks
+
+DIM = 8
+TERM = "XZ_CHECK_CRC64"
+
+
+def _doc(path: str, pieces: list[str], own: dict[int, str] | None = None) -> NewDocument:
+    """A document of these sentences; `own` gives some a text other than their stretch of the
+    document's text (stored with the row, as a cleaned-up sentence is)."""
+    own = own or {}
+    spans, at = [], 0
+    for i, piece in enumerate(pieces):
+        spans.append(NewSentence(at, at + len(piece), i + 1, None, own.get(i, piece)))
+        at += len(piece) + 1
+    return NewDocument(
+        path, "/r", 1, 1.0, "hash-" + path, "text", "T", "\n".join(pieces), (), tuple(spans),
+        (Window(0, len(pieces) - 1),),
+    )  # fmt: skip
+
+
+def _vectors(count: int, seed: int) -> np.ndarray:
+    rows = np.random.default_rng(seed).standard_normal((count, DIM)).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    store = Store(tmp_path / "db.sqlite3")
+    yield store
+    store.close()
+
+
+def _pieces(count: int, holding: set[int], accent: bool = False) -> list[str]:
+    word = "café" if accent else "cafe"
+    ending = {i: f" and {TERM.lower()} here." for i in holding}
+    return [f"Sentence {i} about the {word} buffer{ending.get(i, '.')}" for i in range(count)]
+
+
+def _every_sentence(store: Store, scores, terms: tuple[str, ...]) -> matches.Matching:
+    """What reading every sentence gives (the way before the text was searched)."""
+    rows = store.sentences_by_id(scores.ids.tolist())
+    counts = np.array([held(rows[int(i)].text, terms) for i in scores.ids])
+    if not counts.max():
+        return matches.by_meaning(scores.scores)
+    holding = np.flatnonzero(counts == counts.max())
+    holding = holding[np.argsort(-scores.scores[holding], kind="stable")]
+    return matches.Matching(holding[: matches.MATCHES_KEPT], len(holding))
+
+
+@pytest.mark.parametrize("accent", [False, True], ids=["ascii", "accented"])
+def test_a_long_documents_term_holders_are_found_in_its_text(store: Store, accent: bool) -> None:
+    count = blocks.BLOCK_FROM * 4
+    holding = {3, 100, 201}
+    own = {50: f"A cleaned-up sentence naming {TERM}.", 51: "Another of its own."}
+    long_id = store.write_document(
+        _doc("/r/long.txt", _pieces(count, holding, accent), own), _vectors(count, 1),
+        _vectors(1, 2),
+    )  # fmt: skip
+    short_id = store.write_document(
+        _doc("/r/short.txt", _pieces(6, {2})), _vectors(6, 3), _vectors(1, 4)
+    )
+    query = _vectors(1, 5)[0]
+    scored = store.sentence_scores([long_id, short_id], query, DIM)
+    read: list[int] = []
+    by_id = store.sentences_by_id
+
+    def counted(ids):
+        read.extend(ids)
+        return by_id(ids)
+
+    store.sentences_by_id = counted
+    found = matches.by_terms(store, scored, [long_id, short_id], (TERM,))
+    store.sentences_by_id = by_id
+    for doc in (long_id, short_id):
+        want = _every_sentence(store, scored[doc], (TERM,))
+        assert found[doc].positions.tolist() == want.positions.tolist()
+        assert found[doc].count == want.count
+    assert sorted(found[long_id].positions.tolist()) == sorted(holding | {50})
+    long_ids = set(scored[long_id].ids.tolist())
+    if not accent:  # only the sentences of their own are read, not all 256
+        assert len(long_ids & set(read)) == len(own)
+    assert set(scored[short_id].ids.tolist()) <= set(read)  # a short note is read whole
+
+
+def test_a_term_held_nowhere_in_the_sentences_matches_by_meaning(store: Store) -> None:
+    count = blocks.BLOCK_FROM + 1
+    doc_id = store.write_document(
+        _doc("/r/long.txt", _pieces(count, set())), _vectors(count, 1), _vectors(1, 2)
+    )
+    scored = store.sentence_scores([doc_id], _vectors(1, 3)[0], DIM)
+    found = matches.by_terms(store, scored, [doc_id], (TERM,))
+    expected = matches.by_meaning(scored[doc_id].scores)
+    assert found[doc_id].positions.tolist() == expected.positions.tolist()
+
+
+def test_only_the_best_matches_are_kept_and_all_are_counted() -> None:
+    scores = np.full(5 * matches.MATCHES_KEPT, 0.5, np.float32)
+    scores[7] = 0.55
+    found = matches.by_meaning(scores)
+    assert len(found.positions) == matches.MATCHES_KEPT and found.positions[0] == 7
+    assert found.count == len(scores)
