@@ -5,9 +5,9 @@ least `MATCH_FLOOR` similar to the query: the scores are already known from resc
 is read. Holding exact terms (a quoted phrase, an identifier few documents hold:
 `core.search.exact_terms`), the matches are the sentences holding the most terms, closest in
 meaning first. A long document's sentences are not read one by one to find them: its text is
-searched for the terms, and only the sentences where they occur (and those keeping a text of their
-own) are checked, placed by the offsets its block keeps (`core.store.blocks`). A 100,000-sentence
-file named by an identifier took seconds to show when every sentence was read.
+searched for the terms, and only the sentences where they may occur (and those keeping a text of
+their own) are checked, placed by the offsets its block keeps (`core.store.blocks`). A
+100,000-sentence file named by an identifier took seconds to show when every sentence was read.
 
 Every match is counted; only the best `MATCHES_KEPT` are read and returned with their text (the
 window highlights them; the count says how many more there are).
@@ -15,6 +15,7 @@ window highlights them; the count says how many more there are).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from core.store import Store
 MATCH_MARGIN = 0.12  # a sentence "matches" when within this of the best one...
 MATCH_FLOOR = 0.25  # ...and at least this similar to the query
 MATCHES_KEPT = 200  # matching sentences read and returned per document, best first
+_OUTSIDE_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 @dataclass(frozen=True)
@@ -94,21 +96,25 @@ def by_terms(
 
 def _candidates(text: str, spans: SentenceSpans, terms: Sequence[str]) -> np.ndarray:
     """Positions of the sentences that may hold a term: where its first token occurs in the
-    text, and those with a text of their own. Case folding keeps an ASCII text's offsets, so it
-    is searched whole; any other text (or sentences out of order) has every sentence checked
-    (`held` folds each)."""
-    if not text.isascii() or np.any(np.diff(spans.starts) < 0):
-        return np.arange(len(spans.ids), dtype=np.int64)
+    lower-cased text, every sentence with a character outside ASCII (whose folding, `held`'s,
+    may differ from lower case: "Café" holds "cafe"), and those with a text of their own. Every
+    sentence where lower case would move the offsets (a character whose lower case is longer), a
+    term outside ASCII, or sentences out of order."""
+    every = np.arange(len(spans.ids), dtype=np.int64)
+    firsts = [parts[0] for parts in (tokens(t) for t in terms) if parts]
     lowered = text.lower()
+    if len(lowered) != len(text) or not all(p.isascii() for p in firsts):
+        return every
+    if np.any(np.diff(spans.starts) < 0):
+        return every
     at: list[int] = []
-    for term in terms:
-        parts = tokens(term)
-        if not parts:
-            continue
-        found = lowered.find(parts[0])
+    for first in firsts:
+        found = lowered.find(first)
         while found >= 0:
             at.append(found)
-            found = lowered.find(parts[0], found + 1)
+            found = lowered.find(first, found + 1)
+    if not text.isascii():
+        at += [m.start() for m in _OUTSIDE_ASCII.finditer(text)]
     where = np.asarray(at, dtype=np.int64)
     inside = np.searchsorted(spans.starts, where, side="right") - 1
     keep = (inside >= 0) & (where < spans.ends[np.maximum(inside, 0)])
