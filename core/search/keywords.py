@@ -10,6 +10,7 @@ from core.index.interface import Catalog
 from core.query import Query, parse
 from core.search import pending
 from core.search.hits import DocumentHit, Scored, document_hit, sentence_hit, span_around
+from core.search.matches import by_words
 
 
 def keyword_search(catalog: Catalog, query: str | Query, k: int = 10) -> list[DocumentHit]:
@@ -22,11 +23,16 @@ def keyword_search(catalog: Catalog, query: str | Query, k: int = 10) -> list[Do
     keyword = catalog.store.keywords.scores(parsed, 2 * k if parsed.phrases else k)
     best = sorted(keyword, key=lambda d: -keyword[d])
     waiting = pending.waiting(catalog.store, best)  # no sentence rows yet: found by their words
-    embedded = [d for d in best if d not in waiting] if catalog.info is not None else []
-    shown = catalog.store.sentences_of(embedded, catalog.dimension) if embedded else {}
     documents = catalog.store.documents_by_id(best)
     texts = catalog.store.texts(list(documents))
+    embedded = [d for d in best if d not in waiting] if catalog.info is not None else []
     words = [w.lower() for w in parsed.words]
+    naming = by_words(catalog.store, embedded, texts, words, catalog.dimension)
+    wanted: list[int] = []
+    for n in naming.values():
+        first = int(n.positions[0])
+        wanted += n.ids[n.positions].tolist() + n.ids[max(first - 1, 0) : first + 2].tolist()
+    rows = catalog.store.sentences_by_id(wanted)
     terms = pending.exact_terms(parsed)
     hits = []
     for doc_id in best:
@@ -35,31 +41,27 @@ def keyword_search(catalog: Catalog, query: str | Query, k: int = 10) -> list[Do
             hit = pending.hit(documents[doc_id], text, words, keyword[doc_id], catalog.keys, terms)
             hits.append(replace(hit, unquoted=unquoted))
             continue
-        if doc_id not in shown or doc_id not in documents:
+        n = naming.get(doc_id)
+        if (
+            n is None
+            or doc_id not in documents
+            or any(int(i) not in rows for i in n.ids[n.positions])
+        ):
             continue  # removed meanwhile
         if not literal(text, parsed.phrases):
             continue
-        rows = shown[doc_id][0]
-        named = [_named(row.text, words) for row in rows]
-        most = max(named)  # rows come in document order, so the first of these is shown
-        score = most / len(words)
-        matches = [sentence_hit(r, score) for r, n in zip(rows, named, strict=True) if n == most]
-        first = named.index(most)
-        context = span_around(
-            rows[first], rows[first - 1] if first else None, rows[first + 1 : first + 2]
-        )
-        scored = Scored(keyword[doc_id], doc_id, matches, context)
+        score = n.most / len(words)
+        matches = [sentence_hit(rows[int(n.ids[p])], score) for p in n.positions]
+        first = int(n.positions[0])  # the first in document order is shown
+        before = rows.get(int(n.ids[first - 1])) if first else None
+        after = [rows[int(i)] for i in n.ids[first + 1 : first + 2] if int(i) in rows]
+        context = span_around(rows[int(n.ids[first])], before, after)
+        scored = Scored(keyword[doc_id], doc_id, matches, context, n.count - len(matches))
         hit = document_hit(
             scored, documents[doc_id], text[context.start : context.end], catalog.keys
         )
         hits.append(replace(hit, score=keyword[doc_id], unquoted=unquoted))
     return hits[:k]
-
-
-def _named(text: str, words: list[str]) -> int:
-    """How many of `words` a sentence names (a word or its stem: "process" in "processes")."""
-    tokens = set(re.findall(r"\w+", text.lower()))
-    return sum(1 for w in words if w in tokens or any(t.startswith(w[:5]) for t in tokens))
 
 
 def unquote(catalog: Catalog, query: Query) -> tuple[Query, bool]:

@@ -29,6 +29,8 @@ MATCH_MARGIN = 0.12  # a sentence "matches" when within this of the best one...
 MATCH_FLOOR = 0.25  # ...and at least this similar to the query
 MATCHES_KEPT = 200  # matching sentences read and returned per document, best first
 _OUTSIDE_ASCII = re.compile(r"[^\x00-\x7f]")
+_WORDS = re.compile(r"\w+")
+STEM = 5  # a word is named by any word starting with its first five letters
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ def by_terms(
         if np.array_equal(s.ids, sentences[d].ids)  # not rewritten since it was rescored
     }
     texts = store.texts(list(spans))
-    candidates = {d: _candidates(texts.get(d) or "", spans[d], terms) for d in spans}
+    firsts = [parts[0] for parts in (tokens(t) for t in terms) if parts]
+    candidates = {d: _candidates(texts.get(d) or "", spans[d], firsts, folded=True) for d in spans}
     wanted = [int(i) for d in spans for i in spans[d].ids[spans[d].own]]
     wanted += [int(i) for d in doc_ids if d not in spans for i in sentences[d].ids]
     rows = store.sentences_by_id(wanted)
@@ -94,26 +97,85 @@ def by_terms(
     return found
 
 
-def _candidates(text: str, spans: SentenceSpans, terms: Sequence[str]) -> np.ndarray:
-    """Positions of the sentences that may hold a term: where its first token occurs in the
-    lower-cased text, every sentence with a character outside ASCII (whose folding, `held`'s,
-    may differ from lower case: "Café" holds "cafe"), and those with a text of their own. Every
-    sentence where lower case would move the offsets (a character whose lower case is longer), a
-    term outside ASCII, or sentences out of order."""
+@dataclass(frozen=True)
+class Named:
+    """A document's sentences naming the most of a query's words (found without the model)."""
+
+    ids: np.ndarray  # int64: every sentence's id, in document order
+    positions: np.ndarray  # int64: the first `MATCHES_KEPT` of those naming the most, in order
+    count: int  # how many name the most
+    most: int  # how many of the words each of them names
+
+
+def by_words(
+    store: Store,
+    doc_ids: Sequence[int],
+    texts: dict[int, str],
+    words: Sequence[str],
+    dimension: int,
+) -> dict[int, Named]:
+    """Each document's sentences naming the most of `words` (lower case; a word or its stem),
+    in document order; every sentence when none names one. A long document's text is searched
+    for the words' stems, and only the sentences where one occurs are counted."""
+    spans = store.sentence_spans(doc_ids)
+    short = store.sentences_of([d for d in doc_ids if d not in spans], dimension)
+    own = [int(i) for d in spans for i in spans[d].ids[spans[d].own]]
+    rows = store.sentences_by_id(own) if own else {}
+    stems = [w[:STEM] for w in words]
+    found: dict[int, Named] = {}
+    for doc in doc_ids:
+        if doc in spans:
+            span, text = spans[doc], texts.get(doc) or ""
+            ids = span.ids
+            places = _candidates(text, span, stems, folded=False)
+            kept = set(span.own.tolist())
+            said = [
+                _row_text(rows, ids[p]) if p in kept else text[span.starts[p] : span.ends[p]]
+                for p in places.tolist()
+            ]
+        elif doc in short:
+            ids = np.array([r.id for r in short[doc][0]], np.int64)
+            places = np.arange(len(ids), dtype=np.int64)
+            said = [r.text for r in short[doc][0]]
+        else:
+            continue  # removed meanwhile
+        if any(s is None for s in said) or not len(ids):
+            continue
+        counts = np.array([named(s, words) for s in said], dtype=np.int64)
+        most = int(counts.max()) if len(counts) else 0
+        naming = places[counts == most] if most else np.arange(len(ids), dtype=np.int64)
+        found[doc] = Named(ids, naming[:MATCHES_KEPT], len(naming), most)
+    return found
+
+
+def named(text: str, words: Sequence[str]) -> int:
+    """How many of `words` a sentence names (a word or its stem: "process" in "processes")."""
+    found = set(_WORDS.findall(text.lower()))
+    return sum(1 for w in words if w in found or any(t.startswith(w[:STEM]) for t in found))
+
+
+def _candidates(
+    text: str, spans: SentenceSpans, needles: Sequence[str], *, folded: bool
+) -> np.ndarray:
+    """Positions of the sentences that may hold one of `needles` (lower case): where one occurs
+    in the lower-cased text, and those with a text of their own. A sentence is compared by its
+    lower case, or with `folded` by `held`'s folding, which differs from lower case only in a
+    sentence with a character outside ASCII ("Café" holds "cafe"): each of those is a candidate
+    too. Every sentence is one where lower case would move the offsets (a character whose lower
+    case is longer), a needle is outside ASCII, or the sentences are out of order."""
     every = np.arange(len(spans.ids), dtype=np.int64)
-    firsts = [parts[0] for parts in (tokens(t) for t in terms) if parts]
     lowered = text.lower()
-    if len(lowered) != len(text) or not all(p.isascii() for p in firsts):
+    if len(lowered) != len(text) or not all(n.isascii() for n in needles):
         return every
     if np.any(np.diff(spans.starts) < 0):
         return every
     at: list[int] = []
-    for first in firsts:
-        found = lowered.find(first)
+    for needle in filter(None, needles):
+        found = lowered.find(needle)
         while found >= 0:
             at.append(found)
-            found = lowered.find(first, found + 1)
-    if not text.isascii():
+            found = lowered.find(needle, found + 1)
+    if folded and not text.isascii():
         at += [m.start() for m in _OUTSIDE_ASCII.finditer(text)]
     where = np.asarray(at, dtype=np.int64)
     inside = np.searchsorted(spans.starts, where, side="right") - 1

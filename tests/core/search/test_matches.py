@@ -116,3 +116,27 @@ def test_only_the_best_matches_are_kept_and_all_are_counted() -> None:
     found = matches.by_meaning(scores)
     assert len(found.positions) == matches.MATCHES_KEPT and found.positions[0] == 7
     assert found.count == len(scores)
+
+
+@pytest.mark.parametrize("words", [["buffer", "xz_check_crc64"], ["sentenc"], ["nowhere"]])
+def test_a_long_documents_word_namers_are_found_in_its_text(store: Store, words) -> None:
+    """Without the model (keywords alone), the sentences naming the most of the query's words,
+    as counting every sentence gives them; a long document's are found in its text."""
+    count = blocks.BLOCK_FROM * 4
+    own = {50: f"Its own text naming {TERM} and a buffer."}
+    long_id = store.write_document(
+        _doc("/r/long.txt", _pieces(count, {3, 100}), own), _vectors(count, 1), _vectors(1, 2)
+    )
+    short_id = store.write_document(
+        _doc("/r/short.txt", _pieces(6, {2})), _vectors(6, 3), _vectors(1, 4)
+    )
+    texts = store.texts([long_id, short_id])
+    found = matches.by_words(store, [long_id, short_id], texts, words, DIM)
+    for doc, sentences in store.sentences_of([long_id, short_id], DIM).items():
+        rows = sentences[0]
+        counts = [matches.named(r.text, words) for r in rows]
+        most = max(counts)
+        want = [i for i, c in enumerate(counts) if c == most]
+        assert found[doc].most == most and found[doc].count == len(want)
+        assert found[doc].positions.tolist() == want[: matches.MATCHES_KEPT]
+        assert found[doc].ids.tolist() == [r.id for r in rows]
