@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from core.library import Library
+from core.store import Store
 
 NOTES = {
     "bread.txt": "Bake the bread in the oven at night. The oven was hot.",
@@ -29,3 +30,11 @@ def indexed(tmp_path: Path, tiny_model: Path) -> tuple[Path, Path]:
     assert summary.indexed == len(NOTES)
     library.close()
     return data, notes
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    """An empty library database."""
+    store = Store(tmp_path / "db.sqlite3")
+    yield store
+    store.close()

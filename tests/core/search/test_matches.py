@@ -3,12 +3,10 @@ document's text is searched or every sentence read, the best kept, all counted."
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from support_store import document, unit_vectors
 
-from core.records import NewDocument, NewSentence, Window
 from core.search import matches
 from core.search.exact_terms import held
 from core.store import Store, blocks
@@ -17,30 +15,8 @@ DIM = 8
 TERM = "XZ_CHECK_CRC64"
 
 
-def _doc(path: str, pieces: list[str], own: dict[int, str] | None = None) -> NewDocument:
-    """A document of these sentences; `own` gives some a text other than their stretch of the
-    document's text (stored with the row, as a cleaned-up sentence is)."""
-    own = own or {}
-    spans, at = [], 0
-    for i, piece in enumerate(pieces):
-        spans.append(NewSentence(at, at + len(piece), i + 1, None, own.get(i, piece)))
-        at += len(piece) + 1
-    return NewDocument(
-        path, "/r", 1, 1.0, "hash-" + path, "text", "T", "\n".join(pieces), (), tuple(spans),
-        (Window(0, len(pieces) - 1),),
-    )  # fmt: skip
-
-
 def _vectors(count: int, seed: int) -> np.ndarray:
-    rows = np.random.default_rng(seed).standard_normal((count, DIM)).astype(np.float32)
-    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
-
-
-@pytest.fixture
-def store(tmp_path: Path):
-    store = Store(tmp_path / "db.sqlite3")
-    yield store
-    store.close()
+    return unit_vectors(count, seed, DIM)
 
 
 def _pieces(count: int, holding: set[int], accent: str = "none") -> list[str]:
@@ -71,11 +47,11 @@ def test_a_long_documents_term_holders_are_found_in_its_text(store: Store, accen
     holding = {3, 100, 201}
     own = {50: f"A cleaned-up sentence naming {TERM}.", 51: "Another of its own."}
     long_id = store.write_document(
-        _doc("/r/long.txt", _pieces(count, holding, accent), own), _vectors(count, 1),
+        document("/r/long.txt", _pieces(count, holding, accent), own), _vectors(count, 1),
         _vectors(1, 2),
     )  # fmt: skip
     short_id = store.write_document(
-        _doc("/r/short.txt", _pieces(6, {2})), _vectors(6, 3), _vectors(1, 4)
+        document("/r/short.txt", _pieces(6, {2})), _vectors(6, 3), _vectors(1, 4)
     )
     query = _vectors(1, 5)[0]
     scored = store.sentence_scores([long_id, short_id], query, DIM)
@@ -102,7 +78,7 @@ def test_a_long_documents_term_holders_are_found_in_its_text(store: Store, accen
 def test_a_term_held_nowhere_in_the_sentences_matches_by_meaning(store: Store) -> None:
     count = blocks.BLOCK_FROM + 1
     doc_id = store.write_document(
-        _doc("/r/long.txt", _pieces(count, set())), _vectors(count, 1), _vectors(1, 2)
+        document("/r/long.txt", _pieces(count, set())), _vectors(count, 1), _vectors(1, 2)
     )
     scored = store.sentence_scores([doc_id], _vectors(1, 3)[0], DIM)
     found = matches.by_terms(store, scored, [doc_id], (TERM,))
@@ -125,10 +101,10 @@ def test_a_long_documents_word_namers_are_found_in_its_text(store: Store, words)
     count = blocks.BLOCK_FROM * 4
     own = {50: f"Its own text naming {TERM} and a buffer."}
     long_id = store.write_document(
-        _doc("/r/long.txt", _pieces(count, {3, 100}), own), _vectors(count, 1), _vectors(1, 2)
+        document("/r/long.txt", _pieces(count, {3, 100}), own), _vectors(count, 1), _vectors(1, 2)
     )
     short_id = store.write_document(
-        _doc("/r/short.txt", _pieces(6, {2})), _vectors(6, 3), _vectors(1, 4)
+        document("/r/short.txt", _pieces(6, {2})), _vectors(6, 3), _vectors(1, 4)
     )
     texts = store.texts([long_id, short_id])
     found = matches.by_words(store, [long_id, short_id], texts, words, DIM)

@@ -7,38 +7,22 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import pytest
 import sqlite_utils
+from support_store import count_fetched, document, unit_vectors
 
-from core.records import MeaningTodo, NewDocument, NewSentence, Window
+from core.records import MeaningTodo, NewDocument, NewSentence
 from core.store import Store, blocks, codec
 
 DIM = 8
 LONG = blocks.BLOCK_FROM + 6
 
 
-def _doc(path: str, sentences: int, digest: str | None = None) -> NewDocument:
-    pieces = [f"Sentence {i}." for i in range(sentences)]
-    spans, at = [], 0
-    for piece in pieces:
-        spans.append(NewSentence(at, at + len(piece), 1, None, piece))
-        at += len(piece) + 1
-    return NewDocument(
-        path, "/r", 1, 1.0, digest or "hash-" + path, "text", "T", " ".join(pieces), (),
-        tuple(spans), (Window(0, sentences - 1),),
-    )  # fmt: skip
+def _doc(path: str, sentences: int, digest: str = "") -> NewDocument:
+    return document(path, [f"Sentence {i}." for i in range(sentences)], digest=digest)
 
 
 def _vectors(count: int, seed: int) -> np.ndarray:
-    rows = np.random.default_rng(seed).standard_normal((count, DIM)).astype(np.float32)
-    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
-
-
-@pytest.fixture
-def store(tmp_path: Path):
-    store = Store(tmp_path / "db.sqlite3")
-    yield store
-    store.close()
+    return unit_vectors(count, seed, DIM)
 
 
 def _block(store: Store, doc_id: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -86,15 +70,7 @@ def test_rescoring_reads_a_long_document_as_one_row(store: Store, monkeypatch) -
     """The block statement returns the long document; the joined statement only the short."""
     long_id = store.write_document(_doc("/r/long.txt", LONG), _vectors(LONG, 1), _vectors(1, 2))
     short_id = store.write_document(_doc("/r/short.txt", 5), _vectors(5, 3), _vectors(1, 4))
-    fetched: list[int] = []
-    fetch = store._fetch
-
-    def counted(statement: str, params) -> list[tuple]:
-        rows = fetch(statement, params)
-        fetched.append(len(rows))
-        return rows
-
-    monkeypatch.setattr(store, "_fetch", counted)
+    fetched = count_fetched(store, monkeypatch)
     store.sentence_scores([long_id, short_id], _vectors(1, 6)[0], DIM)
     assert fetched == [1, 1]
 

@@ -40,13 +40,6 @@ def _intact(path: Path) -> None:
         conn.close()
 
 
-@pytest.fixture
-def store(tmp_path: Path):
-    store = Store(tmp_path / "db.sqlite3")
-    yield store
-    store.close()
-
-
 def test_writes_edits_moves_and_deletions_keep_it_in_step(store: Store) -> None:
     a = _write(store, "/r/alpha.txt", "The O_NONBLOCK flag makes reads return at once.")
     b = _write(store, "/r/beta.txt", "Tomatoes grow on the hill.", title="Garden notes")

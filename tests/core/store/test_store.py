@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support_store import count_fetched
 
 import core.store.store as store_module
 from core.errors import StoreError
@@ -42,13 +43,6 @@ def _doc(path: str, sentences: int = 2) -> NewDocument:
 
 def _vectors(n: int, dim: int = 4) -> np.ndarray:
     return np.ones((n, dim), np.float32) / 2
-
-
-@pytest.fixture
-def store(tmp_path: Path):
-    store = Store(tmp_path / "db.sqlite3")
-    yield store
-    store.close()
 
 
 def test_schema_version_and_wal(indexed) -> None:
@@ -321,15 +315,7 @@ def test_sentence_scores_read_a_row_a_document_and_keep_every_format_and_order(
             "UPDATE sentences SET ordinal = 9 - ordinal WHERE document_id = ?", (docs[3],)
         )
     query = rng.standard_normal(dim).astype(np.float32)
-    fetched: list[int] = []
-    fetch = store._fetch
-
-    def counted(statement: str, params) -> list[tuple]:
-        rows = fetch(statement, params)
-        fetched.append(len(rows))
-        return rows
-
-    monkeypatch.setattr(store, "_fetch", counted)
+    fetched = count_fetched(store, monkeypatch)
     scored = store.sentence_scores([*docs, 999], query, dim)
     # no block (short documents), a row a document, then the mixed one again, its six rows
     assert fetched == [0, len(docs), 6]
