@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import PonderError
-from core.index import ann, index_files, refine
+from core.index import ann, index_files, refine, trust
 from core.index.data_folder import private_folder, remove_files, sweep_leftovers
 from core.index.vectors import VectorIndex
 from core.keys.keyspace import LocalKeys
-from core.records import IdDigest, IndexInfo, Neighbours
-from core.store import VECTOR_TABLES, Store, digest
+from core.records import IndexInfo, Neighbours
+from core.store import VECTOR_TABLES, Store
 
 DB_NAME = "library.sqlite3"
 # Index files are only a cache of SQLite, so they are written at most this often during a session
@@ -37,7 +37,6 @@ SAVE_INTERVAL_S = 30.0
 # The removal log is trimmed once it holds this many rows; a process whose index is older than
 # the trimmed part rebuilds it from SQLite instead of catching up.
 LOG_KEEP = 200_000
-SAMPLE = 256  # stored vectors compared with a loaded index's own copies
 _HALF_APPLIED = -1  # a mirror that failed to catch up: under every log floor, so rebuilt next
 UNIT_TOLERANCE = 1e-2  # how far from length 1 a stored vector may be before it counts as damaged
 
@@ -144,7 +143,9 @@ class LocalCatalog:
         if changes is None:
             return self._rebuild(table)
         mirror.generation = changes.generation
-        if changes.held is not None and not self._holds_the_store(table, index, changes.held):
+        if changes.held is not None and not trust.holds_the_store(
+            self.store, table, index, changes.held, self.dimension
+        ):
             self._rebuild(table)
 
     def _defer(self, table: str, mirror: _Mirror) -> bool:
@@ -251,35 +252,6 @@ class LocalCatalog:
                 f"{len(ids)} damaged vectors found in {table}; their documents are pending "
                 "again (run `ponder refresh` to re-embed them)"
             )
-
-    def _holds_the_store(self, table: str, index: VectorIndex, held: IdDigest) -> bool:
-        """A loaded index is trusted only if it holds exactly the store's rows (compared by
-        digest, which SQLite computes without handing a million ids to Python) and a sample of
-        its vectors matches theirs (catches truncated, garbled or foreign files)."""
-        if index.count() != held.count:
-            return False
-        ids = index.ids()
-        if digest.of_ids(ids) != held:
-            return False
-        if not len(ids):
-            return True
-        sample = np.random.default_rng().choice(ids, size=min(SAMPLE, len(ids)), replace=False)
-        # A writer (this process's first indexing phase, or another process) may take rows away
-        # between the two reads: those are logged changes the catch-up applies next, not damage.
-        found = self.store.vectors_found(table, sample, self.dimension)
-        sample = np.array([i for i in sample if int(i) in found], dtype=np.int64)
-        if not len(sample):
-            return True
-        stored = np.stack([found[int(i)] for i in sample])
-        # By direction, within the index's own tolerance, not element by element: a code clips
-        # or rounds a vector (8-bit codes clipped the odd component of 0.3% of a 1M library's,
-        # so a sample of 256 failed half the time and every other open retrained for ten
-        # minutes), yet every vector still points near where it should; a foreign or shuffled
-        # file's do not.
-        rebuilt = index.reconstruct(sample)
-        norms = np.linalg.norm(rebuilt, axis=1) * np.linalg.norm(stored, axis=1)
-        cosines = np.einsum("ij,ij->i", rebuilt, stored) / np.maximum(norms, 1e-12)
-        return bool(np.all(cosines >= 1.0 - index.tolerance))
 
     def nearest(self, table: str, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids), each (len(queries), k), of the vectors of `table` nearest to each
