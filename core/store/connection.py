@@ -175,8 +175,8 @@ class Connections:
         which run before there is one)."""
         conn = self.db.conn
         with translated(self.path):
-            _begin_immediate(conn)
-            try:
+            try:  # a Ctrl-C that lands just as the lock is won must not leave it held
+                _begin_immediate(conn)
                 generation = -1
                 if bump:
                     conn.execute(_BUMP)
@@ -193,8 +193,8 @@ class Connections:
         """Several reads that see one committed state (a read transaction)."""
         conn = self.db.conn
         with translated(self.path):
-            conn.execute("BEGIN")
             try:
+                conn.execute("BEGIN")
                 yield self.db
             finally:
                 if conn.in_transaction:

@@ -328,3 +328,31 @@ def test_sentence_scores_read_a_row_a_document_and_keep_every_format_and_order(
         "SELECT id FROM sentences WHERE document_id = ? ORDER BY ordinal", [docs[3]]
     )]  # fmt: skip
     assert scored[docs[3]].ids.tolist() == reversed_ids
+
+
+def test_a_ctrl_c_just_as_the_write_lock_is_won_leaves_no_transaction_open(
+    store: Store, monkeypatch
+) -> None:
+    """SIGINT arrives while a write waits for the lock; the interrupt is raised as soon as the
+    lock is won. The transaction is rolled back: the lock is not kept, and the next read (an
+    interrupted `ponder index` counting what it left pending) works."""
+    from core.store import connection
+
+    won = connection._begin_immediate
+
+    def interrupted(conn) -> None:
+        won(conn)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(connection, "_begin_immediate", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        store.add_roots(["/interrupted"])
+    monkeypatch.undo()
+    assert not store._connections.db.conn.in_transaction
+    assert store.counts().pending == 0  # a read in a snapshot of its own
+    other = Store(store.path)  # another connection can take the write lock at once
+    try:
+        other.add_roots(["/next"])
+    finally:
+        other.close()
+    assert store.roots() == ["/next"]
