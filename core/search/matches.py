@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.records import SentenceScores, SentenceSpans
+from core.records import SentenceRow, SentenceScores, SentenceSpans
 from core.search.exact_terms import held, tokens
 from core.store import Store
 
@@ -75,11 +75,7 @@ def by_terms(
         ids, scores = sentences[doc].ids, sentences[doc].scores
         if doc in spans:
             places = candidates[doc]
-            text, span, own = texts.get(doc) or "", spans[doc], set(spans[doc].own.tolist())
-            said = [
-                _row_text(rows, ids[p]) if p in own else text[span.starts[p] : span.ends[p]]
-                for p in places.tolist()
-            ]
+            said = _said(texts.get(doc) or "", spans[doc], places, rows)
         else:
             if any(int(i) not in rows for i in ids):
                 continue  # removed since its vectors were read
@@ -125,14 +121,9 @@ def by_words(
     found: dict[int, Named] = {}
     for doc in doc_ids:
         if doc in spans:
-            span, text = spans[doc], texts.get(doc) or ""
-            ids = span.ids
-            places = _candidates(text, span, stems, folded=False)
-            kept = set(span.own.tolist())
-            said = [
-                _row_text(rows, ids[p]) if p in kept else text[span.starts[p] : span.ends[p]]
-                for p in places.tolist()
-            ]
+            text, ids = texts.get(doc) or "", spans[doc].ids
+            places = _candidates(text, spans[doc], stems, folded=False)
+            said = _said(text, spans[doc], places, rows)
         elif doc in short:
             ids = np.array([r.id for r in short[doc][0]], np.int64)
             places = np.arange(len(ids), dtype=np.int64)
@@ -161,8 +152,8 @@ def _candidates(
     in the lower-cased text, and those with a text of their own. A sentence is compared by its
     lower case, or with `folded` by `held`'s folding, which differs from lower case only in a
     sentence with a character outside ASCII ("Café" holds "cafe"): each of those is a candidate
-    too. Every sentence is one where lower case would move the offsets (a character whose lower
-    case is longer), a needle is outside ASCII, or the sentences are out of order."""
+    too. Every sentence is a candidate when lower case would move the offsets (a character whose
+    lower case is longer), a needle is outside ASCII, or the sentences are out of order."""
     every = np.arange(len(spans.ids), dtype=np.int64)
     lowered = text.lower()
     if len(lowered) != len(text) or not all(n.isascii() for n in needles):
@@ -183,6 +174,17 @@ def _candidates(
     return np.union1d(inside[keep], spans.own).astype(np.int64)
 
 
-def _row_text(rows: dict, sentence_id: int) -> str | None:
-    row = rows.get(int(sentence_id))
-    return None if row is None else row.text
+def _said(
+    text: str, spans: SentenceSpans, places: np.ndarray, rows: dict[int, SentenceRow]
+) -> list[str | None]:
+    """The text of the sentences at `places`: their stretch of the document's text, or their
+    own row's (read into `rows`; None where it is gone since)."""
+    own = set(spans.own.tolist())
+    said: list[str | None] = []
+    for p in places.tolist():
+        if p in own:
+            row = rows.get(int(spans.ids[p]))
+            said.append(None if row is None else row.text)
+        else:
+            said.append(text[spans.starts[p] : spans.ends[p]])
+    return said
