@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 AROUND = 320  # characters either side of the first match searched for its sentence
 STEM = 5  # characters of a word that its stem keeps, as the keyword index's prefix match
+HEAD = 16_384  # characters searched case-blind before a long text is lower-cased
 
 
 def waiting(store: object, doc_ids: Sequence[int]) -> set[int]:
@@ -107,24 +108,62 @@ def hit(
 def first_mention(text: str, terms: Sequence[str], words: Sequence[str]) -> int:
     """Where `text` first holds one of the exact `terms` as a run of whole words (`CVE-2023` in
     "CVE-2023-27534", not in "CVE-2025"), else one of `words` whole, else a word starting like
-    one of them; case aside. 0 when it holds none."""
-    whole = [_whole(term) for term in terms] + [_whole(word) for word in words]
-    stems = [r"(?<!\w)" + re.escape(w.lower()[:STEM]) for w in words if w.strip()]
-    for patterns in (whole[: len(terms)], whole[len(terms) :], stems):
-        found = [p for p in patterns if p]
-        match = re.search("|".join(found), text, re.I) if found else None
-        if match:
-            return match.start()
+    one of them; case aside. 0 when it holds none.
+
+    A pending document may be a 50 MB file. Each kind is looked for in the text's head by a
+    case-blind regular expression; past the head, in the text lower-cased once, each pattern
+    tried only where its first letters stand (`str.find`), not at every character (a 7 MB text
+    holding none: 464 ms before, 13 ms now; docs/benchmarks.md)."""
+    leads = [w.lower()[:STEM] for w in words if w.strip()]
+    stems = [(lead, r"(?<!\w)" + re.escape(lead)) for lead in leads]
+    groups = ([_whole(term) for term in terms], [_whole(word) for word in words], stems)
+    folded: list[str | None] = []  # the lower-cased text, made at first need
+    for group in groups:
+        found = [(lead, pattern) for lead, pattern in group if pattern]
+        if not found:
+            continue
+        anywhere = re.compile("|".join(p for _, p in found), re.I)
+        head = anywhere.search(text, 0, HEAD)
+        if head and head.end() < HEAD:  # a match cut by the head's end might not be whole
+            return head.start()
+        if len(text) <= HEAD:
+            continue
+        if not folded:
+            lowered = text.lower()  # a letter lower-cased to two ("İ") would move offsets:
+            folded.append(lowered if len(lowered) == len(text) else None)
+        at = _first(text, folded[0], anywhere, found)
+        if at is not None:
+            return at
     return 0
 
 
-def _whole(term: str) -> str:
-    """A pattern for `term` as the keyword index reads it: its tokens in a row, each whole,
-    anything but a letter, digit or `_` between them."""
+def _first(
+    text: str, folded: str | None, anywhere: re.Pattern, patterns: Sequence[tuple[str, str]]
+) -> int | None:
+    """Where the first of `patterns` (each with the lower-case text it starts with) matches:
+    found in `folded` where there is one, else by `anywhere` (all of them, case-blind)."""
+    if folded is None:
+        match = anywhere.search(text)
+        return match.start() if match else None
+    best = None
+    for lead, pattern in patterns:
+        compiled = re.compile(pattern)
+        at = folded.find(lead)
+        while at >= 0 and (best is None or at < best):
+            if compiled.match(folded, at):
+                best = at
+                break
+            at = folded.find(lead, at + 1)
+    return best
+
+
+def _whole(term: str) -> tuple[str, str]:
+    """A pattern for `term` as the keyword index reads it, with the text it starts with: its
+    tokens in a row, each whole, anything but a letter, digit or `_` between them."""
     parts = tokens(term)
     if not parts:
-        return ""
-    return r"(?<!\w)" + r"\W+".join(re.escape(t) for t in parts) + r"(?!\w)"
+        return "", ""
+    return parts[0], r"(?<!\w)" + r"\W+".join(re.escape(t) for t in parts) + r"(?!\w)"
 
 
 def in_order(found: Sequence[DocumentHit], order: Sequence[int]) -> list[DocumentHit]:

@@ -239,3 +239,25 @@ def test_a_pending_hit_prefers_a_whole_word_to_a_stem() -> None:
     assert text[first_mention(text, (), ["users"]) :].startswith("Users")
     assert text[first_mention(text, (), ["freelance"]) :].startswith("freely")
     assert first_mention(text, ("O_NONBLOCK",), ["bread"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "terms", "words", "wanted"),
+    [
+        ("Opening: see O_NONBLOCK and o_nonblock later.", ("O_NONBLOCK",), ["O_NONBLOCK"], 13),
+        ("A CVE-2025 note; then CVE-2023-27534.", ("CVE-2023",), ["CVE"], 22),
+        ("ÜBER alles, über alles: Straße.", (), ["über"], 0),  # only a stem keeps the umlaut
+        ("İstanbul first, then the ferry.", (), ["ferry"], 25),  # "İ" lower-cases to two
+        ("Straße, then the FERRY.", (), ["ferry"], 17),
+        ("the Ferryman's ferrying", (), ["ferryboats"], 4),  # a stem: no word of it is whole
+    ],
+)
+def test_a_pending_hit_is_found_at_the_same_place_in_any_text(
+    text: str, terms: tuple[str, ...], words: list[str], wanted: int
+) -> None:
+    """Offsets stay those of the text as written: in its head (one case-blind expression) and
+    past it, whether the text lower-cases letter for letter (looked up by `str.find`) or not."""
+    filler = "Nothing to see here. " * 2000  # 42,000 characters: past the head
+    assert first_mention(text, terms, words) == wanted
+    assert first_mention(text * 2000, terms, words) == wanted
+    assert first_mention(filler + text * 2, terms, words) == len(filler) + wanted
