@@ -65,6 +65,12 @@ def main() -> int:
     parser.add_argument(
         "--layouts", type=int, default=0, help="groups over this many t-SNE seeds, two criteria"
     )
+    parser.add_argument(
+        "--perturb",
+        type=float,
+        default=0.0,
+        help="with --layouts: each layout's vectors moved by this much noise (another CPU)",
+    )
     args = parser.parse_args()
     report = []
     for data in args.data_dirs:
@@ -87,7 +93,9 @@ def main() -> int:
         if args.subjects or args.sections:
             entry["groups_against_reference"] = _agreement(full, args.subjects)
             if args.layouts:
-                entry["layouts"] = _layouts(documents, vectors, args.subjects, args.layouts)
+                entry["layouts"] = _layouts(
+                    documents, vectors, args.subjects, args.layouts, args.perturb
+                )
             if args.alternatives:
                 entry["alternatives"] = _alternatives(
                     full, documents, vectors, texts, args.subjects
@@ -138,12 +146,17 @@ def _kept(x: np.ndarray, y: np.ndarray, k: int = 10) -> float:
     return float(np.mean([len(set(a[i]) & set(b[i])) / k for i in range(len(x))]))
 
 
-def _layouts(documents: list, vectors: np.ndarray, subjects: Path | None, seeds: int) -> dict:
+def _layouts(
+    documents: list, vectors: np.ndarray, subjects: Path | None, seeds: int, perturb: float
+) -> dict:
     """The groups against the reference on `seeds` t-SNE layouts: t-SNE starts from PCA, so a
     layout changes with the order of its points, not its seed; layout 0 is the map's own order,
-    the others the documents shuffled. k-means over the counts as the map runs it, the count
-    chosen by the map's Davies-Bouldin index (`choose_groups`) and by the mean silhouette
-    (scikit-learn's, what the map used before 2026-12-06)."""
+    the others the documents shuffled, and with `perturb` each layout's vectors moved by that
+    much Gaussian noise first (renormalised). k-means over the counts as the map runs it, the
+    count chosen by the map's Davies-Bouldin index (`choose_groups`) and by the mean silhouette
+    (scikit-learn's, what the map used before 2026-12-06). Summed up: the range of counts and
+    ARI over all layouts, and of the median count and mean ARI of each five in a row (what
+    `test_the_sample_librarys_map_groups_its_notes_by_subject` asserts)."""
     from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score, silhouette_score
 
     from core.map.topics import MAX_GROUPS, MEAN_SIZE, _kmeans, choose_groups
@@ -151,7 +164,12 @@ def _layouts(documents: list, vectors: np.ndarray, subjects: Path | None, seeds:
     truth = _reference([d.path for d in documents], subjects)
     rows: dict[str, list] = {"davies_bouldin": [], "silhouette": []}
     for seed in range(seeds):
-        xy = layout(vectors, seed)
+        moved = vectors
+        if perturb:
+            noise = np.random.default_rng(seed).normal(0, perturb, vectors.shape)
+            moved = vectors + noise.astype(np.float32)
+            moved /= np.linalg.norm(moved, axis=1, keepdims=True)
+        xy = layout(moved, seed % 5 if perturb else seed)
         most = min(MAX_GROUPS, len(xy) // MEAN_SIZE)
         tried = [_kmeans(xy, k, 0) for k in range(2, most + 1)]
         by_silhouette = max(tried, key=lambda a: silhouette_score(xy, a))
@@ -165,7 +183,21 @@ def _layouts(documents: list, vectors: np.ndarray, subjects: Path | None, seeds:
                     ),
                 }
             )
+    for name, found in list(rows.items()):
+        counts = [r["groups"] for r in found]
+        agreement = [r["adjusted_rand"] for r in found]
+        fives = range(0, len(found) - 4, 5)
+        rows[name + "_summary"] = {
+            "groups": [min(counts), max(counts)],
+            "adjusted_rand": [min(agreement), max(agreement), round(float(np.mean(agreement)), 4)],
+            "median_groups_of_five": _span([np.median(counts[i : i + 5]) for i in fives]),
+            "mean_adjusted_rand_of_five": _span([np.mean(agreement[i : i + 5]) for i in fives]),
+        }
     return rows
+
+
+def _span(values: list) -> list:
+    return [round(float(min(values)), 4), round(float(max(values)), 4)] if values else []
 
 
 def _reference(paths: list[str], subjects: Path | None) -> list[str]:

@@ -86,9 +86,13 @@ def test_every_document_is_placed_once_near_its_kind_and_topics_name_them(mapped
 
 
 def test_the_sample_librarys_map_groups_its_notes_by_subject(tmp_path: Path, real_encoder) -> None:
-    """The first map a new user sees: 37 notes on 11 subjects written down by file name. Over
-    three t-SNE layouts of them, the groups agree with the subjects; choosing the count by the
-    mean silhouette drew 3 and 7 mixed groups on two of these layouts (ARI 0.21 and 0.32)."""
+    """The first map a new user sees: 37 notes on 11 subjects written down by file name. t-SNE
+    is chaotic: the same notes in another order, or their vectors a rounding apart (another
+    CPU's kernels), give another layout, and its groups vary (`bench_map.py --layouts 150
+    --perturb 1e-3`: 7 to 12 groups, ARI 0.23-0.57; CI once drew 7). So the grouping is judged
+    over five layouts: their median count is near the 11 subjects (9-12 over 30 fives; 6-11 had
+    the count been chosen by the mean silhouette, as before), and on average the groups agree
+    with the subjects (mean ARI 0.38-0.47; by the silhouette 0.29-0.42)."""
     from sklearn.metrics import adjusted_rand_score
 
     root = Path(__file__).resolve().parents[3]
@@ -101,10 +105,13 @@ def test_the_sample_librarys_map_groups_its_notes_by_subject(tmp_path: Path, rea
     vectors, _ = document_profiles(library.catalog, documents)
     truth = [subjects[Path(d.path).name] for d in documents]
     library.close()
-    for shuffle in range(3):
+    counts, agreement = [], []
+    for shuffle in range(5):
         groups = choose_groups(layout(vectors, shuffle))
-        assert 8 <= groups.max() + 1 <= 14, (shuffle, groups.max() + 1)
-        assert adjusted_rand_score(truth, groups) >= 0.35, shuffle
+        counts.append(int(groups.max()) + 1)
+        agreement.append(adjusted_rand_score(truth, groups))
+    assert 8 <= np.median(counts) <= 14, counts
+    assert np.mean(agreement) >= 0.33, agreement
 
 
 def test_a_document_waiting_for_its_meaning_is_not_placed_by_it(mapped) -> None:
