@@ -22,7 +22,8 @@ A group's words are scored by class-based TF-IDF (BERTopic's c-TF-IDF): how ofte
 in the group's text, weighted by how rare it is across groups, and by the share of the group's
 documents that use it, so that one long note's words do not name a group of ten. Stop words,
 filler words (`core.map.stopwords`) never name anything, the library's own boilerplate words
-(common in most groups) only a group that nothing else names, and no two groups get the same label.
+(common in most groups) only a group that nothing else names, and no two labels share more
+than one word.
 Where the library's query engine answers, a group's best words are then ordered by meaning
 (`_by_meaning`), and a label holds one form of each word (`_one_form`).
 """
@@ -41,6 +42,7 @@ from core.map.stopwords import ENGLISH_STOP_WORDS, FILLER_WORDS
 
 WORDS_PER_LABEL = 3
 MIN_WORDS = 2  # a label has two words at least where the group's text has them
+MAX_SHARED = 1  # words a label may share with another: more and the two read alike
 MIN_CLUSTER = 2  # documents; a lone one is no group and gets no label
 MEAN_SIZE = 3  # documents per group at least, on average: the most groups tried
 MAX_GROUPS = 30  # a map shows at most this many labels: more would not be read
@@ -264,13 +266,17 @@ def _by_meaning(ranked: list[list[str]], centres: np.ndarray, embed: Embed) -> l
 
 def _labels(ranked: list[tuple[list[str], list[str], list[str]]], sizes: list[int]) -> list[str]:
     """A label per group from its ranked words; common words only where no other label is
-    left. The largest groups choose first; a label already taken takes the next best words."""
+    left. The largest groups choose first; a label shares at most `MAX_SHARED` word with any
+    label already chosen ("git · branch · fixes" beside "git · versions · tags", not beside
+    "git · fixes · versions"), its next best words taking the place of the others."""
     labels = [""] * len(ranked)
-    taken: set[str] = set()
+    taken: list[frozenset[str]] = []
     for g in sorted(range(len(ranked)), key=lambda g: -sizes[g]):
         shared, _, common = ranked[g]
-        labels[g] = _unique(_one_form(shared), taken) or _unique(_one_form(shared + common), taken)
-        taken.add(labels[g])
+        words = _distinct(_one_form(shared), taken) or _distinct(_one_form(shared + common), taken)
+        labels[g] = " · ".join(words)
+        if words:
+            taken.append(frozenset(words))
     return labels
 
 
@@ -295,12 +301,16 @@ def _stem(word: str) -> str:
     return word
 
 
-def _unique(ranked: list[str], taken: set[str]) -> str:
-    """The best `WORDS_PER_LABEL` of `ranked` not already a label: the last word gives way to
-    the next best until it is not."""
-    head = ranked[: WORDS_PER_LABEL - 1]
-    for last in ranked[WORDS_PER_LABEL - 1 :] or [None]:
-        label = " · ".join(head + ([last] if last else []))
-        if label not in taken:
-            return label
-    return ""  # nothing sets it apart: unlabelled rather than named twice
+def _distinct(ranked: list[str], taken: list[frozenset[str]]) -> list[str]:
+    """The best `WORDS_PER_LABEL` of `ranked` that share at most `MAX_SHARED` word with each
+    label `taken`; none where that leaves fewer than `MIN_WORDS` of a group that has them, or a
+    label already taken: unlabelled rather than named like another."""
+    chosen: list[str] = []
+    for word in ranked:
+        if all(len(t.intersection(chosen)) < MAX_SHARED or word not in t for t in taken):
+            chosen.append(word)
+            if len(chosen) == WORDS_PER_LABEL:
+                break
+    if len(chosen) < min(MIN_WORDS, len(ranked)) or frozenset(chosen) in taken:
+        return []
+    return chosen

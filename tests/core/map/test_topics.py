@@ -36,7 +36,7 @@ def test_the_number_of_groups_follows_the_data(groups: int) -> None:
     )
 
 
-def test_labels_hold_no_stop_filler_or_boilerplate_words_and_none_twice() -> None:
+def test_labels_hold_no_stop_filler_or_boilerplate_words_and_none_alike() -> None:
     xy, truth = _blobs(6, each=5)
     # Every text has the library's boilerplate ("licence", "copyright": in every document),
     # stop and filler words; two subjects share their words, as two groups of changelogs do.
@@ -49,6 +49,9 @@ def test_labels_hold_no_stop_filler_or_boilerplate_words_and_none_twice() -> Non
     found = find_topics(xy, texts)
     labels = [c.label for c in found]
     assert len(labels) == 6 and len(set(labels)) == len(labels), labels
+    held = [set(label.split(" · ")) for label in labels]
+    assert all(len(a & b) <= 1 for i, a in enumerate(held) for b in held[:i]), labels
+    assert all(len(words) >= 2 for words in held), labels
     for label in labels:
         for word in label.split(" · "):
             assert word not in ENGLISH_STOP_WORDS | FILLER_WORDS, label
