@@ -1,5 +1,5 @@
 """What the Map tab draws, prepared off the window's thread: coordinates as arrays and the points
-split into colour groups (by folder and by file type).
+split into colour groups (by topic, by folder and by file type).
 
 Turning 10,000 `MapPoint`s into arrays and groups takes milliseconds that the window's thread
 need not spend, so the map's worker builds a `MapData` right after the projection and the view
@@ -18,8 +18,8 @@ import numpy as np
 
 from core.map.atlas import LibraryMap, MapPoint
 
-ColourBy = Literal["folder", "kind"]
-COLOUR_BY: tuple[ColourBy, ...] = ("folder", "kind")
+ColourBy = Literal["topic", "folder", "kind"]
+COLOUR_BY: tuple[ColourBy, ...] = ("topic", "folder", "kind")
 
 # Tableau 10 without its grey: distinct at a glance, and the grey is kept for "other".
 PALETTE = (
@@ -32,6 +32,20 @@ PALETTE = (
     "#b07aa1",
     "#ff9da7",
 )
+# Topics are more (up to 30): the eight above, then the distinct ones of Tableau 20's lighter and
+# darker shades (no grey, no second pink).
+TOPIC_PALETTE = (
+    *PALETTE,
+    "#a0cbe8",
+    "#ffbe7d",
+    "#8cd17d",
+    "#b6992d",
+    "#499894",
+    "#d37295",
+    "#d4a6c8",
+    "#9d7660",
+    "#d7b5a6",
+)
 OTHER_COLOUR = "#a5a5a5"
 OTHER_LABEL = "other"
 LABEL_CHARS = 28
@@ -39,12 +53,13 @@ LABEL_CHARS = 28
 
 @dataclass(frozen=True)
 class Group:
-    """The points of one colour: a folder or a file type (or every rarer one, as "other")."""
+    """The points of one colour: a topic, a folder or a file type (or every rarer one, as
+    "other")."""
 
     label: str
     colour: str
     indices: np.ndarray  # rows of `MapData.x`/`y`
-    members: tuple[str, ...] = ()  # the folders or types it stands for (one, or many for "other")
+    members: tuple[str, ...] = ()  # the topics, folders or types it stands for (many: "other")
 
 
 @dataclass(frozen=True)
@@ -62,7 +77,15 @@ class MapData:
         x = np.fromiter((p.x for p in points), dtype=np.float64, count=len(points))
         y = np.fromiter((p.y for p in points), dtype=np.float64, count=len(points))
         ids = np.fromiter((p.document_id for p in points), dtype=np.int64, count=len(points))
+        topics = [t.label for t in library_map.topics]
         groups = {
+            "topic": group_points(  # by number: a label may be empty
+                points,
+                lambda p: str(p.topic) if 0 <= p.topic < len(topics) else "",
+                lambda number: elide(topics[int(number)]),
+                TOPIC_PALETTE,
+                colourless="",  # a document in no topic is grey, with the rarest topics
+            ),
             "folder": group_points(points, lambda p: p.folder, folder_label),
             "kind": group_points(points, lambda p: p.kind, kind_label),
         }
@@ -77,24 +100,29 @@ class MapData:
 
 
 def group_points(
-    points: list[MapPoint], key: Callable[[MapPoint], str], label: Callable[[str], str]
+    points: list[MapPoint],
+    key: Callable[[MapPoint], str],
+    label: Callable[[str], str],
+    palette: tuple[str, ...] = PALETTE,
+    colourless: str | None = None,
 ) -> list[Group]:
-    """The most common values of `key` get a colour each, largest first; the rest are grey."""
+    """The most common values of `key` get a colour of `palette` each, largest first; the
+    rest, and the `colourless` value, are grey."""
     keys = [key(p) for p in points]
     counts = Counter(keys)
     ranked = sorted(counts, key=lambda k: (-counts[k], k))
-    coloured = ranked[: len(PALETTE)]
+    coloured = [k for k in ranked if k != colourless][: len(palette)]
     colour_of = {k: i for i, k in enumerate(coloured)}
     codes = np.fromiter(
-        (colour_of.get(k, len(PALETTE)) for k in keys), dtype=np.int16, count=len(keys)
+        (colour_of.get(k, len(palette)) for k in keys), dtype=np.int16, count=len(keys)
     )
     groups = [
-        Group(label(k), PALETTE[i], np.flatnonzero(codes == i), (k,))
+        Group(label(k), palette[i], np.flatnonzero(codes == i), (k,))
         for i, k in enumerate(coloured)
     ]
     rest = tuple(k for k in ranked if k not in colour_of)
     if rest:
-        groups.append(Group(OTHER_LABEL, OTHER_COLOUR, np.flatnonzero(codes == len(PALETTE)), rest))
+        groups.append(Group(OTHER_LABEL, OTHER_COLOUR, np.flatnonzero(codes == len(palette)), rest))
     return groups
 
 

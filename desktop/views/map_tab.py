@@ -57,9 +57,12 @@ class MapTab(QWidget):
         self.view.point_clicked.connect(self.open_requested)
         self.view.drawn.connect(self._on_drawn)
         self.colour = QComboBox()
+        self.colour.addItem("Topic", "topic")
         self.colour.addItem("Folder", "folder")
         self.colour.addItem("Type", "kind")
-        self.colour.setToolTip("Colour the documents by the folder they are in or by file type")
+        self.colour.setToolTip(
+            "Colour the documents by their topic, the folder they are in, or their file type"
+        )
         self.colour.currentIndexChanged.connect(
             lambda _i: self.view.set_colour_by(self.colour.currentData())
         )

@@ -1,5 +1,5 @@
-"""The library map drawn: one dot per document, coloured by folder or file type, topic labels,
-the title of the dot under the mouse, and a star where the current query falls.
+"""The library map drawn: one dot per document, coloured by topic, folder or file type, labels,
+topics named, the title of the dot under the mouse, and a star where the current query falls.
 
 Why pyqtgraph: 10,000 dots must appear without freezing the window and stay smooth under zoom
 and pan. One `QGraphicsItem` per document makes the scene index and repaint 10,000 objects, and
@@ -65,7 +65,7 @@ class MapView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.graph)
         self.data: MapData | None = None
-        self.colour_by: ColourBy = "folder"
+        self.colour_by: ColourBy = "topic"
         self.scatters: list[pg.ScatterPlotItem] = []
         self.labels: list[tuple[Topic, pg.TextItem]] = []
         self.hover_row: int | None = None

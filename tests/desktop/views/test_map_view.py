@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import gc
 import time
+from dataclasses import replace
 
 from map_support import dot_at
 from PySide6.QtCore import QPointF, Qt
 
-from desktop.views.map_data import OTHER_COLOUR, OTHER_LABEL, PALETTE, MapData
+from desktop.views.map_data import OTHER_COLOUR, OTHER_LABEL, PALETTE, TOPIC_PALETTE, MapData
 from desktop.views.map_view import MapView
 
 SLICE_LIMIT_MS = 50  # the longest the drawing may hold the window's thread at a time
@@ -56,6 +57,19 @@ def test_ten_thousand_documents_are_drawn_in_short_slices(qtbot, fake_map):
     )
     assert max(slices) < SLICE_LIMIT_MS
     assert sum(len(item.data) for item in view.scatters) == 10_000
+    # twenty topics, coloured first: seventeen colours, the three smallest topics in grey
+    groups = view.groups()
+    assert [g.colour for g in groups] == [*TOPIC_PALETTE, OTHER_COLOUR]
+    assert len(set(TOPIC_PALETTE)) == len(TOPIC_PALETTE) == 17
+    assert groups[-1].label == OTHER_LABEL and len(groups[-1].members) == 3
+    assert len(view.legend.items) == len(groups)
+    for group in groups[:-1]:  # each colour is one topic's documents, all of them, its label
+        topic = data.map.topics[int(group.members[0])]
+        assert group.label == topic.label and len(group.indices) == topic.size
+        assert {data.point(int(r)).topic for r in group.indices} == {int(group.members[0])}
+
+    with qtbot.waitSignal(view.drawn, timeout=DRAW_TIMEOUT_MS):
+        view.set_colour_by("folder")
     # eleven folders: eight colours, the three smallest folders in grey
     groups = view.groups()
     assert [g.colour for g in groups] == [*PALETTE, OTHER_COLOUR]
@@ -129,3 +143,15 @@ def test_query_star_and_fit(qtbot, fake_map):
     assert view.box.viewRect() == zoomed
     draw(qtbot, view, data)
     assert abs(view.box.viewRect().width() - whole.width()) < whole.width() * 0.01
+
+
+def test_a_document_in_no_topic_is_grey_however_few_topics_there_are(fake_map):
+    """Lone documents belong to no topic: they are drawn grey, never in a colour of their own
+    that would read as one more topic."""
+    library_map = fake_map(200, topics=3)
+    lone = [replace(p, topic=-1) for p in library_map.points[:40]]
+    data = MapData.from_map(replace(library_map, points=lone + library_map.points[40:]))
+    groups = data.groups["topic"]
+    assert [g.colour for g in groups] == [*TOPIC_PALETTE[:3], OTHER_COLOUR]
+    assert {g.label for g in groups[:3]} == {t.label for t in library_map.topics}
+    assert sorted(groups[-1].indices.tolist()) == list(range(40))
