@@ -23,6 +23,7 @@ import numpy as np
 
 from core.records import SentenceRow, SentenceScores, SentenceSpans
 from core.search.exact_terms import held, tokens
+from core.search.finding import STEM, lowered, occurrences
 from core.store import Store
 
 MATCH_MARGIN = 0.12  # a sentence "matches" when within this of the best one...
@@ -30,7 +31,6 @@ MATCH_FLOOR = 0.25  # ...and at least this similar to the query
 MATCHES_KEPT = 200  # matching sentences read and returned per document, best first
 _OUTSIDE_ASCII = re.compile(r"[^\x00-\x7f]")
 _WORDS = re.compile(r"\w+")
-STEM = 5  # a word is named by any word starting with its first five letters
 
 
 @dataclass(frozen=True)
@@ -155,17 +155,12 @@ def _candidates(
     too. Every sentence is a candidate when lower case would move the offsets (a character whose
     lower case is longer), a needle is outside ASCII, or the sentences are out of order."""
     every = np.arange(len(spans.ids), dtype=np.int64)
-    lowered = text.lower()
-    if len(lowered) != len(text) or not all(n.isascii() for n in needles):
+    lower = lowered(text)
+    if lower is None or not all(n.isascii() for n in needles):
         return every
     if np.any(np.diff(spans.starts) < 0):
         return every
-    at: list[int] = []
-    for needle in filter(None, needles):
-        found = lowered.find(needle)
-        while found >= 0:
-            at.append(found)
-            found = lowered.find(needle, found + 1)
+    at = [found for needle in needles for found in occurrences(lower, needle)]
     if folded and not text.isascii():
         at += [m.start() for m in _OUTSIDE_ASCII.finditer(text)]
     where = np.asarray(at, dtype=np.int64)

@@ -23,6 +23,7 @@ from core.keys.paths import container_of
 from core.query import Query
 from core.records import DocumentRow
 from core.search.exact_terms import shaped_terms, tokens
+from core.search.finding import STEM, lowered, occurrences
 from core.search.fusion import WEAK_BELOW, Mode, fuse
 from core.search.hits import DocumentHit, SentenceHit
 
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from core.index.interface import Catalog
 
 AROUND = 320  # characters either side of the first match searched for its sentence
-STEM = 5  # characters of a word that its stem keeps, as the keyword index's prefix match
 HEAD = 16_384  # characters searched case-blind before a long text is lower-cased
 
 
@@ -117,7 +117,7 @@ def first_mention(text: str, terms: Sequence[str], words: Sequence[str]) -> int:
     leads = [w.lower()[:STEM] for w in words if w.strip()]
     stems = [(lead, r"(?<!\w)" + re.escape(lead)) for lead in leads]
     groups = ([_whole(term) for term in terms], [_whole(word) for word in words], stems)
-    folded: list[str | None] = []  # the lower-cased text, made at first need
+    folded, lower = False, None  # the text lower-cased, made at first need
     for group in groups:
         found = [(lead, pattern) for lead, pattern in group if pattern]
         if not found:
@@ -129,31 +129,31 @@ def first_mention(text: str, terms: Sequence[str], words: Sequence[str]) -> int:
         if len(text) <= HEAD:
             continue
         if not folded:
-            lowered = text.lower()  # a letter lower-cased to two ("İ") would move offsets:
-            folded.append(lowered if len(lowered) == len(text) else None)
-        at = _first(text, folded[0], anywhere, found)
+            folded, lower = True, lowered(text)
+        at = _first(text, lower, anywhere, found)
         if at is not None:
             return at
     return 0
 
 
 def _first(
-    text: str, folded: str | None, anywhere: re.Pattern, patterns: Sequence[tuple[str, str]]
+    text: str, lower: str | None, anywhere: re.Pattern, patterns: Sequence[tuple[str, str]]
 ) -> int | None:
     """Where the first of `patterns` (each with the lower-case text it starts with) matches:
-    found in `folded` where there is one, else by `anywhere` (all of them, case-blind)."""
-    if folded is None:
+    found in `lower` (the text lower-cased) where there is one, else by `anywhere` (all of
+    them, case-blind)."""
+    if lower is None:
         match = anywhere.search(text)
         return match.start() if match else None
     best = None
     for lead, pattern in patterns:
         compiled = re.compile(pattern)
-        at = folded.find(lead)
-        while at >= 0 and (best is None or at < best):
-            if compiled.match(folded, at):
+        for at in occurrences(lower, lead):
+            if best is not None and at >= best:
+                break
+            if compiled.match(lower, at):
                 best = at
                 break
-            at = folded.find(lead, at + 1)
     return best
 
 

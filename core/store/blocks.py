@@ -7,7 +7,7 @@ document's sentence ids (int64) and float16 vectors end to end, in document orde
 one blob (`docs/benchmarks.md`). It also holds where each sentence lies in the document's text
 (start and end offsets, and which sentences keep a text of their own), so the sentences holding a
 query's exact term are found in the text, not by reading every sentence
-(`core.search.term_matches`).
+(`core.search.matches`).
 
 A block is derived data, never the source of truth: the sentences table keeps every vector (the
 vector index is built and caught up from it, one row at a time). Triggers drop a document's block
